@@ -1,0 +1,98 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class OpticalCrmCampaign(models.Model):
+    _name = "optical.crm.campaign"
+    _description = "Campaign"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    date_start = fields.Date("Start", required=True, tracking=True)
+    date_end = fields.Date("End", required=True, tracking=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("scheduled", "Scheduled"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft", required=True, tracking=True, copy=False,
+    )
+    step_ids = fields.One2many("optical.crm.campaign.step", "campaign_id", "Steps", copy=True)
+    partner_domain = fields.Char("Target customers", default="[]")
+    company_id = fields.Many2one(
+        "res.company", "Shop", required=True, index=True, default=lambda self: self.env.company
+    )
+    priority = fields.Integer(
+        default=5, help="When contacts collide under the contact pressure limit, the higher priority wins."
+    )
+    is_supplier_campaign = fields.Boolean("Supplier campaign", index=True)
+    supplier_id = fields.Many2one("res.partner", "Supplier", help="The lens maker offering the campaign.")
+    user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
+    description = fields.Html("Description", translate=True)
+    communication_ids = fields.One2many("optical.crm.communication", "campaign_id", "Communications")
+    communication_count = fields.Integer(compute="_compute_communication_count")
+    target_count = fields.Integer("Target size", compute="_compute_target_count")
+
+    _sql_constraints = [
+        ("dates_ordered", "CHECK (date_end >= date_start)", "A campaign cannot end before it starts."),
+    ]
+
+    @api.constrains("is_supplier_campaign", "supplier_id")
+    def _check_supplier(self):
+        for campaign in self:
+            if campaign.is_supplier_campaign and not campaign.supplier_id:
+                raise ValidationError(self.env._("Supplier: a supplier campaign needs its supplier."))
+
+    @api.depends("communication_ids")
+    def _compute_communication_count(self):
+        counts = dict(self.env["optical.crm.communication"]._read_group(
+            [("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"]
+        ))
+        for campaign in self:
+            campaign.communication_count = counts.get(campaign._origin, 0)
+
+    @api.depends("partner_domain", "company_id")
+    def _compute_target_count(self):
+        Partner = self.env["res.partner"]
+        for campaign in self:
+            campaign.target_count = Partner.search_count(campaign._target_domain())
+
+    def _target_domain(self):
+        self.ensure_one()
+        return self.env["optical.crm.communication"]._partner_domain(self.partner_domain, "partner_domain") + [
+            ("company_id", "=", self.company_id.id)
+        ]
+
+    def action_schedule(self):
+        for campaign in self:
+            if not campaign.step_ids:
+                raise ValidationError(self.env._("Steps: campaign %s has no step to send.", campaign.name))
+        self.write({"state": "scheduled"})
+        self._update_states()
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+        self.env["optical.crm.communication"]._cancel_planned(
+            [("campaign_id", "in", self.ids)], self.env._("Campaign cancelled")
+        )
+
+    def action_draft(self):
+        self.write({"state": "draft"})
+
+    def action_view_communications(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.optical_crm_communication_action")
+        action["domain"] = [("campaign_id", "=", self.id)]
+        return action
+
+    @api.model
+    def _update_states(self):
+        """scheduled → running on the start date, running → done after the end date."""
+        today = fields.Date.context_today(self)
+        self.search([("state", "=", "scheduled"), ("date_start", "<=", today)]).write({"state": "running"})
+        self.search([("state", "in", ("scheduled", "running")), ("date_end", "<", today)]).write({"state": "done"})

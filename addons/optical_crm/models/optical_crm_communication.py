@@ -1,0 +1,487 @@
+import ast
+import datetime
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, plaintext2html
+
+from .optical_crm_step_mixin import CHANNELS
+
+# Marketing consent a customer must have given for each channel (all of them).
+CHANNEL_CONSENT_FIELDS = {
+    "phone": ("optical_consent_marketing",),
+    "email": ("optical_consent_marketing",),
+    "export": ("optical_consent_marketing",),
+    "sms": ("optical_consent_marketing", "optical_consent_sms"),
+    "sms_link": ("optical_consent_marketing", "optical_consent_sms"),
+    "app": ("optical_consent_marketing", "optical_consent_app"),
+}
+
+CALLBACK_OUTCOMES = [
+    ("reached", "Reached"),
+    ("no_answer", "No answer"),
+    ("wrong_number", "Wrong number"),
+    ("call_back_later", "Call back later"),
+    ("given_up", "Given up"),
+]
+
+SKIP_CODES = [
+    ("consent", "No consent"),
+    ("pressure", "Contact pressure"),
+    ("channel", "Channel not available"),
+    ("contact", "No contact details"),
+    ("blacklist", "Blacklisted / STOP"),
+    ("invalid_number", "Invalid number"),
+    ("other", "Other"),
+]
+
+
+class OpticalCrmCommunication(models.Model):
+    """One planned or sent contact with one customer: the communication ledger.
+
+    The planner (``optical_crm_communication_planner.py``) writes rows exactly
+    once; the sender (``optical_crm_communication_sender.py``) hands them to
+    their channel. This file holds the ledger itself, the rules that skip or
+    cancel a row, and the phone callback outcomes.
+    """
+
+    _name = "optical.crm.communication"
+    _description = "Communication"
+    _order = "scheduled_date desc, priority desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["partner_id.name"]
+
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", "Shop", required=True, index=True,
+                                 default=lambda self: self.env.company)
+    channel = fields.Selection(CHANNELS, required=True)
+    purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], required=True,
+                               default="marketing")
+    scheduled_date = fields.Date("Date", required=True, index=True)
+    state = fields.Selection(
+        [
+            ("planned", "Planned"),
+            ("sent", "Sent"),
+            ("done", "Done"),
+            ("skipped", "Skipped"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="planned", required=True, index=True,
+    )
+    skip_reason = fields.Char("Reason", help="Why the communication was skipped or cancelled.")
+    skip_code = fields.Selection(SKIP_CODES, "Skip cause")
+    failure_reason = fields.Char("Failure")
+    source = fields.Selection(
+        [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
+         ("manual", "Manual")],
+        required=True, default="manual", index=True,
+    )
+    cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", index=True, ondelete="set null")
+    cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", index=True, ondelete="set null")
+    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", index=True, ondelete="set null")
+    campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", index=True,
+                                       ondelete="set null")
+    event_id = fields.Many2one("optical.crm.event", "Trigger event", index=True, ondelete="set null")
+    event_type = fields.Selection(related="event_id.event_type")
+    priority = fields.Integer(default=10)
+    subject = fields.Char("Title")
+    body = fields.Text("Text")
+    sent_date = fields.Datetime("Sent on", index=True, copy=False)
+    user_id = fields.Many2one("res.users", "Assigned to", help="Shop user who makes the call.")
+    activity_id = fields.Many2one("mail.activity", "Callback activity", ondelete="set null", copy=False)
+    callback_outcome = fields.Selection(CALLBACK_OUTCOMES, "Outcome", copy=False)
+    callback_note = fields.Text("Call note", copy=False)
+    callback_attempts = fields.Integer("Attempts", copy=False)
+    outcome_date = fields.Datetime("Outcome on", index=True, copy=False)
+    opened = fields.Boolean("Opened", copy=False, help="The customer opened the landing page or read the app message.")
+    opened_date = fields.Datetime("Opened on", copy=False)
+    purchased_after_contact = fields.Boolean("Bought after contact", copy=False, index=True)
+    purchase_event_id = fields.Many2one("optical.crm.event", "Purchase", ondelete="set null", copy=False)
+    partner_phone = fields.Char(related="partner_id.phone", string="Phone")
+    partner_mobile = fields.Char(related="partner_id.mobile", string="Mobile")
+    partner_email = fields.Char(related="partner_id.email", string="E-mail")
+    first_name = fields.Char(compute="_compute_first_name", help="The customer's first name, for templates.")
+
+    def init(self):
+        # Exactly once: one row per (event, cycle step) and per (customer, campaign step).
+        # The planner inserts with ON CONFLICT DO NOTHING against these.
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS optical_crm_communication_cycle_uniq "
+            "ON optical_crm_communication (event_id, cycle_step_id) WHERE cycle_step_id IS NOT NULL"
+        )
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS optical_crm_communication_campaign_uniq "
+            "ON optical_crm_communication (partner_id, campaign_step_id) WHERE campaign_step_id IS NOT NULL"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS optical_crm_communication_due_idx "
+            "ON optical_crm_communication (scheduled_date, id) WHERE state = 'planned'"
+        )
+
+    @api.depends("partner_id.name", "partner_id.optical_first_name")
+    def _compute_first_name(self):
+        for communication in self:
+            communication.first_name = communication.partner_id._optical_first_name() if communication.partner_id else ""
+
+    @api.depends("partner_id", "cycle_step_id", "campaign_step_id", "channel")
+    def _compute_display_name(self):
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for communication in self:
+            step = communication.cycle_step_id or communication.campaign_step_id
+            communication.display_name = "%s – %s" % (
+                communication.partner_id.name or "", step.name or channels.get(communication.channel, ""))
+
+    # ------------------------------------------------------------------
+    # Helpers shared by cycles, campaigns and the planner
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _partner_domain(self, domain_text, field_label):
+        """Parse a customer filter; a malformed one names the field."""
+        try:
+            domain = ast.literal_eval(domain_text or "[]")
+        except (ValueError, SyntaxError) as error:
+            raise ValidationError(self.env._("%(field)s: invalid filter (%(error)s)", field=field_label,
+                                             error=error)) from error
+        if not isinstance(domain, list):
+            raise ValidationError(self.env._("%(field)s: the filter must be a list", field=field_label))
+        return domain
+
+    @api.model
+    def _channel_registry(self):
+        """Channels this database can deliver, key → how.
+
+        ``send``: name of a method receiving the due communications of that
+        channel; it enqueues the delivery in the same transaction and leaves
+        each one ``sent``, ``skipped`` or ``failed``.
+        ``quiet_hours``: sent only inside the shop's sending window.
+        Other modules add their channels by extending this method.
+        """
+        return {
+            "phone": {"send": "_send_phone", "quiet_hours": False},
+            "email": {"send": "_send_email", "quiet_hours": False},
+            "export": {"send": "_send_export", "quiet_hours": False},
+        }
+
+    def _cancel_planned(self, domain, reason):
+        planned = self.sudo().search(domain + [("state", "=", "planned")])
+        planned.write({"state": "cancelled", "skip_reason": reason})
+        return planned
+
+    # ------------------------------------------------------------------
+    # Rules: cancel what lost its reason, skip what may not be sent
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _apply_rules(self, scope):
+        """Apply every sending rule to the communications ``c`` matching the
+        SQL condition ``scope``, in a handful of set-based statements.
+
+        Modules add channel rules by extending this method (blacklist, …).
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        _ = self.env._
+        planned = SQL("c.state = 'planned' AND %s", scope)
+        cancel = SQL("state = 'cancelled', write_date = NOW() AT TIME ZONE 'UTC'")
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_event e "
+            "WHERE c.event_id = e.id AND NOT e.active AND %s",
+            cancel, _("Trigger event cancelled"), planned))
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_cycle cy "
+            "WHERE c.cycle_id = cy.id AND NOT cy.active AND %s",
+            cancel, _("Cyclic activity archived"), planned))
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_campaign ca "
+            "WHERE c.campaign_id = ca.id AND ca.state = 'cancelled' AND %s",
+            cancel, _("Campaign cancelled"), planned))
+        cr.execute(SQL(
+            """UPDATE optical_crm_communication c SET %s, skip_reason = %s
+                 FROM optical_crm_event e, optical_crm_cycle cy
+                WHERE c.event_id = e.id AND c.cycle_id = cy.id AND cy.supersede AND %s
+                  AND EXISTS (SELECT 1 FROM optical_crm_event e2
+                               WHERE e2.partner_id = e.partner_id AND e2.event_type = e.event_type
+                                 AND e2.company_id = e.company_id AND e2.active
+                                 AND (e2.event_date, e2.id) > (e.event_date, e.id))""",
+            cancel, _("Superseded by a newer event"), planned))
+        channels = tuple(self._channel_registry())
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET state = 'skipped', skip_code = 'channel', skip_reason = %s "
+            "WHERE c.channel NOT IN %s AND %s",
+            _("Channel not available: its module is not installed"), channels, planned))
+        self._apply_consent_rule(planned)
+        self._apply_pressure_rule(scope)
+        self.invalidate_model()
+
+    def _apply_consent_rule(self, planned):
+        _ = self.env._
+        reasons = {
+            "optical_consent_marketing": _("No marketing consent"),
+            "optical_consent_sms": _("No SMS consent"),
+            "optical_consent_app": _("No app consent"),
+        }
+        for channel, consent_fields in CHANNEL_CONSENT_FIELDS.items():
+            # The most specific missing consent is the reason given.
+            for consent_field in reversed(consent_fields):
+                self.env.cr.execute(SQL(
+                    """UPDATE optical_crm_communication c
+                          SET state = 'skipped', skip_code = 'consent', skip_reason = %s
+                         FROM res_partner p
+                        WHERE c.partner_id = p.id AND c.purpose = 'marketing' AND c.channel = %s
+                          AND p.%s IS NOT TRUE AND %s""",
+                    reasons[consent_field], channel, SQL.identifier(consent_field), planned))
+
+    def _apply_pressure_rule(self, scope):
+        """At most N marketing contacts per customer in any period: only the
+        customers who could exceed it are loaded, the choice is made by
+        ``tools.pressure`` (higher priority first) and written back in bulk."""
+        from ..tools.pressure import select_within_pressure
+
+        cr = self.env.cr
+        # Candidates: planned marketing rows in scope, plus rows skipped for
+        # pressure still ahead (a cancelled rival may free their place).
+        cr.execute(SQL(
+            """SELECT c.partner_id, c.company_id, co.optical_pressure_max, co.optical_pressure_period_days
+                 FROM optical_crm_communication c
+                 JOIN res_company co ON co.id = c.company_id
+                WHERE co.optical_pressure_max > 0 AND c.purpose = 'marketing'
+                  AND (c.state = 'planned' OR (c.state = 'skipped' AND c.skip_code = 'pressure'
+                                               AND c.scheduled_date >= CURRENT_DATE))
+                  AND %s
+                GROUP BY 1, 2, 3, 4""",
+            scope))
+        groups = cr.fetchall()
+        if not groups:
+            return
+        # Keep only customers whose contacts (made in the last period and candidates) exceed the max.
+        cr.execute(SQL(
+            """SELECT c.id, c.partner_id, c.company_id, c.scheduled_date, c.priority, c.state
+                 FROM optical_crm_communication c
+                 JOIN res_company co ON co.id = c.company_id
+                WHERE (c.partner_id, c.company_id) IN %s AND c.purpose = 'marketing'
+                  AND (c.state IN ('planned', 'sent', 'done')
+                       OR (c.state = 'skipped' AND c.skip_code = 'pressure'))
+                  AND c.scheduled_date >= CURRENT_DATE - co.optical_pressure_period_days""",
+            tuple((g[0], g[1]) for g in groups)))
+        rows_by_key = {}
+        for row in cr.fetchall():
+            rows_by_key.setdefault((row[1], row[2]), []).append(row)
+        limits = {(g[0], g[1]): (g[2], g[3]) for g in groups}
+        accepted_ids, rejected_ids = [], []
+        for key, rows in rows_by_key.items():
+            max_contacts, period = limits[key]
+            if len(rows) <= max_contacts:
+                accepted_ids.extend(r[0] for r in rows if r[5] == "skipped")
+                continue
+            fixed = [r[3] for r in rows if r[5] in ("sent", "done")]
+            candidates = [(r[0], r[3], r[4]) for r in rows if r[5] in ("planned", "skipped")]
+            accepted, rejected = select_within_pressure(fixed, candidates, max_contacts, period)
+            accepted_ids.extend(accepted)
+            rejected_ids.extend(rejected)
+        if rejected_ids:
+            cr.execute(SQL(
+                "UPDATE optical_crm_communication SET state = 'skipped', skip_code = 'pressure', skip_reason = %s "
+                "WHERE id IN %s AND state = 'planned'",
+                self.env._("Contact pressure: a higher-priority contact is planned in the same period"),
+                tuple(rejected_ids)))
+        if accepted_ids:
+            cr.execute(SQL(
+                "UPDATE optical_crm_communication SET state = 'planned', skip_code = NULL, skip_reason = NULL "
+                "WHERE id IN %s AND state = 'skipped' AND skip_code = 'pressure'",
+                tuple(accepted_ids)))
+
+    # ------------------------------------------------------------------
+    # Rendering
+    # ------------------------------------------------------------------
+
+    def _rendered_texts(self):
+        """{id: (subject, body)} rendered from the step's templates, in the
+        customer's language, one rendering call per step and field. Texts
+        already rendered (sent communications) are kept as they were sent."""
+        result = {c.id: (c.subject, c.body) for c in self if c.state != "planned" and (c.subject or c.body)}
+        pending = self.filtered(lambda c: c.id not in result)
+        for step_field in ("cycle_step_id", "campaign_step_id"):
+            for step, communications in pending.filtered(step_field).grouped(step_field).items():
+                rendered = {
+                    field: step._render_field(field, communications.ids, compute_lang=True) if step[field] else {}
+                    for field in ("subject", "body")
+                }
+                for communication in communications:
+                    result[communication.id] = (
+                        rendered["subject"].get(communication.id) or step.name,
+                        rendered["body"].get(communication.id) or "",
+                    )
+        for communication in pending.filtered(lambda c: c.id not in result):
+            result[communication.id] = (communication.subject, communication.body)
+        return result
+
+    def _render_texts(self):
+        """Store the rendered subject and body on each communication."""
+        for communication_id, (subject, body) in self._rendered_texts().items():
+            self.browse(communication_id).write({"subject": subject, "body": body})
+
+    # ------------------------------------------------------------------
+    # Channels delivered by this module
+    # ------------------------------------------------------------------
+
+    def _callback_user(self):
+        self.ensure_one()
+        return (
+            self.company_id.optical_callback_user_id
+            or self.cycle_id.user_id
+            or self.campaign_id.user_id
+            or self.env.ref("base.user_admin", raise_if_not_found=False)
+            or self.env.user
+        )
+
+    def _send_phone(self):
+        """A phone communication becomes a callback activity on the customer."""
+        activity_type = self.env.ref("optical_crm.mail_activity_type_callback")
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        self._render_texts()
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for communication in self:
+            user = communication._callback_user()
+            vals_list.append({
+                "activity_type_id": activity_type.id,
+                "res_model_id": partner_model,
+                "res_id": communication.partner_id.id,
+                "user_id": user.id,
+                "date_deadline": max(communication.scheduled_date, today),
+                "summary": communication.subject,
+                "note": plaintext2html(communication.body or ""),
+            })
+        # Quick update: no "you have been assigned" e-mail for every call of the day.
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        now = fields.Datetime.now()
+        for communication, activity in zip(self, activities):
+            communication.write({"state": "sent", "sent_date": now, "activity_id": activity.id,
+                                 "user_id": activity.user_id.id})
+
+    def _send_email(self):
+        without_email = self.filtered(lambda c: not c.partner_id.email)
+        without_email.write({"state": "skipped", "skip_code": "contact",
+                             "skip_reason": self.env._("No e-mail address")})
+        to_send = self - without_email
+        to_send._render_texts()
+        mails = self.env["mail.mail"].sudo().create([{
+            "subject": communication.subject,
+            "body_html": plaintext2html(communication.body or ""),
+            "recipient_ids": [(4, communication.partner_id.id)],
+            "email_from": communication.company_id.email_formatted or self.env.user.email_formatted,
+            "model": "res.partner",
+            "res_id": communication.partner_id.id,
+            "auto_delete": False,
+        } for communication in to_send])
+        to_send.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        return mails
+
+    def _send_export(self):
+        """Listed for export to another tool (WhatsApp, letters): rendered, ready."""
+        self._render_texts()
+        self.write({"state": "sent", "sent_date": fields.Datetime.now()})
+
+    # ------------------------------------------------------------------
+    # Phone callbacks
+    # ------------------------------------------------------------------
+
+    def _check_callback(self):
+        for communication in self:
+            if communication.channel != "phone":
+                raise UserError(self.env._("Channel: %s is not a phone callback.", communication.display_name))
+            if communication.state != "sent":
+                raise UserError(self.env._(
+                    "State: the callback %s is not open (it is %s).", communication.display_name,
+                    dict(self._fields["state"]._description_selection(self.env))[communication.state]))
+
+    def _callback_message(self, title, note=False):
+        body = Markup("<p><b>%s</b></p>") % title
+        if note:
+            body += plaintext2html(note)
+        return body
+
+    def _close_activity(self, message):
+        activity = self.activity_id.with_context(optical_callback_handled=True)
+        if activity:
+            activity.action_feedback(feedback=message)
+        else:
+            self.partner_id.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
+
+    def action_callback_done(self, outcome="reached", note=False):
+        """Record the outcome of a call. ``no_answer`` retries up to the shop's
+        number of attempts; ``call_back_later`` moves the call to tomorrow."""
+        outcomes = dict(self._fields["callback_outcome"]._description_selection(self.env))
+        if outcome not in outcomes or outcome == "given_up":
+            raise UserError(self.env._("Outcome: %(outcome)r is not one of %(allowed)s.", outcome=outcome,
+                                       allowed=", ".join(k for k in outcomes if k != "given_up")))
+        self._check_callback()
+        now = fields.Datetime.now()
+        tomorrow = fields.Date.context_today(self) + datetime.timedelta(days=1)
+        for communication in self:
+            attempts = communication.callback_attempts + 1
+            values = {"callback_outcome": outcome, "callback_note": note, "callback_attempts": attempts,
+                      "outcome_date": now}
+            title = self.env._("Callback: %s", outcomes[outcome])
+            max_attempts = max(communication.company_id.optical_callback_max_attempts, 1)
+            if outcome == "reached":
+                values["state"] = "done"
+            elif outcome == "wrong_number":
+                values.update(state="failed", failure_reason=self.env._("Wrong number"))
+            elif outcome == "no_answer" and attempts >= max_attempts:
+                values.update(state="failed", failure_reason=self.env._(
+                    "Not reached after %s attempts", attempts))
+                title = self.env._("Callback: no answer (attempt %(n)s of %(max)s), given up",
+                                   n=attempts, max=max_attempts)
+            else:
+                # No answer with attempts left, or call back later: the call stays open for tomorrow.
+                if outcome == "no_answer":
+                    title = self.env._("Callback: no answer (attempt %(n)s of %(max)s), retry tomorrow",
+                                       n=attempts, max=max_attempts)
+                communication.write(values)
+                communication._reschedule_activity(tomorrow, communication._callback_message(title, note))
+                continue
+            communication.write(values)
+            communication._close_activity(communication._callback_message(title, note))
+        return True
+
+    def action_callback_postpone(self, date, note=False):
+        date = fields.Date.to_date(date)
+        if not date or date < fields.Date.context_today(self):
+            raise UserError(self.env._("Date: a callback can only be postponed to today or later."))
+        self._check_callback()
+        for communication in self:
+            communication.write({"callback_note": note or communication.callback_note,
+                                 "outcome_date": fields.Datetime.now()})
+            communication._reschedule_activity(date, communication._callback_message(
+                self.env._("Callback postponed to %s", fields.Date.to_string(date)), note))
+        return True
+
+    def action_callback_give_up(self, reason):
+        if not reason or not str(reason).strip():
+            raise UserError(self.env._("Reason: say why the callback is given up."))
+        self._check_callback()
+        for communication in self:
+            communication.write({"state": "cancelled", "skip_reason": reason, "callback_outcome": "given_up",
+                                 "callback_note": reason, "outcome_date": fields.Datetime.now()})
+            communication._close_activity(communication._callback_message(self.env._("Callback given up"), reason))
+        return True
+
+    def _reschedule_activity(self, date, message):
+        self.ensure_one()
+        if self.activity_id:
+            self.activity_id.write({"date_deadline": date})
+        self.partner_id.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
+
+    def action_open_callback_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "optical.crm.callback.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_communication_ids": self.ids},
+        }

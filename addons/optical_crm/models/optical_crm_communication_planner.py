@@ -1,0 +1,182 @@
+import datetime
+import logging
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..tools.schedule import offset_days_bounds
+
+_logger = logging.getLogger(__name__)
+
+# Step date in SQL: PostgreSQL's date + interval clamps the month end exactly
+# like tools.schedule.step_date (relativedelta); the tests hold both together.
+STEP_DATE_SQL = SQL(
+    """(e.event_date + make_interval(
+            years => CASE WHEN s.interval_unit = 'years' THEN s.interval_number ELSE 0 END,
+            months => CASE WHEN s.interval_unit = 'months' THEN s.interval_number ELSE 0 END,
+            weeks => CASE WHEN s.interval_unit = 'weeks' THEN s.interval_number ELSE 0 END,
+            days => CASE WHEN s.interval_unit = 'days' THEN s.interval_number ELSE 0 END))::date"""
+)
+
+INSERT_COLUMNS = SQL(
+    """partner_id, company_id, channel, purpose, scheduled_date, state, source, priority,
+       cycle_id, cycle_step_id, event_id, campaign_id, campaign_step_id,
+       create_uid, write_uid, create_date, write_date"""
+)
+
+
+class OpticalCrmCommunication(models.Model):
+    """The planner: writes every communication due within each shop's horizon,
+    exactly once, in one INSERT … SELECT per cyclic activity and campaign."""
+
+    _inherit = "optical.crm.communication"
+
+    @api.model
+    def _cron_plan_communications(self):
+        for company in self.env["res.company"].sudo().search([]):
+            today = company._optical_today()
+            date_from = today - datetime.timedelta(days=max(company.optical_catchup_days, 0))
+            date_to = today + datetime.timedelta(days=max(company.optical_horizon_days, 0))
+            self.sudo()._plan_company(company, date_from, date_to)
+        self.sudo()._update_purchases()
+
+    @api.model
+    def _plan_company(self, company, date_from, date_to):
+        """Plan for one shop every step falling within [date_from, date_to].
+
+        Safe to run again at any time, and by two workers at once: the unique
+        indexes make every (event, step) and (customer, campaign step) a
+        single row, and inserts that collide do nothing.
+        """
+        self.env["optical.crm.campaign"].sudo()._update_states()
+        self.env.flush_all()
+        cycles = self.env["optical.crm.cycle"].sudo().search([
+            ("company_id", "in", (False, company.id)), ("step_ids", "!=", False),
+        ])
+        planned = 0
+        birthday_cycles = cycles.filtered(lambda c: c.event_type == "birthday")
+        if birthday_cycles:
+            low, high = offset_days_bounds(
+                [(s.interval_number, s.interval_unit) for s in birthday_cycles.step_ids])
+            self.env["optical.crm.event"]._generate_birthday_events(
+                date_from - datetime.timedelta(days=high), date_to - datetime.timedelta(days=low), company.ids)
+        for cycle in cycles:
+            planned += self._plan_cycle(cycle, company, date_from, date_to)
+        campaigns = self.env["optical.crm.campaign"].sudo().search([
+            ("company_id", "=", company.id), ("state", "in", ("scheduled", "running")),
+            ("date_start", "<=", date_to), ("date_end", ">=", date_from),
+        ])
+        for campaign in campaigns:
+            planned += self._plan_campaign(campaign, date_from, date_to)
+        self._apply_rules(SQL("c.company_id = %s AND c.scheduled_date <= %s", company.id, date_to))
+        _logger.info("Planner: %s communications planned for %s up to %s", planned, company.name, date_to)
+        return planned
+
+    def _now_columns(self):
+        return SQL("%(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'", uid=self.env.uid)
+
+    @api.model
+    def _plan_cycle(self, cycle, company, date_from, date_to):
+        low, high = offset_days_bounds([(s.interval_number, s.interval_unit) for s in cycle.step_ids])
+        domain = self._partner_domain(cycle.partner_domain, cycle._fields["partner_domain"].string)
+        partner_filter = SQL()
+        if domain:
+            query = self.env["res.partner"].with_context(active_test=False)._search(domain)
+            partner_filter = SQL("AND e.partner_id IN %s", query.subselect())
+        supersede_filter = SQL()
+        if cycle.supersede:
+            supersede_filter = SQL(
+                """AND NOT EXISTS (SELECT 1 FROM optical_crm_event e2
+                                     WHERE e2.partner_id = e.partner_id AND e2.event_type = e.event_type
+                                       AND e2.company_id = e.company_id AND e2.active
+                                       AND (e2.event_date, e2.id) > (e.event_date, e.id))""")
+        lens_filter = SQL("AND e.lens_type = %s", cycle.lens_type) if cycle.lens_type else SQL()
+        self.env.cr.execute(SQL(
+            """INSERT INTO optical_crm_communication (%(columns)s)
+               SELECT e.partner_id, e.company_id, s.channel, s.purpose, d.day, 'planned', 'cycle',
+                      %(priority)s, s.cycle_id, s.id, e.id, NULL, NULL, %(now)s
+                 FROM optical_crm_cycle_step s
+                 JOIN optical_crm_event e
+                   ON e.company_id = %(company)s AND e.event_type = %(event_type)s AND e.active
+                  -- the event dates that can reach the window, widened for month-end clamping
+                  AND e.event_date BETWEEN %(event_from)s AND %(event_to)s
+                 JOIN res_partner p ON p.id = e.partner_id AND p.active
+                 CROSS JOIN LATERAL (SELECT %(step_date)s AS day) d
+                WHERE s.cycle_id = %(cycle)s AND d.day BETWEEN %(from)s AND %(to)s
+                  %(lens_filter)s %(partner_filter)s %(supersede_filter)s
+               ON CONFLICT DO NOTHING""",
+            columns=INSERT_COLUMNS, priority=cycle.priority, now=self._now_columns(), company=company.id,
+            event_type=cycle.event_type, step_date=STEP_DATE_SQL, cycle=cycle.id,
+            event_from=date_from - datetime.timedelta(days=high + 3),
+            event_to=date_to - datetime.timedelta(days=low - 3),
+            lens_filter=lens_filter, partner_filter=partner_filter, supersede_filter=supersede_filter,
+            **{"from": date_from, "to": date_to},
+        ))
+        return self.env.cr.rowcount
+
+    @api.model
+    def _plan_campaign(self, campaign, date_from, date_to):
+        query = self.env["res.partner"]._search(campaign._target_domain())
+        self.env.cr.execute(SQL(
+            """INSERT INTO optical_crm_communication (%(columns)s)
+               SELECT p.id, ca.company_id, s.channel, s.purpose, (ca.date_start + s.day_offset), 'planned',
+                      CASE WHEN ca.is_supplier_campaign THEN 'supplier_campaign' ELSE 'campaign' END,
+                      ca.priority, NULL, NULL, NULL, ca.id, s.id, %(now)s
+                 FROM optical_crm_campaign ca
+                 JOIN optical_crm_campaign_step s ON s.campaign_id = ca.id
+                 JOIN res_partner p ON p.id IN %(partners)s
+                WHERE ca.id = %(campaign)s
+                  AND (ca.date_start + s.day_offset) BETWEEN GREATEST(%(from)s, ca.date_start)
+                                                         AND LEAST(%(to)s, ca.date_end)
+               ON CONFLICT DO NOTHING""",
+            columns=INSERT_COLUMNS, now=self._now_columns(), partners=query.subselect(), campaign=campaign.id,
+            **{"from": date_from, "to": date_to},
+        ))
+        return self.env.cr.rowcount
+
+    @api.model
+    def _reschedule_events(self, events):
+        """Move the pending steps of events whose date changed; a step whose
+        new date has already passed (beyond the catch-up) is cancelled."""
+        if not events:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """UPDATE optical_crm_communication c SET scheduled_date = %(step_date)s,
+                      write_date = NOW() AT TIME ZONE 'UTC'
+                 FROM optical_crm_event e, optical_crm_cycle_step s
+                WHERE c.event_id = e.id AND c.cycle_step_id = s.id AND c.state IN ('planned', 'skipped')
+                  AND e.id IN %(events)s""",
+            step_date=STEP_DATE_SQL, events=tuple(events.ids)))
+        self.env.cr.execute(SQL(
+            """UPDATE optical_crm_communication c SET state = 'cancelled', skip_reason = %(reason)s
+                 FROM res_company co
+                WHERE c.company_id = co.id AND c.state = 'planned' AND c.event_id IN %(events)s
+                  AND c.scheduled_date < CURRENT_DATE - co.optical_catchup_days""",
+            reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
+        self.invalidate_model()
+
+    @api.model
+    def _update_purchases(self):
+        """'Bought after contact': the first purchase event of the customer in
+        the shop's purchase window after a contact. One statement; contacts
+        sent in the last window (plus catch-up) are looked at again, as
+        purchases can arrive late."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """UPDATE optical_crm_communication c
+                  SET purchased_after_contact = TRUE, purchase_event_id = x.event_id
+                 FROM (SELECT DISTINCT ON (c.id) c.id AS communication_id, e.id AS event_id
+                         FROM optical_crm_communication c
+                         JOIN res_company co ON co.id = c.company_id
+                         JOIN optical_crm_event e
+                           ON e.partner_id = c.partner_id AND e.is_purchase AND e.active
+                          AND e.event_date >= c.sent_date::date
+                          AND e.event_date <= c.sent_date::date + co.optical_purchase_window_days
+                        WHERE c.state IN ('sent', 'done') AND c.purchase_event_id IS NULL
+                          AND c.sent_date >= CURRENT_DATE - co.optical_purchase_window_days
+                                             - co.optical_catchup_days - 1
+                        ORDER BY c.id, e.event_date, e.id) x
+                WHERE c.id = x.communication_id"""))
+        self.invalidate_model(["purchased_after_contact", "purchase_event_id"])
+        return self.env.cr.rowcount

@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+
+from .optical_crm_event import EVENT_TYPES, LENS_TYPES
+
+
+class OpticalCrmCycle(models.Model):
+    _name = "optical.crm.cycle"
+    _description = "Cyclic activity"
+    _inherit = ["mail.thread"]
+    _order = "priority desc, name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    event_type = fields.Selection(EVENT_TYPES, "Trigger event", required=True, tracking=True)
+    lens_type = fields.Selection(
+        LENS_TYPES, "Only lens type", help="Start only for events of this lens type (e.g. progressive glasses)."
+    )
+    partner_domain = fields.Char(
+        "Customers", default="[]", help="Start only for the customers matching this filter."
+    )
+    step_ids = fields.One2many("optical.crm.cycle.step", "cycle_id", "Steps", copy=True)
+    company_id = fields.Many2one(
+        "res.company", "Shop", index=True, default=lambda self: self.env.company,
+        help="Empty: the cyclic activity runs for every shop.",
+    )
+    priority = fields.Integer(
+        default=10, help="When contacts collide under the contact pressure limit, the higher priority wins."
+    )
+    supersede = fields.Boolean(
+        "Newer event supersedes",
+        default=True,
+        help="A newer event of the same type for the same customer cancels the pending steps of the older one.",
+    )
+    user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
+    communication_ids = fields.One2many("optical.crm.communication", "cycle_id", "Communications")
+    communication_count = fields.Integer(compute="_compute_communication_count")
+
+    @api.depends("communication_ids")
+    def _compute_communication_count(self):
+        counts = dict(self.env["optical.crm.communication"]._read_group(
+            [("cycle_id", "in", self.ids)], ["cycle_id"], ["__count"]
+        ))
+        for cycle in self:
+            cycle.communication_count = counts.get(cycle._origin, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "active" in vals and not vals["active"]:
+            self.env["optical.crm.communication"]._cancel_planned(
+                [("cycle_id", "in", self.ids)], self.env._("Cyclic activity archived")
+            )
+        return res
+
+    def action_view_communications(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.optical_crm_communication_action")
+        action["domain"] = [("cycle_id", "=", self.id)]
+        action["context"] = {"search_default_group_by_state": 1}
+        return action

@@ -1,0 +1,122 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+EVENT_TYPES = [
+    ("birthday", "Birthday"),
+    ("lac_delivery", "Contact-lens delivery"),
+    ("lac_entry", "Contact-lens order"),
+    ("lac_next_supply", "Next contact-lens supply"),
+    ("glasses_delivery", "Glasses delivery"),
+    ("glasses_entry", "Glasses order"),
+    ("optometry", "Eye exam"),
+    ("new_customer", "New customer"),
+    ("sale_delivery", "Sale delivery"),
+]
+
+LENS_TYPES = [
+    ("single_vision", "Single vision"),
+    ("progressive", "Progressive"),
+    ("bifocal", "Bifocal"),
+    ("occupational", "Occupational"),
+    ("other", "Other"),
+]
+
+# Events that are a purchase, for "bought after contact" in the analysis.
+PURCHASE_EVENT_TYPES = ("glasses_entry", "lac_entry", "sale_delivery")
+
+
+class OpticalCrmEvent(models.Model):
+    _name = "optical.crm.event"
+    _description = "Trigger event"
+    _order = "event_date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner", "Customer", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    event_type = fields.Selection(EVENT_TYPES, "Event", required=True, index=True)
+    event_date = fields.Date("Date", required=True, index=True)
+    lens_type = fields.Selection(LENS_TYPES, "Lens type")
+    company_id = fields.Many2one(
+        "res.company", "Shop", required=True, index=True, default=lambda self: self.env.company
+    )
+    active = fields.Boolean(default=True, help="An archived event starts nothing and cancels its pending steps.")
+    source = fields.Selection(
+        [("manual", "Manual"), ("birthday", "Birth date"), ("focus", "FOCUS")],
+        default="manual",
+        required=True,
+    )
+    description = fields.Char()
+    amount = fields.Monetary()
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    data = fields.Json("Event data", help="Extra data of the event, available to templates as object.event_id.data.")
+    is_purchase = fields.Boolean(compute="_compute_is_purchase", store=True)
+    communication_ids = fields.One2many("optical.crm.communication", "event_id", "Communications")
+
+    def init(self):
+        # One birthday event per customer and day, so the planner can insert them blindly.
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS optical_crm_event_birthday_uniq "
+            "ON optical_crm_event (partner_id, event_date) WHERE source = 'birthday'"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS optical_crm_event_type_partner_idx "
+            "ON optical_crm_event (partner_id, event_type, event_date) WHERE active"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS optical_crm_event_planner_idx "
+            "ON optical_crm_event (company_id, event_type, event_date) WHERE active"
+        )
+
+    @api.depends("event_type")
+    def _compute_is_purchase(self):
+        for event in self:
+            event.is_purchase = event.event_type in PURCHASE_EVENT_TYPES
+
+    @api.depends("partner_id", "event_type", "event_date")
+    def _compute_display_name(self):
+        labels = dict(self._fields["event_type"]._description_selection(self.env))
+        for event in self:
+            event.display_name = "%s – %s (%s)" % (
+                labels.get(event.event_type, ""),
+                event.partner_id.name or "",
+                event.event_date or "",
+            )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "active" in vals and not vals["active"]:
+            self.env["optical.crm.communication"]._apply_rules(SQL("c.event_id IN %s", tuple(self.ids)))
+        elif "event_date" in vals:
+            # A moved event moves its pending steps: drop them, the planner writes them again.
+            self.env["optical.crm.communication"]._reschedule_events(self)
+        return res
+
+    @api.model
+    def _generate_birthday_events(self, date_from, date_to, company_ids=None):
+        """Materialise the birthdays falling within [date_from, date_to] as
+        trigger events, one statement; 29 February falls on 28 February in
+        other years (PostgreSQL's year arithmetic clamps the month end)."""
+        company_filter = SQL("AND p.company_id IN %s", tuple(company_ids)) if company_ids else SQL()
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO optical_crm_event
+                   (partner_id, event_type, event_date, company_id, active, source, is_purchase,
+                    create_uid, write_uid, create_date, write_date)
+            SELECT p.id, 'birthday', b.day, p.company_id, TRUE, 'birthday', FALSE,
+                   %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+              FROM res_partner p
+              CROSS JOIN LATERAL (
+                    SELECT (p.birthdate + make_interval(years => y - EXTRACT(YEAR FROM p.birthdate)::int))::date AS day
+                      FROM generate_series(EXTRACT(YEAR FROM %(from)s::date)::int,
+                                           EXTRACT(YEAR FROM %(to)s::date)::int) AS y
+                   ) b
+             WHERE p.birthdate IS NOT NULL AND p.active AND p.company_id IS NOT NULL
+               AND b.day BETWEEN %(from)s AND %(to)s AND b.day >= p.birthdate
+               %(company_filter)s
+            ON CONFLICT DO NOTHING
+            """,
+            uid=self.env.uid, company_filter=company_filter,
+            **{"from": date_from, "to": date_to},
+        ))
+        return self.env.cr.rowcount

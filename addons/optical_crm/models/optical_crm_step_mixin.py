@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+
+CHANNELS = [
+    ("phone", "Phone callback"),
+    ("sms", "SMS"),
+    ("sms_link", "SMS with link"),
+    ("app", "App (Il Mio Ottico)"),
+    ("email", "E-mail"),
+    ("export", "Export"),
+]
+
+
+class OpticalCrmStepMixin(models.AbstractModel):
+    """What a step of a cyclic activity or of a campaign says, and how.
+
+    Texts are rendered per communication with Odoo's own template engine:
+    ``{{ object.first_name }}``, ``{{ object.partner_id.name }}``,
+    ``{{ object.event_id.lens_type }}``, ``{{ object.company_id.name }}``.
+    """
+
+    _name = "optical.crm.step.mixin"
+    _inherit = ["mail.render.mixin"]
+    _description = "Communication step"
+    _order = "sequence, id"
+
+    name = fields.Char("Step", required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    channel = fields.Selection(CHANNELS, required=True, default="phone")
+    purpose = fields.Selection(
+        [("service", "Service"), ("marketing", "Marketing")],
+        required=True,
+        default="marketing",
+        help="Service contacts (the adaptation call) need no marketing consent and do not count "
+        "towards contact pressure.",
+    )
+    subject = fields.Char("Title", translate=True, help="E-mail subject, app message title, callback summary.")
+    body = fields.Text(
+        "Text",
+        translate=True,
+        help="Message text, or the script of the call. Placeholders: {{ object.first_name }}, "
+        "{{ object.partner_id.name }}, {{ object.event_id.event_date }}, {{ object.company_id.name }}.",
+    )
+    communication_ids = fields.One2many("optical.crm.communication", compute="_compute_communication_stats")
+    communication_count = fields.Integer(compute="_compute_communication_stats")
+
+    def _compute_render_model(self):
+        self.render_model = "optical.crm.communication"
+
+    @api.depends("channel")
+    def _compute_communication_stats(self):
+        Communication = self.env["optical.crm.communication"]
+        field = self._optical_step_field()
+        counts = dict(Communication._read_group([(field, "in", self.ids)], [field], ["__count"]))
+        for step in self:
+            step.communication_ids = Communication
+            step.communication_count = counts.get(step._origin, 0)
+
+    def _optical_step_field(self):
+        """Name of the communication field pointing to this kind of step."""
+        raise NotImplementedError()

@@ -1,0 +1,74 @@
+import datetime
+
+import pytz
+
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    def _default_optical_send_calendar(self):
+        return self.env.ref("optical_crm.resource_calendar_sending_window", raise_if_not_found=False)
+
+    optical_horizon_days = fields.Integer(
+        "Planning horizon (days)",
+        default=7,
+        help="Communications due within this many days are planned ahead, so that sending goes "
+        "on while the shop-management server is switched off.",
+    )
+    optical_catchup_days = fields.Integer(
+        "Catch-up (days)",
+        default=3,
+        help="A step whose date passed less than this many days ago (its trigger event arrived late) "
+        "is still planned, for today.",
+    )
+    optical_callback_user_id = fields.Many2one(
+        "res.users",
+        "Callback user",
+        help="Shop user who receives the phone callbacks in the activity list.",
+    )
+    optical_callback_max_attempts = fields.Integer(
+        "Callback attempts",
+        default=3,
+        help="How many times a call that got no answer is tried before giving up.",
+    )
+    optical_pressure_max = fields.Integer(
+        "Max marketing contacts",
+        default=0,
+        help="Maximum number of marketing contacts per customer in the period; 0 means no limit.",
+    )
+    optical_pressure_period_days = fields.Integer("Pressure period (days)", default=30)
+    optical_purchase_window_days = fields.Integer(
+        "Purchase window (days)",
+        default=30,
+        help="A purchase within this many days after a contact counts as 'bought after contact'.",
+    )
+    optical_send_calendar_id = fields.Many2one(
+        "resource.calendar",
+        "Sending window",
+        default=_default_optical_send_calendar,
+        help="Days and hours (in the window's time zone) in which SMS and app notifications may be "
+        "sent. Empty: any time.",
+    )
+
+    def _optical_tz(self):
+        self.ensure_one()
+        return pytz.timezone(self.optical_send_calendar_id.tz or self.partner_id.tz or "Europe/Rome")
+
+    def _optical_today(self):
+        """Today's date in the shop's time zone."""
+        self.ensure_one()
+        return datetime.datetime.now(pytz.utc).astimezone(self._optical_tz()).date()
+
+    def _optical_in_send_window(self, now=None):
+        """Whether ``now`` (aware or naive UTC datetime) is inside the shop's sending window."""
+        self.ensure_one()
+        calendar = self.optical_send_calendar_id
+        if not calendar:
+            return True
+        now = now or fields.Datetime.now()
+        if now.tzinfo is None:
+            now = pytz.utc.localize(now)
+        intervals = calendar._attendance_intervals_batch(now, now + datetime.timedelta(minutes=1))[False]
+        return any(start <= now < stop for start, stop, _meta in intervals)

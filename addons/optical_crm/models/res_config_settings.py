@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    optical_horizon_days = fields.Integer(related="company_id.optical_horizon_days", readonly=False)
+    optical_catchup_days = fields.Integer(related="company_id.optical_catchup_days", readonly=False)
+    optical_callback_user_id = fields.Many2one(related="company_id.optical_callback_user_id", readonly=False)
+    optical_callback_max_attempts = fields.Integer(
+        related="company_id.optical_callback_max_attempts", readonly=False
+    )
+    optical_pressure_max = fields.Integer(related="company_id.optical_pressure_max", readonly=False)
+    optical_pressure_period_days = fields.Integer(
+        related="company_id.optical_pressure_period_days", readonly=False
+    )
+    optical_purchase_window_days = fields.Integer(
+        related="company_id.optical_purchase_window_days", readonly=False
+    )
+    optical_send_calendar_id = fields.Many2one(related="company_id.optical_send_calendar_id", readonly=False)
+    group_optical_supplier_campaign = fields.Boolean(
+        "Supplier campaigns",
+        implied_group="optical_crm.group_optical_supplier_campaign",
+        help="Show the menu of campaigns offered by suppliers (lens makers).",
+    )

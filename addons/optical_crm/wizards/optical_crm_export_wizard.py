@@ -1,0 +1,106 @@
+import base64
+import csv
+import io
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.optical_crm_step_mixin import CHANNELS
+
+
+class OpticalCrmExportWizard(models.TransientModel):
+    """Customers to contact for a cyclic activity or a campaign in a date
+    range, with the rendered text, for another tool (WhatsApp, letters)."""
+
+    _name = "optical.crm.export.wizard"
+    _description = "Export customers to contact"
+
+    cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity")
+    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign")
+    date_from = fields.Date("From", required=True, default=fields.Date.context_today)
+    date_to = fields.Date(
+        "To", required=True, default=lambda self: fields.Date.add(fields.Date.context_today(self), days=7))
+    file_format = fields.Selection([("xlsx", "Excel (XLSX)"), ("csv", "CSV")], "Format", required=True,
+                                   default="xlsx")
+    channel = fields.Selection(CHANNELS, "Only channel")
+    mark_done = fields.Boolean("Mark exported as done", help="Exported communications of the export channel "
+                               "become done: they were handed to the other tool.")
+    file_data = fields.Binary("File", readonly=True, attachment=False)
+    file_name = fields.Char(readonly=True)
+
+    def _communications(self):
+        self.ensure_one()
+        if not (self.cycle_id or self.campaign_id):
+            raise UserError(self.env._("Cyclic activity / Campaign: choose what to export."))
+        if self.date_to < self.date_from:
+            raise UserError(self.env._("To: the end date is before the start date."))
+        domain = [
+            ("scheduled_date", ">=", self.date_from), ("scheduled_date", "<=", self.date_to),
+            ("state", "in", ("planned", "sent")),
+        ]
+        if self.cycle_id:
+            domain.append(("cycle_id", "=", self.cycle_id.id))
+        if self.campaign_id:
+            domain.append(("campaign_id", "=", self.campaign_id.id))
+        if self.channel:
+            domain.append(("channel", "=", self.channel))
+        return self.env["optical.crm.communication"].search(domain, order="scheduled_date, partner_id, id")
+
+    @api.model
+    def _headers(self):
+        _ = self.env._
+        return [_("Date"), _("Customer"), _("First name"), _("Mobile"), _("Phone"), _("E-mail"), _("Shop"),
+                _("Channel"), _("Step"), _("State"), _("Title"), _("Text")]
+
+    def _rows(self, communications):
+        texts = communications._rendered_texts()
+        channels = dict(communications._fields["channel"]._description_selection(self.env))
+        states = dict(communications._fields["state"]._description_selection(self.env))
+        rows = []
+        for communication in communications:
+            partner = communication.partner_id
+            subject, body = texts[communication.id]
+            rows.append([
+                fields.Date.to_string(communication.scheduled_date), partner.name or "",
+                partner._optical_first_name(), partner.mobile or "", partner.phone or "", partner.email or "",
+                communication.company_id.name, channels[communication.channel],
+                (communication.cycle_step_id or communication.campaign_step_id).name or "",
+                states[communication.state], subject or "", body or "",
+            ])
+        return rows
+
+    def action_export(self):
+        self.ensure_one()
+        communications = self._communications()
+        rows = self._rows(communications)
+        name = (self.cycle_id or self.campaign_id).name
+        if self.file_format == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(self._headers())
+            writer.writerows(rows)
+            data = buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens accents right
+        else:
+            output = io.BytesIO()
+            workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+            sheet = workbook.add_worksheet(name[:31])
+            bold = workbook.add_format({"bold": True})
+            sheet.write_row(0, 0, self._headers(), bold)
+            for index, row in enumerate(rows, start=1):
+                sheet.write_row(index, 0, row)
+            workbook.close()
+            data = output.getvalue()
+        if self.mark_done:
+            communications.filtered(lambda c: c.channel == "export" and c.state == "sent").write({"state": "done"})
+        self.write({
+            "file_data": base64.b64encode(data),
+            "file_name": "%s_%s_%s.%s" % (name, self.date_from, self.date_to, self.file_format),
+        })
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/web/content/?model=%s&id=%s&field=file_data&filename_field=file_name&download=true"
+            % (self._name, self.id),
+            "target": "self",
+        }

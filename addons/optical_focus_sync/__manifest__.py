@@ -1,0 +1,14 @@
+{
+    "name": "Optical FOCUS Sync",
+    "summary": "FOCUS 10 records onto partners and trigger events",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/optical-crm/optical-crm",
+    "author": "Optical CRM",
+    "maintainers": ["optical-crm"],
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["optical_crm"],
+    "data": [],
+    "installable": True,
+}

@@ -1,0 +1,19 @@
+"""Plain tests: logic that needs no ORM, loaded straight from the addons'
+``tools`` packages (importing the addon itself would need Odoo)."""
+import importlib.util
+import pathlib
+import sys
+
+ADDONS = pathlib.Path(__file__).resolve().parent.parent / "addons"
+
+
+def load_tool(addon, module):
+    """Import ``addons/<addon>/tools/<module>.py`` without importing the addon."""
+    name = "plain_%s_%s" % (addon, module)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ADDONS / addon / "tools" / ("%s.py" % module))
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    spec.loader.exec_module(loaded)
+    return loaded
