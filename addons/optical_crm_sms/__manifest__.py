@@ -8,7 +8,7 @@
     "maintainers": ["optical-crm"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["optical_crm", "sms", "link_tracker"],
+    "depends": ["optical_crm", "sms"],
     "data": [],
     "installable": True,
 }

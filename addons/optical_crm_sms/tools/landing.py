@@ -1,0 +1,56 @@
+"""Landing page helpers: personalisation and video embedding, no ORM.
+
+A landing page is public: the only customer data it may show is the first
+name. Placeholders are therefore a closed list, replaced by escaped values;
+any other ``{{ … }}`` expression is removed rather than evaluated.
+"""
+import re
+from urllib.parse import parse_qs, urlparse
+
+from markupsafe import escape
+
+PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
+LANDING_PLACEHOLDERS = {
+    "object.first_name": "first_name",
+    "object.company_id.name": "shop_name",
+}
+YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
+
+
+def render_landing_html(html, values):
+    """Replace the allowed placeholders of ``html`` with the escaped
+    ``values`` (``first_name``, ``shop_name``); drop any other placeholder."""
+
+    def replace(match):
+        key = LANDING_PLACEHOLDERS.get(match.group(1))
+        return str(escape(values.get(key) or "")) if key else ""
+
+    return PLACEHOLDER.sub(replace, html or "")
+
+
+def video_embed(url):
+    """How to show a video URL: ``("iframe", embed URL)`` for YouTube and
+    Vimeo, ``("video", url)`` for a file (mp4, webm, ogg), ``None`` otherwise."""
+    if not url:
+        return None
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https"):
+        return None
+    host = (parsed.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    video_id = None
+    if host == "youtu.be":
+        video_id = parsed.path.strip("/")
+    elif host in ("youtube.com", "youtube-nocookie.com"):
+        if parsed.path == "/watch":
+            video_id = (parse_qs(parsed.query).get("v") or [""])[0]
+        elif parsed.path.startswith(("/embed/", "/shorts/")):
+            video_id = parsed.path.split("/")[2]
+    if video_id is not None:
+        return ("iframe", "https://www.youtube-nocookie.com/embed/%s" % video_id) if YOUTUBE_ID.match(video_id) else None
+    if host == "vimeo.com" and parsed.path.strip("/").isdigit():
+        return "iframe", "https://player.vimeo.com/video/%s" % parsed.path.strip("/")
+    if host == "player.vimeo.com":
+        return "iframe", url.strip()
+    if parsed.path.lower().endswith((".mp4", ".webm", ".ogg", ".ogv")):
+        return "video", url.strip()
+    return None

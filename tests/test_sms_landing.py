@@ -1,0 +1,25 @@
+from conftest import load_tool
+
+landing = load_tool("optical_crm_sms", "landing")
+
+
+def test_first_name_is_escaped():
+    html = "<p>Ciao {{ object.first_name }}, da {{object.company_id.name}}</p>"
+    out = landing.render_landing_html(html, {"first_name": "<b>Anna</b>", "shop_name": "Ottica & Co"})
+    assert out == "<p>Ciao &lt;b&gt;Anna&lt;/b&gt;, da Ottica &amp; Co</p>"
+
+
+def test_other_placeholders_are_dropped():
+    html = "<p>{{ object.partner_id.email }}|{{ object.partner_id.mobile }}|{{ ctx }}</p>"
+    assert landing.render_landing_html(html, {"first_name": "Anna"}) == "<p>||</p>"
+
+
+def test_video_embed():
+    assert landing.video_embed("https://www.youtube.com/watch?v=dQw4w9WgXcQ") == (
+        "iframe", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
+    assert landing.video_embed("https://youtu.be/dQw4w9WgXcQ")[1].endswith("/dQw4w9WgXcQ")
+    assert landing.video_embed("https://vimeo.com/76979871") == ("iframe", "https://player.vimeo.com/video/76979871")
+    assert landing.video_embed("https://cdn.example.com/promo.mp4") == ("video", "https://cdn.example.com/promo.mp4")
+    assert landing.video_embed("javascript:alert(1)") is None
+    assert landing.video_embed("https://www.youtube.com/watch?v=<script>") is None
+    assert landing.video_embed("") is None
