@@ -242,6 +242,7 @@ class OpticalCrmCommunication(models.Model):
         from ..tools.pressure import select_within_pressure
 
         cr = self.env.cr
+        today = fields.Date.context_today(self)
         # Candidates: planned marketing rows in scope, plus rows skipped for
         # pressure still ahead (a cancelled rival may free their place).
         cr.execute(SQL(
@@ -250,10 +251,10 @@ class OpticalCrmCommunication(models.Model):
                  JOIN res_company co ON co.id = c.company_id
                 WHERE co.optical_pressure_max > 0 AND c.purpose = 'marketing'
                   AND (c.state = 'planned' OR (c.state = 'skipped' AND c.skip_code = 'pressure'
-                                               AND c.scheduled_date >= CURRENT_DATE))
+                                               AND c.scheduled_date >= %s))
                   AND %s
                 GROUP BY 1, 2, 3, 4""",
-            scope))
+            today, scope))
         groups = cr.fetchall()
         if not groups:
             return
@@ -265,8 +266,8 @@ class OpticalCrmCommunication(models.Model):
                 WHERE (c.partner_id, c.company_id) IN %s AND c.purpose = 'marketing'
                   AND (c.state IN ('planned', 'sent', 'done')
                        OR (c.state = 'skipped' AND c.skip_code = 'pressure'))
-                  AND c.scheduled_date >= CURRENT_DATE - co.optical_pressure_period_days""",
-            tuple((g[0], g[1]) for g in groups)))
+                  AND c.scheduled_date >= %s::date - co.optical_pressure_period_days""",
+            tuple((g[0], g[1]) for g in groups), today))
         rows_by_key = {}
         for row in cr.fetchall():
             rows_by_key.setdefault((row[1], row[2]), []).append(row)
@@ -306,8 +307,11 @@ class OpticalCrmCommunication(models.Model):
         pending = self.filtered(lambda c: c.id not in result)
         for step_field in ("cycle_step_id", "campaign_step_id"):
             for step, communications in pending.filtered(step_field).grouped(step_field).items():
+                # Templates are written by shop owners only (access rights); staff who
+                # export or send render them without being template editors.
                 rendered = {
-                    field: step._render_field(field, communications.ids, compute_lang=True) if step[field] else {}
+                    field: step.sudo()._render_field(field, communications.ids, compute_lang=True)
+                    if step[field] else {}
                     for field in ("subject", "body")
                 }
                 for communication in communications:

@@ -1,7 +1,7 @@
 import datetime
 import logging
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
@@ -152,8 +152,8 @@ class OpticalCrmCommunication(models.Model):
             """UPDATE optical_crm_communication c SET state = 'cancelled', skip_reason = %(reason)s
                  FROM res_company co
                 WHERE c.company_id = co.id AND c.state = 'planned' AND c.event_id IN %(events)s
-                  AND c.scheduled_date < CURRENT_DATE - co.optical_catchup_days""",
-            reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
+                  AND c.scheduled_date < %(today)s::date - co.optical_catchup_days""",
+            today=fields.Date.context_today(self), reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
         self.invalidate_model()
 
     @api.model
@@ -174,9 +174,9 @@ class OpticalCrmCommunication(models.Model):
                           AND e.event_date >= c.sent_date::date
                           AND e.event_date <= c.sent_date::date + co.optical_purchase_window_days
                         WHERE c.state IN ('sent', 'done') AND c.purchase_event_id IS NULL
-                          AND c.sent_date >= CURRENT_DATE - co.optical_purchase_window_days
+                          AND c.sent_date >= %s::date - co.optical_purchase_window_days
                                              - co.optical_catchup_days - 1
                         ORDER BY c.id, e.event_date, e.id) x
-                WHERE c.id = x.communication_id"""))
+                WHERE c.id = x.communication_id""", fields.Date.context_today(self)))
         self.invalidate_model(["purchased_after_contact", "purchase_event_id"])
         return self.env.cr.rowcount

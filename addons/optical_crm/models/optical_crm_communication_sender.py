@@ -1,4 +1,5 @@
 import logging
+import threading
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -45,7 +46,7 @@ class OpticalCrmCommunication(models.Model):
             batches += 1
             remaining = self.sudo().search_count([("state", "=", "planned"), ("scheduled_date", "<=", fields.Date.today())])
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not self.env.registry.in_test_mode():
+            if not getattr(threading.current_thread(), "testing", False):
                 # Each batch is its own transaction: what was handed to a channel
                 # stays handed even if a later batch crashes.
                 self.env.cr.commit()

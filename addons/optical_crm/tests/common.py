@@ -1,0 +1,79 @@
+import datetime
+
+from odoo.tests import TransactionCase, new_test_user
+
+
+class OpticalCrmCase(TransactionCase):
+    """Two shops, their staff and owner, customers, and helpers to build
+    cycles and events. Dates are explicit: the tests freeze time when it matters."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        cls.shop_a = cls.env.company
+        cls.shop_a.write({
+            "name": "Ottica Centrale", "optical_pressure_max": 0, "optical_horizon_days": 7,
+            "optical_catchup_days": 3, "optical_callback_max_attempts": 3,
+        })
+        cls.shop_b = cls.env["res.company"].create({"name": "Ottica del Corso"})
+        cls.staff_a = new_test_user(
+            cls.env, "staff_a", groups="optical_crm.group_optical_crm_user",
+            company_id=cls.shop_a.id, company_ids=[cls.shop_a.id], name="Giulia Staff",
+        )
+        cls.staff_b = new_test_user(
+            cls.env, "staff_b", groups="optical_crm.group_optical_crm_user",
+            company_id=cls.shop_b.id, company_ids=[cls.shop_b.id], name="Paolo Staff",
+        )
+        cls.owner = new_test_user(
+            cls.env, "owner", groups="optical_crm.group_optical_crm_manager",
+            company_id=cls.shop_a.id, company_ids=[cls.shop_a.id, cls.shop_b.id], name="Anna Owner",
+        )
+        cls.shop_a.optical_callback_user_id = cls.staff_a
+        cls.shop_b.optical_callback_user_id = cls.staff_b
+        cls.Communication = cls.env["optical.crm.communication"]
+        cls.Event = cls.env["optical.crm.event"]
+        cls.mario = cls.customer("Mario Rossi", mobile="+393331112233", email="mario@example.com")
+        cls.lucia = cls.customer("Lucia Bianchi", mobile="+393334445566", email="lucia@example.com")
+
+    @classmethod
+    def customer(cls, name, shop=None, consent=True, **values):
+        return cls.env["res.partner"].create({
+            "name": name, "company_id": (shop or cls.shop_a).id,
+            "optical_consent_marketing": consent, "optical_consent_sms": consent, "optical_consent_app": consent,
+            **values,
+        })
+
+    @classmethod
+    def cycle(cls, event_type, steps, shop=None, **values):
+        """``steps``: (number, unit, channel[, purpose]) tuples."""
+        return cls.env["optical.crm.cycle"].create({
+            "name": "%s cycle" % event_type, "event_type": event_type,
+            "company_id": shop.id if shop else False,
+            "step_ids": [(0, 0, {
+                "name": "%s %s %s" % (step[0], step[1], step[2]), "interval_number": step[0],
+                "interval_unit": step[1], "channel": step[2],
+                "purpose": step[3] if len(step) > 3 else "marketing",
+                "subject": "Hello {{ object.first_name }}",
+                "body": "Dear {{ object.partner_id.name }}, from {{ object.company_id.name }}",
+            }) for step in steps],
+            **values,
+        })
+
+    @classmethod
+    def event(cls, partner, event_type, date, shop=None, **values):
+        return cls.env["optical.crm.event"].create({
+            "partner_id": partner.id, "event_type": event_type, "event_date": date,
+            "company_id": (shop or cls.shop_a).id, **values,
+        })
+
+    def plan(self, today, shop=None):
+        """Run the planner for one shop as if today were ``today``."""
+        shop = shop or self.shop_a
+        return self.Communication._plan_company(
+            shop, today - datetime.timedelta(days=shop.optical_catchup_days),
+            today + datetime.timedelta(days=shop.optical_horizon_days))
+
+    def communications(self, **filters):
+        domain = [(key, "=", value) for key, value in filters.items()]
+        return self.Communication.search(domain, order="scheduled_date, id")

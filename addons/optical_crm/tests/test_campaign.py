@@ -1,0 +1,64 @@
+import datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import OpticalCrmCase
+
+D = datetime.date
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestCampaign(OpticalCrmCase):
+
+    def campaign(self, **values):
+        return self.env["optical.crm.campaign"].create({
+            "name": "San Valentino", "date_start": D(2027, 2, 1), "date_end": D(2027, 3, 2),
+            "step_ids": [
+                (0, 0, {"name": "Offer", "day_offset": 0, "channel": "export", "body": "Ciao {{ object.first_name }}"}),
+                (0, 0, {"name": "Reminder", "day_offset": 25, "channel": "export"}),
+            ],
+            **values,
+        })
+
+    def test_states_and_steps(self):
+        other_shop = self.customer("Cliente Corso", shop=self.shop_b)
+        with freeze_time("2027-01-20 10:00:00"):
+            campaign = self.campaign(partner_domain=str([("id", "in", (self.mario | self.lucia | other_shop).ids)]))
+            campaign.action_schedule()
+            self.assertEqual(campaign.state, "scheduled")
+            self.assertEqual(campaign.target_count, 2)  # Mario and Lucia; not the other shop's customer
+        with freeze_time("2027-02-01 10:00:00"):
+            self.plan(D(2027, 2, 1))
+            self.assertEqual(campaign.state, "running")
+            offers = self.communications(campaign_id=campaign.id)
+            self.assertEqual(offers.mapped("partner_id"), self.mario | self.lucia)
+            self.assertEqual(set(offers.mapped("scheduled_date")), {D(2027, 2, 1)})
+            self.assertEqual(set(offers.mapped("source")), {"campaign"})
+            self.assertFalse(self.communications(partner_id=other_shop.id))
+        with freeze_time("2027-02-24 10:00:00"):
+            self.plan(D(2027, 2, 24))
+            reminders = self.communications(campaign_id=campaign.id, scheduled_date=D(2027, 2, 26))
+            self.assertEqual(len(reminders), 2)
+            campaign.action_cancel()
+            self.assertEqual(set(reminders.mapped("state")), {"cancelled"})
+        with freeze_time("2027-03-03 10:00:00"):
+            scheduled = self.campaign(name="Back to school")
+            scheduled.action_schedule()
+            self.assertEqual(scheduled.state, "done")
+
+    def test_supplier_campaign_needs_a_supplier_and_is_tracked_as_such(self):
+        with self.assertRaisesRegex(ValidationError, "Supplier"):
+            self.campaign(is_supplier_campaign=True)
+        maker = self.env["res.partner"].create({"name": "Lens Maker SpA", "is_company": True})
+        with freeze_time("2027-02-01 10:00:00"):
+            campaign = self.campaign(is_supplier_campaign=True, supplier_id=maker.id)
+            campaign.action_schedule()
+            self.plan(D(2027, 2, 1))
+        self.assertEqual(set(self.communications(campaign_id=campaign.id).mapped("source")), {"supplier_campaign"})
+
+    def test_step_outside_the_campaign_names_the_field(self):
+        with self.assertRaisesRegex(ValidationError, "Day"):
+            self.campaign(step_ids=[(0, 0, {"name": "Late", "day_offset": 40, "channel": "export"})])

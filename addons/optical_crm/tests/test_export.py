@@ -1,0 +1,57 @@
+import base64
+import csv
+import datetime
+import io
+
+import openpyxl
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import OpticalCrmCase
+
+D = datetime.date
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestExport(OpticalCrmCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.birthday = cls.cycle("optometry", [(0, "days", "export")], supersede=False)
+        cls.event(cls.mario, "optometry", D(2026, 3, 2))
+        cls.event(cls.lucia, "optometry", D(2026, 3, 4))
+        cls.event(cls.lucia, "optometry", D(2026, 3, 20))
+        cls.env["optical.crm.communication"]._plan_company(cls.shop_a, D(2026, 3, 1), D(2026, 3, 31))
+
+    def export(self, file_format):
+        wizard = self.env["optical.crm.export.wizard"].with_user(self.staff_a).create({
+            "cycle_id": self.birthday.id, "date_from": D(2026, 3, 1), "date_to": D(2026, 3, 7),
+            "file_format": file_format,
+        })
+        action = wizard.action_export()
+        self.assertIn("download=true", action["url"])
+        self.assertTrue(wizard.file_name.endswith(file_format))
+        return base64.b64decode(wizard.file_data)
+
+    def test_csv_lists_customers_with_rendered_text(self):
+        rows = list(csv.reader(io.StringIO(self.export("csv").decode("utf-8-sig"))))
+        self.assertEqual(rows[0][:4], ["Date", "Customer", "First name", "Mobile"])
+        self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows[1:]],
+                         [("2026-03-02", "Mario Rossi", "Mario", "+393331112233"),
+                          ("2026-03-04", "Lucia Bianchi", "Lucia", "+393334445566")])
+        self.assertEqual(rows[1][-1], "Dear Mario Rossi, from Ottica Centrale")
+        self.assertEqual(rows[1][-2], "Hello Mario")
+
+    def test_xlsx_has_the_same_rows(self):
+        sheet = openpyxl.load_workbook(io.BytesIO(self.export("xlsx"))).active
+        values = list(sheet.values)
+        self.assertEqual(values[0][1], "Customer")
+        self.assertEqual([v[1] for v in values[1:]], ["Mario Rossi", "Lucia Bianchi"])
+        self.assertEqual(values[2][-1], "Dear Lucia Bianchi, from Ottica Centrale")
+
+    def test_nothing_chosen_names_the_field(self):
+        wizard = self.env["optical.crm.export.wizard"].create({"date_from": D(2026, 3, 1), "date_to": D(2026, 3, 7)})
+        with self.assertRaisesRegex(UserError, "Cyclic activity / Campaign"):
+            wizard.action_export()

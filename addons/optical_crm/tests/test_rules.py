@@ -1,0 +1,89 @@
+import datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import OpticalCrmCase
+
+D = datetime.date
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestRules(OpticalCrmCase):
+
+    def test_marketing_needs_consent_service_does_not(self):
+        self.cycle("glasses_delivery", [(7, "days", "phone", "service"), (7, "days", "email", "marketing")])
+        shy = self.customer("Timido Neri", consent=False, email="timido@example.com")
+        self.event(shy, "glasses_delivery", D(2026, 3, 2))
+        self.plan(D(2026, 3, 5))
+        service = self.communications(partner_id=shy.id, channel="phone")
+        marketing = self.communications(partner_id=shy.id, channel="email")
+        self.assertEqual(service.state, "planned")
+        self.assertEqual((marketing.state, marketing.skip_code, marketing.skip_reason),
+                         ("skipped", "consent", "No marketing consent"))
+
+    def test_channel_specific_consent_reason(self):
+        self.cycle("optometry", [(0, "days", "sms"), (0, "days", "app")])
+        partner = self.customer("Solo Marketing", optical_consent_sms=False)
+        partner.optical_consent_app = False
+        self.event(partner, "optometry", D(2026, 3, 2))
+        every_channel = {key: {"send": "_send_export"} for key in ("phone", "sms", "sms_link", "app", "email", "export")}
+        with patch.object(type(self.Communication), "_channel_registry", return_value=every_channel):
+            self.plan(D(2026, 3, 2))
+        reasons = {c.channel: c.skip_reason for c in self.communications(partner_id=partner.id)}
+        self.assertEqual(reasons, {"sms": "No SMS consent", "app": "No app consent"})
+
+    def test_channel_without_its_module_is_skipped_with_reason(self):
+        self.cycle("optometry", [(0, "days", "sms")])
+        self.event(self.mario, "optometry", D(2026, 3, 2))
+        core_only = {"phone": {"send": "_send_phone"}, "email": {"send": "_send_email"},
+                     "export": {"send": "_send_export"}}
+        with patch.object(type(self.Communication), "_channel_registry", return_value=core_only):
+            self.plan(D(2026, 3, 2))
+        sms = self.communications(partner_id=self.mario.id)
+        self.assertEqual((sms.state, sms.skip_code), ("skipped", "channel"))
+        self.assertIn("not installed", sms.skip_reason)
+
+    @freeze_time("2026-02-01 10:00:00")
+    def test_contact_pressure_higher_priority_wins(self):
+        self.shop_a.write({"optical_pressure_max": 1, "optical_pressure_period_days": 30})
+        cycle = self.cycle("optometry", [(3, "days", "export")], priority=20)
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "San Valentino", "date_start": D(2026, 2, 1), "date_end": D(2026, 2, 28),
+            "partner_domain": "[('id', '=', %s)]" % self.mario.id, "priority": 5,
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 3, "channel": "email"})],
+        })
+        campaign.action_schedule()
+        self.event(self.mario, "optometry", D(2026, 2, 2))
+        self.plan(D(2026, 2, 1))
+        offer = self.communications(partner_id=self.mario.id, campaign_id=campaign.id)
+        recall = self.communications(partner_id=self.mario.id, cycle_id=cycle.id)
+        self.assertEqual(recall.state, "planned")
+        self.assertEqual((offer.state, offer.skip_code), ("skipped", "pressure"))
+        self.assertIn("Contact pressure", offer.skip_reason)
+        # The winner is cancelled (the exam was deleted): the offer gets its place back.
+        recall.event_id.active = False
+        self.plan(D(2026, 2, 1))
+        self.assertEqual(offer.state, "planned")
+        self.assertFalse(offer.skip_reason)
+
+    @freeze_time("2026-03-01 10:00:00")
+    def test_pressure_counts_contacts_already_made(self):
+        self.shop_a.write({"optical_pressure_max": 1, "optical_pressure_period_days": 30})
+        self.cycle("optometry", [(0, "days", "export"), (0, "days", "phone", "service")])
+        self.Communication.create({
+            "partner_id": self.mario.id, "channel": "email", "scheduled_date": D(2026, 2, 20),
+            "state": "sent", "purpose": "marketing", "company_id": self.shop_a.id,
+        })
+        self.event(self.mario, "optometry", D(2026, 3, 1))
+        self.plan(D(2026, 3, 1))
+        self.assertEqual(self.communications(partner_id=self.mario.id, channel="export").state, "skipped")
+        self.assertEqual(self.communications(partner_id=self.mario.id, channel="phone").state, "planned")
+
+    def test_bad_customer_filter_names_the_field(self):
+        cycle = self.cycle("optometry", [(0, "days", "export")], partner_domain="[('name', '=',")
+        self.event(self.mario, "optometry", D(2026, 3, 2))
+        with self.assertRaisesRegex(Exception, "Customers: invalid filter"):
+            self.Communication._plan_cycle(cycle, self.shop_a, D(2026, 3, 1), D(2026, 3, 8))
