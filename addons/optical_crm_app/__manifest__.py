@@ -1,6 +1,6 @@
 {
     "name": "Optical CRM App",
-    "summary": "The customer app channel (Il Mio Ottico) for Optical CRM",
+    "summary": "The customer app channel (Il Mio Ottico) for Optical CRM: chat messages, push, promotions",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/optical-crm/optical-crm",
@@ -9,6 +9,24 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["optical_crm"],
-    "data": [],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/optical_crm_app_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/optical_app_device_views.xml",
+        "views/optical_app_message_views.xml",
+        "views/optical_app_push_views.xml",
+        "views/optical_app_report_views.xml",
+        "views/optical_crm_campaign_views.xml",
+        "views/optical_crm_communication_views.xml",
+        "views/res_partner_views.xml",
+        "wizards/optical_app_pairing_wizard_views.xml",
+        "views/optical_crm_app_menus.xml",
+    ],
+    "demo": [
+        "demo/optical_crm_app_demo.xml",
+    ],
     "installable": True,
 }

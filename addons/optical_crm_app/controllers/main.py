@@ -1,0 +1,212 @@
+"""The API of the shop's app (Il Mio Ottico), JSON over HTTP.
+
+``POST /optical_app/v1/pair`` exchanges a pairing code for an API key; every
+other call authenticates with ``Authorization: Bearer <api_key>`` and sees
+only the data of the customer who paired the device. Errors are JSON:
+``{"error": "<code>", "message": "<what is wrong, naming the field>"}``."""
+import functools
+import json
+import logging
+
+from odoo import fields, http
+from odoo.http import request
+
+from ..tools.pairing import bearer_token
+
+_logger = logging.getLogger(__name__)
+
+API = "/optical_app/v1"
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def json_error(status, code, message):
+    return request.make_json_response({"error": code, "message": message}, status=status)
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def authenticated(route):
+    """Resolve the calling device from its Bearer key (401 otherwise) and
+    pass it to the route; turn ``ApiError`` into a JSON error."""
+
+    @functools.wraps(route)
+    def wrapper(self, *args, **kwargs):
+        device = request.env["optical.app.device"].sudo()._authenticate(
+            bearer_token(request.httprequest.headers.get("Authorization")))
+        if not device:
+            return json_error(401, "unauthorized", "Authorization: a valid 'Bearer <api_key>' is required.")
+        try:
+            return route(self, device.with_context(lang=device.partner_id.lang or "en_US"), *args, **kwargs)
+        except ApiError as error:
+            return json_error(error.status, error.code, error.message)
+
+    return wrapper
+
+
+class OpticalAppController(http.Controller):
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def _json_body():
+        raw = request.httprequest.get_data(cache=False, as_text=True)
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError as error:
+            raise ApiError(400, "bad_request", "body: invalid JSON (%s)." % error) from error
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_request", "body: a JSON object is expected.")
+        return body
+
+    @staticmethod
+    def _optional_string(body, name, max_length):
+        value = body.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > max_length:
+            raise ApiError(400, "bad_request", "%s: a string of at most %s characters is expected." % (name, max_length))
+        return value.strip()
+
+    @staticmethod
+    def _int_param(name, default, minimum, maximum):
+        raw = request.httprequest.args.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or not minimum <= value <= maximum:
+            raise ApiError(400, "bad_request", "%s: an integer from %s to %s is expected." % (name, minimum, maximum))
+        return value
+
+    @staticmethod
+    def _device_to_api(device, current):
+        return {
+            "id": device.id,
+            "name": device.name,
+            "paired_date": fields.Datetime.to_string(device.paired_date),
+            "last_seen_date": fields.Datetime.to_string(device.last_seen_date) if device.last_seen_date else None,
+            "push": device.has_push_token,
+            "current": device == current,
+        }
+
+    # ------------------------------------------------------------------
+    # Pairing and devices
+    # ------------------------------------------------------------------
+
+    @http.route(f"{API}/pair", type="http", auth="public", methods=["POST"], csrf=False)
+    def pair(self, **_kwargs):
+        Attempt = request.env["optical.app.pairing.attempt"].sudo()
+        address = request.httprequest.remote_addr or "unknown"
+        if Attempt._is_blocked(address):
+            return json_error(429, "too_many_attempts",
+                              "pairing_code: too many wrong codes from this address, try again later.")
+        try:
+            body = self._json_body()
+            code = body.get("pairing_code")
+            if not isinstance(code, str) or not code.strip():
+                raise ApiError(400, "bad_request", "pairing_code: required (the code shown by the shop).")
+            name = self._optional_string(body, "device_name", 64)
+            push_token = self._optional_string(body, "push_token", 4096)
+        except ApiError as error:
+            return json_error(error.status, error.code, error.message)
+        device, api_key = request.env["optical.app.device"].sudo()._pair(code, name=name, push_token=push_token)
+        if not device:
+            Attempt._record(address)
+            return json_error(401, "invalid_pairing_code",
+                              "pairing_code: unknown, already used or expired; ask the shop for a new one.")
+        _logger.info("App paired: device %s of customer %s", device.id, device.partner_id.id)
+        return request.make_json_response({
+            "api_key": api_key,
+            "device_id": device.id,
+            "customer": {"first_name": device.partner_id._optical_first_name()},
+            "shop": {"name": device.company_id.name},
+        })
+
+    @http.route(f"{API}/device", type="http", auth="public", methods=["POST"], csrf=False)
+    @authenticated
+    def device_update(self, device, **_kwargs):
+        """Register or refresh the push token (and name) of the calling device;
+        ``"push_token": null`` or ``""`` switches push notifications off."""
+        body = self._json_body()
+        values = {}
+        if "push_token" in body:
+            values["push_token"] = self._optional_string(body, "push_token", 4096) or False
+        if body.get("device_name") is not None:
+            values["name"] = self._optional_string(body, "device_name", 64) or device.name
+        if not values:
+            raise ApiError(400, "bad_request", "push_token: give push_token and/or device_name.")
+        device.write(values)
+        return request.make_json_response(self._device_to_api(device, device))
+
+    @http.route(f"{API}/devices", type="http", auth="public", methods=["GET"], csrf=False)
+    @authenticated
+    def devices(self, device, **_kwargs):
+        devices = device.search([("partner_id", "=", device.partner_id.id)])
+        return request.make_json_response({"devices": [self._device_to_api(d, device) for d in devices]})
+
+    @http.route(f"{API}/devices/<int:device_id>/revoke", type="http", auth="public", methods=["POST"], csrf=False)
+    @authenticated
+    def device_revoke(self, device, device_id, **_kwargs):
+        target = device.search([("id", "=", device_id), ("partner_id", "=", device.partner_id.id)])
+        if not target:
+            raise ApiError(404, "not_found", "device: no such device.")
+        target._revoke("customer")
+        return request.make_json_response({"id": target.id, "revoked": True})
+
+    # ------------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------------
+
+    @http.route(f"{API}/messages", type="http", auth="public", methods=["GET"], csrf=False)
+    @authenticated
+    def messages(self, device, **_kwargs):
+        limit = self._int_param("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        offset = self._int_param("offset", 0, 0, 10 ** 9)
+        page = device.env["optical.app.message"]._api_page(device.partner_id, limit, offset)
+        return request.make_json_response(page)
+
+    @http.route(f"{API}/messages/<int:message_id>/read", type="http", auth="public", methods=["POST"], csrf=False)
+    @authenticated
+    def message_read(self, device, message_id, **_kwargs):
+        message = device.env["optical.app.message"].search(
+            [("id", "=", message_id), ("partner_id", "=", device.partner_id.id)])
+        if not message:
+            raise ApiError(404, "not_found", "message: no such message.")
+        message._mark_read()
+        return request.make_json_response(message._to_api())
+
+    # ------------------------------------------------------------------
+    # Promotions
+    # ------------------------------------------------------------------
+
+    def _promotions(self, device):
+        Campaign = device.env["optical.crm.campaign"]
+        return Campaign.search(Campaign._app_promotion_domain(device.company_id), order="date_start desc, id desc")
+
+    @http.route(f"{API}/promotions", type="http", auth="public", methods=["GET"], csrf=False)
+    @authenticated
+    def promotions(self, device, **_kwargs):
+        base_url = request.httprequest.host_url.rstrip("/")
+        return request.make_json_response(
+            {"promotions": [campaign._to_api(base_url) for campaign in self._promotions(device)]})
+
+    @http.route(f"{API}/promotions/<int:campaign_id>/cover", type="http", auth="public", methods=["GET"],
+                csrf=False)
+    @authenticated
+    def promotion_cover(self, device, campaign_id, **_kwargs):
+        """The cover image, only of a promotion the caller can see."""
+        campaign = self._promotions(device).filtered(lambda c: c.id == campaign_id and c.app_cover_image)
+        if not campaign:
+            raise ApiError(404, "not_found", "promotion: no such promotion or it has no cover image.")
+        stream = request.env["ir.binary"].sudo()._get_image_stream_from(campaign, "app_cover_image")
+        return stream.get_response(max_age=3600)

@@ -1,0 +1,128 @@
+import datetime
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.push_api import PushError, PushProvider
+
+_logger = logging.getLogger(__name__)
+
+PUSH_TEXT_LENGTH = 180
+
+
+class OpticalAppPush(models.Model):
+    """The push queue: one row per (message, device), pushed by its cron
+    after the transaction that created the message, exactly once: the row
+    is locked while pushed, and a retry (even after a crash between the push
+    and the commit) carries the same idempotency key."""
+
+    _name = "optical.app.push"
+    _description = "App push notification"
+    _order = "id desc"
+    _check_company_auto = True
+
+    message_id = fields.Many2one("optical.app.message", "Message", required=True, index=True, ondelete="cascade")
+    device_id = fields.Many2one("optical.app.device", "Device", required=True, index=True, ondelete="cascade",
+                                context={"active_test": False})
+    partner_id = fields.Many2one(related="message_id.partner_id", store=True)
+    company_id = fields.Many2one("res.company", "Shop", required=True, index=True)
+    state = fields.Selection(
+        [("pending", "Pending"), ("sent", "Pushed"), ("failed", "Failed"), ("cancelled", "Cancelled")],
+        default="pending", required=True, index=True, readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt_date = fields.Datetime("Next attempt", default=fields.Datetime.now, index=True, readonly=True)
+    sent_date = fields.Datetime("Pushed on", readonly=True)
+    last_error = fields.Char("Error", readonly=True)
+    idempotency_key = fields.Char(compute="_compute_idempotency_key", store=True, readonly=True)
+
+    _sql_constraints = [
+        ("message_device_uniq", "UNIQUE (message_id, device_id)", "A message is pushed once to each device."),
+    ]
+
+    @api.depends("message_id", "device_id")
+    def _compute_idempotency_key(self):
+        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        for push in self:
+            push.idempotency_key = "optical-app-%s-m%s-d%s" % (database_uuid, push.message_id.id, push.device_id.id)
+
+    @api.model
+    def _provider(self):
+        """The configured push provider, or None when push is not set up."""
+        params = self.env["ir.config_parameter"].sudo()
+        url = params.get_param("optical_crm_app.push_url")
+        if not url:
+            return None
+        return PushProvider(
+            url,
+            api_key=params.get_param("optical_crm_app.push_api_key"),
+            timeout=float(params.get_param("optical_crm_app.push_timeout", 10)),
+            retries=int(params.get_param("optical_crm_app.push_retries", 2)),
+            backoff=float(params.get_param("optical_crm_app.push_backoff", 0.5)),
+        )
+
+    @api.model
+    def _cron_process_push_queue(self, batch_size=None):
+        """Push the pending notifications of shops whose sending window is
+        open now, in bounded batches locked with SKIP LOCKED."""
+        provider = self._provider()
+        if provider is None:
+            _logger.info("App push: no push service configured (optical_crm_app.push_url)")
+            return 0
+        params = self.env["ir.config_parameter"].sudo()
+        batch_size = batch_size or int(params.get_param("optical_crm_app.push_batch_size", 100))
+        now = fields.Datetime.now()
+        open_shops = tuple(company.id for company in self.env["res.company"].sudo().search([])
+                           if company._optical_in_send_window(now))
+        if not open_shops:
+            return 0
+        done = 0
+        while True:
+            self.env.flush_all()
+            self.env.cr.execute(SQL(
+                """SELECT id FROM optical_app_push
+                    WHERE state = 'pending' AND next_attempt_date <= %s AND company_id IN %s
+                    ORDER BY next_attempt_date, id LIMIT %s
+                    FOR UPDATE SKIP LOCKED""",
+                now, open_shops, batch_size))
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                break
+            self.sudo().browse(ids)._push(provider)
+            # Every row taken leaves 'pending' or moves its next attempt past
+            # ``now``: the loop ends.
+            done += len(ids)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count([("state", "=", "pending")]))
+            if not self.env.registry.in_test_mode():
+                # Commit each batch: what was pushed is recorded as pushed even if
+                # a later batch crashes (a retry would reuse the idempotency key anyway).
+                self.env.cr.commit()
+        return done
+
+    def _push(self, provider):
+        max_attempts = int(self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.push_max_attempts", 5))
+        for push in self:
+            device = push.device_id.sudo()
+            if not device.active or not device.push_token:
+                push.write({"state": "cancelled", "last_error": self.env._("Device revoked or without push token")})
+                continue
+            message = push.message_id
+            try:
+                provider.send(
+                    device.push_token, message.title, (message.body or "")[:PUSH_TEXT_LENGTH],
+                    data={"message_id": message.id, "link_url": message.link_url or None},
+                    idempotency_key=push.idempotency_key)
+            except PushError as error:
+                attempts = push.attempts + 1
+                values = {"attempts": attempts, "last_error": str(error)[:250]}
+                if error.permanent or attempts >= max_attempts:
+                    values["state"] = "failed"
+                else:
+                    values["next_attempt_date"] = fields.Datetime.now() + datetime.timedelta(minutes=5 * 2 ** attempts)
+                if error.token_invalid:
+                    device.push_token = False
+                push.write(values)
+                _logger.warning("App push %s failed: %s", push.idempotency_key, error)
+            else:
+                push.write({"state": "sent", "attempts": push.attempts + 1, "sent_date": fields.Datetime.now(),
+                            "last_error": False})

@@ -1,0 +1,38 @@
+from odoo import api, fields, models
+
+
+class OpticalCrmCampaign(models.Model):
+    """A campaign with an ``app`` step is a promotion in the app's
+    Promotions menu while it runs: cover image and detail page."""
+
+    _inherit = "optical.crm.campaign"
+
+    app_cover_image = fields.Image("App cover image", max_width=1280, max_height=1280,
+                                   help="Shown on the promotion in the app (JPEG or PNG).")
+    app_detail = fields.Html("App detail page", translate=True, sanitize=True,
+                             help="The promotion's page in the app; the campaign description when empty.")
+    is_app_promotion = fields.Boolean("In the app", compute="_compute_is_app_promotion", store=True)
+
+    @api.depends("step_ids.channel")
+    def _compute_is_app_promotion(self):
+        for campaign in self:
+            campaign.is_app_promotion = "app" in campaign.step_ids.mapped("channel")
+
+    @api.model
+    def _app_promotion_domain(self, company):
+        return [("company_id", "=", company.id), ("state", "=", "running"), ("is_app_promotion", "=", True)]
+
+    def _to_api(self, base_url):
+        self.ensure_one()
+        cover_url = None
+        if self.app_cover_image:
+            cover_url = "%s/optical_app/v1/promotions/%s/cover?unique=%s" % (
+                base_url, self.id, fields.Datetime.to_string(self.write_date).replace(" ", "T"))
+        return {
+            "id": self.id,
+            "title": self.name,
+            "date_start": fields.Date.to_string(self.date_start),
+            "date_end": fields.Date.to_string(self.date_end),
+            "cover_image_url": cover_url,
+            "detail_html": str(self.app_detail or self.description or ""),
+        }

@@ -1,0 +1,106 @@
+import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools.pairing import generate_pairing_code, normalize_pairing_code
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    optical_app_device_ids = fields.One2many("optical.app.device", "partner_id", "App devices")
+    optical_app_device_count = fields.Integer("Paired devices", compute="_compute_optical_app_device_count")
+    optical_app_message_ids = fields.One2many("optical.app.message", "partner_id", "App messages")
+    # The pairing code itself is never stored: only its hash, until it is used or expires.
+    optical_app_pairing_hash = fields.Char(copy=False, groups="base.group_system")
+    optical_app_pairing_expiry = fields.Datetime("Pairing code valid until", copy=False, readonly=True)
+    optical_app_pairing_company_id = fields.Many2one("res.company", copy=False, readonly=True,
+                                                     groups="base.group_system")
+    optical_app_pairing_active = fields.Boolean("Pairing code open", compute="_compute_optical_app_pairing_active")
+
+    def init(self):
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS res_partner_optical_app_pairing_hash_uniq "
+            "ON res_partner (optical_app_pairing_hash) WHERE optical_app_pairing_hash IS NOT NULL"
+        )
+
+    @api.depends("optical_app_device_ids.active")
+    def _compute_optical_app_device_count(self):
+        counts = dict(self.env["optical.app.device"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.optical_app_device_count = counts.get(partner._origin, 0)
+
+    @api.depends("optical_app_pairing_expiry")
+    def _compute_optical_app_pairing_active(self):
+        now = fields.Datetime.now()
+        for partner in self:
+            partner.optical_app_pairing_active = bool(
+                partner.optical_app_pairing_expiry and partner.optical_app_pairing_expiry > now)
+
+    @api.model
+    def _optical_app_pairing_minutes(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.pairing_code_minutes", "15")
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            return 15
+
+    def _optical_app_check_staff(self):
+        """Shop staff pair the customers they can see (their shops'); pairing
+        writes only technical fields, so no contact-editing right is needed."""
+        if not self.env.user.has_group("optical_crm.group_optical_crm_user"):
+            raise AccessError(self.env._("Pairing code: only shop staff can pair a customer's app."))
+        self.check_access("read")
+
+    def optical_app_generate_pairing_code(self):
+        """A new single-use pairing code for this customer (any previous one
+        stops working). Returned in clear once; only its hash is kept."""
+        self.ensure_one()
+        self._optical_app_check_staff()
+        Device = self.env["optical.app.device"]
+        for _attempt in range(5):
+            code = generate_pairing_code()
+            hashed = Device._hash(normalize_pairing_code(code))
+            # Two customers holding the same open code at once is astronomically
+            # unlikely; the unique index makes it impossible, and we draw again.
+            if not self.sudo().search_count([("optical_app_pairing_hash", "=", hashed)]):
+                break
+        self.sudo().write({
+            "optical_app_pairing_hash": hashed,
+            "optical_app_pairing_expiry": fields.Datetime.now() + datetime.timedelta(
+                minutes=self._optical_app_pairing_minutes()),
+            "optical_app_pairing_company_id": self.company_id.id or self.env.company.id,
+        })
+        return code
+
+    def action_optical_app_pairing(self):
+        """Generate a code and show it with its QR code to the customer."""
+        self.ensure_one()
+        code = self.optical_app_generate_pairing_code()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Pair the app"),
+            "res_model": "optical.app.pairing.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.id,
+                "optical_app_pairing_code": code,
+                "optical_app_pairing_expiry": fields.Datetime.to_string(self.optical_app_pairing_expiry),
+            },
+        }
+
+    def action_optical_app_revoke_pairing_code(self):
+        self._optical_app_check_staff()
+        self.sudo().write({"optical_app_pairing_hash": False, "optical_app_pairing_expiry": False,
+                           "optical_app_pairing_company_id": False})
+        return True
+
+    def action_optical_app_view_devices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm_app.optical_app_device_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"active_test": False}
+        return action

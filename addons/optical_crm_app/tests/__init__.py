@@ -1,0 +1,3 @@
+from . import test_app_api
+from . import test_app_channel
+from . import test_app_pairing

@@ -1,0 +1,2 @@
+from . import pairing
+from . import push_api

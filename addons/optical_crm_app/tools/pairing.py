@@ -1,0 +1,54 @@
+"""Pairing codes and API keys of the app: generation, normalisation and
+hashing. Only hashes are stored; comparisons are made in constant time."""
+import hashlib
+import hmac
+import secrets
+
+# No 0/O, 1/I/L: a code is read aloud or typed from the shop's screen.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def generate_pairing_code(length=CODE_LENGTH):
+    """A short random code, shown as ``ABCD-EFGH``."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _index in range(length))
+    return "%s-%s" % (code[: length // 2], code[length // 2:])
+
+
+def normalize_pairing_code(code):
+    """The code as typed by a customer: case, spaces and dashes do not matter.
+    Returns ``""`` when it cannot be a code."""
+    if not isinstance(code, str):
+        return ""
+    cleaned = "".join(ch for ch in code.upper() if ch not in " -\t")
+    if not cleaned or any(ch not in CODE_ALPHABET for ch in cleaned):
+        return ""
+    return cleaned
+
+
+def generate_api_key():
+    """A long random API key: 256 bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret, pepper):
+    """HMAC-SHA256 of a code or key with a server-side pepper (the database
+    secret), so a leaked table of short codes cannot be brute-forced offline."""
+    return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def check_secret(secret, pepper, stored_hash):
+    """Constant-time comparison of a presented secret with a stored hash."""
+    if not secret or not stored_hash:
+        return False
+    return hmac.compare_digest(hash_secret(secret, pepper), stored_hash)
+
+
+def bearer_token(header):
+    """The token of an ``Authorization: Bearer <token>`` header, or ``""``."""
+    if not header:
+        return ""
+    scheme, _sep, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return token.strip()

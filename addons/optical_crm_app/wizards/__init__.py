@@ -1,0 +1,1 @@
+from . import optical_app_pairing_wizard

@@ -1,0 +1,34 @@
+import base64
+from urllib.parse import urlencode
+
+from odoo import api, fields, models
+
+
+class OpticalAppPairingWizard(models.TransientModel):
+    """Shows a freshly generated pairing code and its QR code.
+
+    The clear code travels only in the action's context, from the button to
+    this dialog: nothing here is saved, the database keeps only its hash."""
+
+    _name = "optical.app.pairing.wizard"
+    _description = "Pair the app"
+
+    partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
+    pairing_code = fields.Char("Pairing code", compute="_compute_pairing")
+    expiry = fields.Datetime("Valid until", compute="_compute_pairing")
+    qr_value = fields.Char("QR content", compute="_compute_pairing")
+    qr_image = fields.Binary("QR code", compute="_compute_pairing")
+
+    @api.depends("partner_id")
+    @api.depends_context("optical_app_pairing_code", "optical_app_pairing_expiry")
+    def _compute_pairing(self):
+        code = self.env.context.get("optical_app_pairing_code") or ""
+        expiry = self.env.context.get("optical_app_pairing_expiry")
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        for wizard in self:
+            wizard.pairing_code = code
+            wizard.expiry = expiry or False
+            # The app reads the server and the code from the QR code in one go.
+            wizard.qr_value = code and "ilmioottico://pair?%s" % urlencode({"server": base_url, "code": code})
+            wizard.qr_image = code and base64.b64encode(
+                self.env["ir.actions.report"].barcode("QR", wizard.qr_value, width=240, height=240))
