@@ -1,0 +1,370 @@
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from ..tools.mappers import RECORD_TYPES, MappingError, map_record
+
+RECORD_TYPE_SELECTION = [
+    ("cliente", "Customer (cliente)"),
+    ("fornitura_lac", "Contact-lens supply (fornitura_lac)"),
+    ("occhiale", "Glasses (occhiale)"),
+    ("optometria", "Eye exam (optometria)"),
+    ("vendita", "Sale (vendita)"),
+]
+assert tuple(key for key, _label in RECORD_TYPE_SELECTION) == RECORD_TYPES
+
+# Context of the partners and events the sync writes: FOCUS is the source of
+# truth, so no chatter message or follower for each of thousands of records.
+QUIET_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+}
+
+
+class OpticalFocusRecord(models.Model):
+    """One FOCUS record as last received, and its binding to Odoo.
+
+    Keyed by (store, record type, FOCUS id): holds the last version received
+    (``updated_at``, ``payload``), whether it was applied, waits for its
+    customer or is in error (with the FOCUS field and the reason), and the
+    Odoo records it stands for: the customer (``partner_id``) and the trigger
+    events (``event_ids``). A person fixes a record in error and retries it.
+    """
+
+    _name = "optical.focus.record"
+    _description = "FOCUS record"
+    _order = "received_date desc, id desc"
+    _rec_name = "focus_id"
+    _check_company_auto = True
+
+    store_id = fields.Many2one("optical.focus.store", "FOCUS shop", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True, string="Shop")
+    record_type = fields.Selection(RECORD_TYPE_SELECTION, "Type", required=True)
+    focus_id = fields.Char("FOCUS id", required=True)
+    updated_at = fields.Datetime("FOCUS updated on", required=True, help="updated_at of the version last received.")
+    deleted = fields.Boolean("Deleted in FOCUS")
+    payload = fields.Json("FOCUS data")
+    payload_text = fields.Text(
+        "Data", compute="_compute_payload_text", inverse="_inverse_payload_text",
+        help="The FOCUS fields of the record as JSON; correct them and retry.",
+    )
+    state = fields.Selection(
+        [("received", "Received"), ("applied", "Applied"), ("waiting", "Waiting for customer"), ("error", "Error")],
+        default="received", required=True, index=True,
+    )
+    error_field = fields.Char("Field in error")
+    error_message = fields.Char("Error")
+    customer_focus_id = fields.Char(
+        "FOCUS customer id", index=True, help="The FOCUS customer the record belongs to.")
+    partner_id = fields.Many2one("res.partner", "Customer", index=True, ondelete="set null")
+    event_ids = fields.One2many("optical.crm.event", "focus_record_id", "Trigger events")
+    received_date = fields.Datetime("Received on", default=fields.Datetime.now, required=True)
+    applied_date = fields.Datetime("Applied on")
+
+    _sql_constraints = [
+        ("focus_key_uniq", "unique(store_id, record_type, focus_id)",
+         "A FOCUS record is stored once per shop, type and FOCUS id."),
+    ]
+
+    @api.depends("record_type", "focus_id")
+    def _compute_display_name(self):
+        types = dict(RECORD_TYPE_SELECTION)
+        for record in self:
+            record.display_name = "%s %s" % (types.get(record.record_type, ""), record.focus_id or "")
+
+    @api.depends("payload")
+    def _compute_payload_text(self):
+        for record in self:
+            record.payload_text = json.dumps(record.payload or {}, indent=2, ensure_ascii=False, sort_keys=True)
+
+    def _inverse_payload_text(self):
+        for record in self:
+            try:
+                payload = json.loads(record.payload_text or "{}")
+            except ValueError as error:
+                raise ValidationError(self.env._("Data: not valid JSON (%s).", error)) from error
+            if not isinstance(payload, dict):
+                raise ValidationError(self.env._("Data: a JSON object {\"field\": value, …} is expected."))
+            record.payload = payload
+
+    # ------------------------------------------------------------------
+    # Binder
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _find(self, store, keys):
+        """The stored records of ``store`` for the (type, FOCUS id) ``keys``, by key."""
+        if not keys:
+            return {}
+        rows = self.search([("store_id", "=", store.id), ("focus_id", "in", list({key[1] for key in keys}))])
+        return {(row.record_type, row.focus_id): row for row in rows if (row.record_type, row.focus_id) in keys}
+
+    def _status(self, status):
+        """Answer for this record: ``status`` when applied, else why not."""
+        self.ensure_one()
+        result = {"type": self.record_type, "id": self.focus_id}
+        if self.state == "applied":
+            result["status"] = status
+        else:
+            result.update(status="waiting" if self.state == "waiting" else "error",
+                          field=self.error_field, reason=self.error_message)
+        return result
+
+    # ------------------------------------------------------------------
+    # Applying
+    # ------------------------------------------------------------------
+
+    def _apply(self):
+        """Apply these records to Odoo: customers first, then the records
+        waiting for those customers, then events. Returns the status of
+        every record by id, and the waiting records that got applied."""
+        statuses = {}
+        customers = self.filtered(lambda r: r.record_type == "cliente")
+        others = self - customers
+        customers._apply_customers(statuses)
+        arrived = customers.filtered(lambda r: r.state == "applied" and r.partner_id)
+        released = self.browse()
+        if arrived:
+            keys = {(r.store_id.id, r.focus_id) for r in arrived}
+            released = self.search([
+                ("state", "=", "waiting"),
+                ("store_id", "in", arrived.store_id.ids),
+                ("customer_focus_id", "in", list({r.focus_id for r in arrived})),
+            ]).filtered(lambda r: (r.store_id.id, r.customer_focus_id) in keys) - others
+        (others | released)._apply_events(statuses)
+        return statuses, released
+
+    def _map(self):
+        """Map every record's payload; records that cannot be mapped are put
+        in error. Returns ``{record: mapped}`` for the others."""
+        mapped = {}
+        for record in self:
+            if record.deleted:
+                mapped[record] = None
+                continue
+            try:
+                mapped[record] = map_record(record.record_type, record.payload or {})
+            except MappingError as error:
+                record._set_error(error.field, error.reason)
+        return mapped
+
+    def _set_error(self, field, reason, state="error"):
+        self.write({"state": state, "error_field": field, "error_message": reason})
+
+    def _set_applied(self, statuses, values_by_record=None):
+        now = fields.Datetime.now()
+        for record in self:
+            status = "deleted" if record.deleted else ("updated" if record.applied_date else "created")
+            values = {"state": "applied", "applied_date": now, "error_field": False, "error_message": False}
+            values.update((values_by_record or {}).get(record, {}))
+            record.write(values)
+            statuses[record.id] = record._status(status)
+
+    def _record_errors(self, statuses):
+        for record in self.filtered(lambda r: r.state in ("error", "waiting")):
+            statuses[record.id] = record._status("error")
+
+    def _apply_customers(self, statuses):
+        """``cliente`` records → partners (linked when already in Odoo), and
+        their ``new_customer`` event."""
+        mapped = self._map()
+        italy = self.env.ref("base.it")
+        provinces = {m["province"] for m in mapped.values() if m and m["province"]}
+        states = {
+            state.code: state.id
+            for state in self.env["res.country.state"].search([("country_id", "=", italy.id), ("code", "in", list(provinces))])
+        } if provinces else {}
+        titles = {
+            "M": self.env.ref("base.res_partner_title_mister", raise_if_not_found=False),
+            "F": self.env.ref("base.res_partner_title_madam", raise_if_not_found=False),
+        }
+        partner_values = {}
+        for record, result in list(mapped.items()):
+            if result is None:
+                continue
+            if result["province"] and result["province"] not in states:
+                record._set_error("provincia", "%r is not an Italian province code" % result["province"])
+                del mapped[record]
+                continue
+            values = dict(result["partner"], country_id=italy.id, state_id=states.get(result["province"], False))
+            if result["sex"] and titles[result["sex"]]:
+                values["title"] = titles[result["sex"]].id
+            partner_values[record] = values
+
+        Partner = self.env["res.partner"].with_context(**QUIET_CONTEXT)
+        for record, values in partner_values.items():
+            if record.partner_id:
+                record.partner_id.with_context(**QUIET_CONTEXT).write(values)
+        unbound = [record for record in partner_values if not record.partner_id]
+        partners = dict(self._match_partners({record: partner_values[record] for record in unbound}))
+        to_create, create_keys, create_index = [], [], {}
+        for record in unbound:
+            values = partner_values[record]
+            if record in partners:
+                partner = partners[record]
+                partner.with_context(**QUIET_CONTEXT).write(
+                    {k: v for k, v in values.items() if v or k.startswith("optical_consent_")})
+                continue
+            # Two new customers of the same batch that are the same person make one partner.
+            keys = _identity_keys(values)
+            index = next((create_index[key] for key in keys if key in create_index
+                          and _same_person(to_create[create_index[key]], values)), None)
+            if index is None:
+                index = len(to_create)
+                to_create.append(dict(values, company_id=record.company_id.id))
+            for key in keys:
+                create_index.setdefault(key, index)
+            create_keys.append((record, index))
+        created = Partner.create(to_create)
+        for record, index in create_keys:
+            partners[record] = created[index]
+
+        applied = self.browse([record.id for record in mapped])
+        customer_values = {}
+        for record in applied:
+            partner = partners.get(record) or record.partner_id
+            customer_values[record] = {"partner_id": partner.id, "customer_focus_id": record.focus_id}
+        specs = {
+            record: (customer_values[record]["partner_id"], mapped[record]["events"])
+            for record in applied if mapped[record] is not None
+        }
+        applied.filtered("deleted")._archive_customer_events()
+        self.env["optical.crm.event"]._focus_sync(specs)
+        applied._set_applied(statuses, customer_values)
+        self._record_errors(statuses)
+
+    def _match_partners(self, values_by_record):
+        """Customers already in Odoo: same fiscal code, else same mobile or
+        e-mail with the same name (and no other fiscal code), in the shop's
+        company. One query per shop."""
+        by_company = {}
+        for record, values in values_by_record.items():
+            by_company.setdefault(record.company_id.id, []).append((record, values))
+        for company_id, items in by_company.items():
+            fiscal_codes = [v["optical_fiscal_code"] for _r, v in items if v["optical_fiscal_code"]]
+            mobiles = [v["mobile"] for _r, v in items if v["mobile"]]
+            emails = [v["email"] for _r, v in items if v["email"]]
+            conditions = [SQL("optical_fiscal_code = ANY(%s)", fiscal_codes)] if fiscal_codes else []
+            if mobiles:
+                conditions.append(SQL("mobile = ANY(%s)", mobiles))
+            if emails:
+                conditions.append(SQL("lower(email) = ANY(%s)", emails))
+            if not conditions:
+                continue
+            self.env["res.partner"].flush_model(["optical_fiscal_code", "mobile", "email", "name", "company_id"])
+            self.env.cr.execute(SQL(
+                """SELECT id, optical_fiscal_code, mobile, lower(email), lower(name)
+                     FROM res_partner
+                    WHERE company_id = %s AND active AND (%s)
+                    ORDER BY id""",
+                company_id, SQL(" OR ").join(conditions)))
+            index = {}
+            for partner_id, fiscal_code, mobile, email, name in self.env.cr.fetchall():
+                if fiscal_code:
+                    index.setdefault(("cf", fiscal_code), partner_id)
+                if mobile:
+                    index.setdefault(("mobile", mobile, name), (partner_id, fiscal_code))
+                if email:
+                    index.setdefault(("email", email, name), (partner_id, fiscal_code))
+            for record, values in items:
+                partner_id = index.get(("cf", values["optical_fiscal_code"]))
+                if not partner_id:
+                    name = values["name"].lower()
+                    for key in (("mobile", values["mobile"], name), ("email", values["email"], name)):
+                        candidate = index.get(key)
+                        if candidate and (not candidate[1] or not values["optical_fiscal_code"]):
+                            partner_id = candidate[0]
+                            break
+                if partner_id:
+                    yield record, self.env["res.partner"].browse(partner_id)
+
+    def _archive_customer_events(self):
+        """A customer deleted in FOCUS: their FOCUS events of that shop are
+        archived (core cancels the pending communications)."""
+        events = self.env["optical.crm.event"].search([
+            ("partner_id", "in", self.partner_id.ids), ("source", "=", "focus"),
+            ("company_id", "in", self.company_id.ids),
+        ])
+        if events:
+            events.write({"active": False})
+
+    def _apply_events(self, statuses):
+        """Records of the other types → trigger events of their customer; a
+        record whose customer has not arrived waits for it."""
+        mapped = self._map()
+        live = {record: result for record, result in mapped.items() if result is not None}
+        keys = {(record.store_id.id, result["customer"]) for record, result in live.items()}
+        customers = {}
+        if keys:
+            self.flush_model()
+            self.env.cr.execute(SQL(
+                """SELECT store_id, focus_id, partner_id FROM optical_focus_record
+                    WHERE record_type = 'cliente' AND state = 'applied' AND partner_id IS NOT NULL
+                      AND (store_id, focus_id) IN %s""",
+                tuple(keys)))
+            customers = {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
+        specs, values_by_record = {}, {}
+        for record, result in mapped.items():
+            if result is None:
+                if record.event_ids:
+                    record.event_ids.write({"active": False})
+                values_by_record[record] = {}
+                continue
+            partner_id = customers.get((record.store_id.id, result["customer"]))
+            if not partner_id:
+                record.write({"customer_focus_id": result["customer"]})
+                record._set_error("cliente", "customer %s has not arrived from FOCUS yet" % result["customer"],
+                                  state="waiting")
+                continue
+            specs[record] = (partner_id, result["events"])
+            values_by_record[record] = {"partner_id": partner_id, "customer_focus_id": result["customer"]}
+        self.env["optical.crm.event"]._focus_sync(specs)
+        self.browse([record.id for record in values_by_record])._set_applied(statuses, values_by_record)
+        self._record_errors(statuses)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Apply again records a person corrected (or whose customer is now there)."""
+        self.check_access("write")
+        records = self.filtered(lambda r: r.state in ("error", "waiting", "received"))
+        # Applying writes customers and events as the sync does (the FOCUS
+        # data decides), for whoever may correct FOCUS records.
+        statuses, released = records.sudo()._apply()
+        applied = len([s for s in statuses.values() if s["status"] not in ("error", "waiting")])
+        failed = len(statuses) - applied
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("FOCUS records retried"),
+                "message": self.env._("%(applied)s applied, %(failed)s still waiting or in error.",
+                                      applied=applied, failed=failed),
+                "type": "success" if not failed else "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+
+def _same_person(known, values):
+    """Two customers that share a key are one unless their fiscal codes differ."""
+    return not (known["optical_fiscal_code"] and values["optical_fiscal_code"]
+                and known["optical_fiscal_code"] != values["optical_fiscal_code"])
+
+
+def _identity_keys(values):
+    name = values["name"].lower()
+    keys = []
+    if values["optical_fiscal_code"]:
+        keys.append(("cf", values["optical_fiscal_code"]))
+    if values["mobile"]:
+        keys.append(("mobile", values["mobile"], name))
+    if values["email"]:
+        keys.append(("email", values["email"], name))
+    return keys

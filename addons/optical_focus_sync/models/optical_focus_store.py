@@ -1,0 +1,275 @@
+import datetime
+import hashlib
+import hmac
+import secrets
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools.mappers import MappingError, parse_envelope
+
+# How long a shop may stay quiet before it shows "FOCUS silent since…" (hours).
+DEFAULT_SILENCE_HOURS = 24
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class OpticalFocusStore(models.Model):
+    """A FOCUS 10 installation (one shop) pushing its records to Odoo.
+
+    Holds the shop's API token (hashed) and receives its batches: every
+    record is stored as received (``optical.focus.record``), then applied.
+    """
+
+    _name = "optical.focus.store"
+    _description = "FOCUS shop"
+    _order = "name"
+
+    name = fields.Char(required=True)
+    code = fields.Char(
+        "Store code", required=True, index=True, copy=False,
+        help="The code FOCUS sends as \"store\" in every batch.",
+    )
+    company_id = fields.Many2one(
+        "res.company", "Shop", required=True, index=True, default=lambda self: self.env.company,
+        help="Customers and trigger events of this FOCUS shop belong to this company.",
+    )
+    active = fields.Boolean(default=True)
+    token_hash = fields.Char(copy=False, index=True, groups="base.group_system")
+    has_token = fields.Boolean("Token set", copy=False, readonly=True)
+    token_date = fields.Datetime("Token generated on", copy=False, readonly=True)
+    last_batch_date = fields.Datetime("Last batch received", copy=False, readonly=True)
+    last_batch_count = fields.Integer("Records in last batch", copy=False, readonly=True)
+    is_silent = fields.Boolean(
+        "FOCUS silent", compute="_compute_is_silent",
+        help="No batch arrived within the silence threshold (system parameter "
+        "optical_focus_sync.silence_hours, 24 hours by default).",
+    )
+    record_ids = fields.One2many("optical.focus.record", "store_id", "FOCUS records")
+    applied_count = fields.Integer("Applied", compute="_compute_record_counts")
+    waiting_count = fields.Integer("Waiting", compute="_compute_record_counts")
+    error_count = fields.Integer("In error", compute="_compute_record_counts")
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "A FOCUS store code must be unique."),
+    ]
+
+    @api.depends("last_batch_date")
+    def _compute_is_silent(self):
+        hours = int(self.env["ir.config_parameter"].sudo().get_param(
+            "optical_focus_sync.silence_hours", DEFAULT_SILENCE_HOURS))
+        limit = fields.Datetime.now() - datetime.timedelta(hours=hours)
+        for store in self:
+            store.is_silent = bool(store.has_token and (not store.last_batch_date or store.last_batch_date < limit))
+
+    def _compute_record_counts(self):
+        counts = {
+            (store.id, state): count
+            for store, state, count in self.env["optical.focus.record"]._read_group(
+                [("store_id", "in", self.ids)], ["store_id", "state"], ["__count"])
+        }
+        for store in self:
+            store.applied_count = counts.get((store.id, "applied"), 0)
+            store.waiting_count = counts.get((store.id, "waiting"), 0)
+            store.error_count = counts.get((store.id, "error"), 0)
+
+    # ------------------------------------------------------------------
+    # Token
+    # ------------------------------------------------------------------
+
+    def generate_token(self):
+        """Give the shop a new API token and return it in clear, once: only
+        its hash is kept, the previous token stops working."""
+        self.ensure_one()
+        token = secrets.token_urlsafe(32)
+        self.sudo().write({
+            "token_hash": hash_token(token),
+            "has_token": True,
+            "token_date": fields.Datetime.now(),
+        })
+        return token
+
+    def action_generate_token(self):
+        self.ensure_one()
+        token = self.generate_token()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("New FOCUS token for %s", self.name),
+                "message": self.env._(
+                    "Copy it into FOCUS now, it will not be shown again: %s", token),
+                "sticky": True,
+                "type": "warning",
+            },
+        }
+
+    @api.model
+    def _authenticate(self, token):
+        """The active store whose token is ``token``, or an empty recordset.
+
+        The hash finds the candidate; the final comparison is made in
+        constant time, as the contract requires."""
+        if not token:
+            return self.browse()
+        digest = hash_token(token)
+        store = self.sudo().with_context(active_test=True).search([("token_hash", "=", digest)], limit=1)
+        if store and hmac.compare_digest(store.token_hash, digest):
+            return store
+        return self.browse()
+
+    # ------------------------------------------------------------------
+    # Receiving a batch
+    # ------------------------------------------------------------------
+
+    def _receive(self, records):
+        """Store then apply the records of one batch; return their statuses,
+        in order, plus the waiting records the batch released.
+
+        Records: ``{"type", "id", "updated_at", "data", "deleted"}``. Every
+        record gets ``{"type", "id", "status"}`` (created, updated, deleted,
+        unchanged, ignored, waiting, error) and, unless it was applied, a
+        ``field`` and ``reason``. Nothing valid is lost because of a bad one.
+        """
+        self.ensure_one()
+        Record = self.env["optical.focus.record"]
+        results = [None] * len(records)
+        incoming = {}  # (type, id) → (position, updated_at, deleted, data)
+        for position, record in enumerate(records):
+            try:
+                record_type, focus_id, updated_at, deleted, data = parse_envelope(record)
+            except MappingError as error:
+                raw = record if isinstance(record, dict) else {}
+                results[position] = _result(raw.get("type"), raw.get("id"), "error", error.field, error.reason)
+                continue
+            key = (record_type, focus_id)
+            previous = incoming.get(key)
+            if previous and previous[1] > updated_at:
+                results[position] = _result(*key, "ignored", "updated_at",
+                                            "a newer copy is in the same batch")
+                continue
+            if previous:
+                results[previous[0]] = _result(*key, "ignored", "updated_at",
+                                               "a later copy is in the same batch")
+            incoming[key] = (position, updated_at, deleted, data)
+        stored = Record._find(self, incoming)
+        to_apply = Record.browse()
+        new_vals, new_positions = [], []
+        for key, (position, updated_at, deleted, data) in incoming.items():
+            row = stored.get(key)
+            if not row:
+                new_vals.append({
+                    "store_id": self.id, "record_type": key[0], "focus_id": key[1],
+                    "updated_at": updated_at, "deleted": deleted, "payload": data,
+                })
+                new_positions.append(position)
+            elif updated_at < row.updated_at:
+                results[position] = _result(*key, "ignored", "updated_at", "older than the version already received (%s)"
+                                            % fields.Datetime.to_string(row.updated_at))
+            elif updated_at == row.updated_at:
+                results[position] = row._status("unchanged")
+            else:
+                row.write({"updated_at": updated_at, "deleted": deleted, "payload": data, "state": "received",
+                           "error_field": False, "error_message": False})
+                to_apply |= row
+                results[position] = row
+        created = Record.create(new_vals)
+        for position, row in zip(new_positions, created):
+            results[position] = row
+        to_apply |= created
+        statuses, released = to_apply._apply()
+        self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
+        return {
+            "results": [statuses[item.id] if isinstance(item, models.BaseModel) else item for item in results],
+            "released": [statuses[row.id] for row in released],
+        }
+
+    # ------------------------------------------------------------------
+    # Call notes back to FOCUS
+    # ------------------------------------------------------------------
+
+    def _notes_since(self, since):
+        """Callback outcomes and notes recorded after ``since`` (naive UTC) for
+        the customers of this store, keyed by FOCUS customer id. Returns
+        ``(until, notes)``: ``until`` is the next ``since`` to ask with."""
+        self.ensure_one()
+        until = fields.Datetime.now()
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """SELECT c.id, r.focus_id
+                 FROM optical_crm_communication c
+                 JOIN optical_focus_record r
+                   ON r.partner_id = c.partner_id AND r.record_type = 'cliente' AND r.store_id = %s
+                WHERE c.company_id = %s AND c.outcome_date > %s AND c.outcome_date <= %s
+                ORDER BY c.outcome_date, c.id""",
+            self.id, self.company_id.id, since, until))
+        rows = self.env.cr.fetchall()
+        communications = self.env["optical.crm.communication"].browse({row[0] for row in rows})
+        lang = self.company_id.partner_id.lang or "en_US"
+        communications = communications.with_context(lang=lang)
+        by_id = {communication.id: communication for communication in communications}
+        outcomes = dict(communications._fields["callback_outcome"]._description_selection(communications.env))
+        channels = dict(communications._fields["channel"]._description_selection(communications.env))
+        notes = []
+        for communication_id, focus_id in rows:
+            communication = by_id[communication_id]
+            step = communication.cycle_step_id or communication.campaign_step_id
+            notes.append({
+                "cliente": focus_id,
+                "communication_id": communication.id,
+                "date": communication.outcome_date.isoformat(),
+                "outcome": communication.callback_outcome or None,
+                "outcome_label": outcomes.get(communication.callback_outcome) or None,
+                "note": communication.callback_note or None,
+                "attempts": communication.callback_attempts,
+                "state": communication.state,
+                "channel": communication.channel,
+                "channel_label": channels.get(communication.channel),
+                "step": step.name or None,
+                "cycle": communication.cycle_id.name or None,
+                "campaign": communication.campaign_id.name or None,
+                "scheduled_date": fields.Date.to_string(communication.scheduled_date),
+            })
+        return until, notes
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def _action_records(self, state=None):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_focus_sync.optical_focus_record_action")
+        action["domain"] = [("store_id", "=", self.id)] + ([("state", "=", state)] if state else [])
+        action["context"] = {"default_store_id": self.id}
+        return action
+
+    def action_view_records(self):
+        return self._action_records()
+
+    def action_view_waiting(self):
+        return self._action_records("waiting")
+
+    def action_view_errors(self):
+        return self._action_records("error")
+
+    def action_import(self):
+        self.ensure_one()
+        if not self.active:
+            raise UserError(self.env._("Store: %s is archived.", self.name))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "optical.focus.import.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_store_id": self.id},
+        }
+
+
+def _result(record_type, focus_id, status, field=None, reason=None):
+    result = {"type": record_type, "id": focus_id, "status": status}
+    if field:
+        result.update(field=field, reason=reason)
+    return result

@@ -1,0 +1,1 @@
+from . import optical_focus_import_wizard

@@ -1,0 +1,96 @@
+import base64
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..models.optical_focus_record import RECORD_TYPE_SELECTION
+from ..tools.import_file import FileLineError, read_csv, read_json_lines
+from ..tools.mappers import FOCUS_FIELDS
+
+# Records applied per batch: the same size FOCUS uses on the route.
+CHUNK_SIZE = 1000
+STATUSES = ("created", "updated", "deleted", "unchanged", "ignored", "waiting", "error")
+
+
+class OpticalFocusImportWizard(models.TransientModel):
+    """First load of an existing shop from FOCUS export files: the records
+    run the same pipeline as the batches FOCUS sends to the route."""
+
+    _name = "optical.focus.import.wizard"
+    _description = "Import a FOCUS export"
+
+    store_id = fields.Many2one("optical.focus.store", "FOCUS shop", required=True)
+    file_format = fields.Selection(
+        [("jsonl", "JSON lines (all record types)"), ("csv", "CSV (one record type)")],
+        "Format", required=True, default="jsonl",
+    )
+    record_type = fields.Selection(RECORD_TYPE_SELECTION, "Record type",
+                                   help="The FOCUS record type the CSV file holds.")
+    file = fields.Binary("File", required=True)
+    filename = fields.Char()
+    state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
+    created_count = fields.Integer("Created", readonly=True)
+    updated_count = fields.Integer("Updated", readonly=True)
+    deleted_count = fields.Integer("Deleted", readonly=True)
+    unchanged_count = fields.Integer("Unchanged", readonly=True)
+    ignored_count = fields.Integer("Ignored (older)", readonly=True)
+    waiting_count = fields.Integer("Waiting for customer", readonly=True)
+    error_count = fields.Integer("In error", readonly=True)
+    error_report = fields.Text("Errors", readonly=True)
+
+    def _read_records(self):
+        content = base64.b64decode(self.file or b"")
+        if self.file_format == "csv":
+            if not self.record_type:
+                raise UserError(self.env._("Record type: say which FOCUS record type the CSV file holds."))
+            return read_csv(content, self.record_type, FOCUS_FIELDS[self.record_type])
+        return read_json_lines(content)
+
+    def action_import(self):
+        self.ensure_one()
+        if not self.file:
+            raise UserError(self.env._("File: choose the FOCUS export to import."))
+        store = self.store_id.with_company(self.store_id.company_id)
+        counts = dict.fromkeys(STATUSES, 0)
+        errors = []
+        chunk, lines = [], []
+
+        def flush():
+            answer = store._receive(chunk)
+            for line, result in zip(lines, answer["results"]):
+                counts[result["status"]] += 1
+                if result["status"] == "error":
+                    errors.append(self.env._("line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
+                                             type=result.get("type") or "?", id=result.get("id") or "?",
+                                             field=result["field"], reason=result["reason"]))
+            for result in answer["released"]:
+                counts["waiting"] = max(counts["waiting"] - 1, 0)
+                counts[result["status"]] += 1
+            chunk.clear()
+            lines.clear()
+
+        for line, record in self._read_records():
+            if isinstance(record, FileLineError):
+                counts["error"] += 1
+                errors.append(self.env._("line %(line)s: %(field)s: %(reason)s", line=line, field=record.field,
+                                         reason=record.reason))
+                continue
+            chunk.append(record)
+            lines.append(line)
+            if len(chunk) >= CHUNK_SIZE:
+                flush()
+        if chunk:
+            flush()
+        values = {"%s_count" % status: count for status, count in counts.items()}
+        values.update(state="done", error_report="\n".join(errors[:1000]) or False)
+        self.write(values)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_view_errors(self):
+        return self.store_id.action_view_errors()
