@@ -1,66 +1,28 @@
 """The HTTP gateway provider against a real local HTTP server."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import importlib.util
 
 import pytest
 
-from conftest import load_tool
+from conftest import ADDONS, load_tool
 
 gateway_tool = load_tool("optical_crm_sms", "sms_gateway")
 
 
-class Gateway:
-    """A local SMS gateway: keeps one SMS per reference, and can be told to
-    answer a reference with a status or to time out on its first attempts."""
+def _load_gateway_server():
+    path = ADDONS / "optical_crm_sms" / "tests" / "gateway_server.py"
+    spec = importlib.util.spec_from_file_location("plain_optical_crm_sms_gateway_server", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def __init__(self):
-        self.requests = []
-        self.delivered = {}
-        self.plan = {}
-        self.release = threading.Event()
-        gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                gateway.requests.append((self.headers.get("Authorization"), body))
-                action = (gateway.plan.get(body["reference"]) or ["ok"]).pop(0)
-                if action == "timeout":
-                    gateway.delivered.setdefault(body["reference"], body)  # it arrived, the answer is late
-                    gateway.release.wait(2)
-                    return
-                status = 200 if action == "ok" else int(action)
-                if status < 300:
-                    gateway.delivered.setdefault(body["reference"], body)
-                data = b'{"ok": true}'
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = "http://127.0.0.1:%s/send" % self.server.server_port
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+LocalSmsGateway = _load_gateway_server().LocalSmsGateway
 
 
 @pytest.fixture
 def gateway():
-    server = Gateway()
-    yield server
-    server.close()
+    with LocalSmsGateway("k3y") as server:
+        yield server
 
 
 def make(gateway, **kw):
@@ -79,8 +41,8 @@ def test_batches_and_bearer(gateway):
     results = provider.send_batch([message(n) for n in range(5)])
     assert [r.state for r in results] == ["accepted"] * 5
     assert [r.reference for r in results] == ["ref-%s" % n for n in range(5)]
-    assert {auth for auth, _body in gateway.requests} == {"Bearer k3y"}
-    assert gateway.requests[0][1] == {"to": "+393470000000", "text": "Ciao 0", "sender": "Ottica",
+    assert {auth for _client, auth, _body in gateway.requests} == {"Bearer k3y"}
+    assert gateway.requests[0][2] == {"to": "+393470000000", "text": "Ciao 0", "sender": "Ottica",
                                       "reference": "ref-0"}
     assert len(gateway.delivered) == 5
 
@@ -90,7 +52,7 @@ def test_5xx_retried_with_backoff_same_reference(gateway):
     provider, sleeps = make(gateway, max_attempts=3)
     results = provider.send_batch([message(0), message(1)])
     assert [r.state for r in results] == ["accepted", "accepted"]
-    assert [body["reference"] for _auth, body in gateway.requests] == ["ref-0", "ref-1", "ref-1", "ref-1"]
+    assert gateway.references() == ["ref-0", "ref-1", "ref-1", "ref-1"]
     assert sleeps == [0.01, 0.02]
     assert len(gateway.delivered) == 2
 
@@ -100,7 +62,7 @@ def test_timeout_retried_never_sent_twice(gateway):
     provider, _sleeps = make(gateway)
     results = provider.send_batch([message(0)])
     assert results[0].state == "accepted"
-    assert len([1 for _a, body in gateway.requests if body["reference"] == "ref-0"]) == 2
+    assert gateway.references().count("ref-0") == 2
     assert len(gateway.delivered) == 1
 
 

@@ -9,6 +9,21 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["optical_crm", "sms"],
-    "data": [],
+    "external_dependencies": {"python": ["phonenumbers", "requests"]},
+    "data": [
+        "security/optical_crm_sms_security.xml",
+        "security/ir.model.access.csv",
+        "views/optical_crm_landing_page_views.xml",
+        "views/optical_crm_landing_templates.xml",
+        "views/optical_crm_cycle_views.xml",
+        "views/optical_crm_campaign_views.xml",
+        "views/optical_crm_communication_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/optical_crm_sms_menus.xml",
+    ],
+    "demo": [
+        "demo/optical_crm_landing_page_demo.xml",
+        "demo/optical_crm_cycle_demo.xml",
+    ],
     "installable": True,
 }

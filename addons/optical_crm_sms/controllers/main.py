@@ -1,0 +1,142 @@
+import hmac
+import logging
+import re
+
+from odoo import fields, http
+from odoo.http import request
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+PUBLIC_HEADERS = [
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Robots-Tag", "noindex, nofollow"),
+]
+
+
+class OpticalCrmSmsController(http.Controller):
+    """The SMS gateway's callbacks (delivery reports, inbound SMS), both
+    authenticated with the gateway key, and the public landing page."""
+
+    # ------------------------------------------------------------------
+    # Gateway callbacks
+    # ------------------------------------------------------------------
+
+    def _check_gateway_key(self):
+        expected = request.env["ir.config_parameter"].sudo().get_param("optical_crm_sms.gateway_api_key") or ""
+        header = request.httprequest.headers.get("Authorization", "")
+        scheme, _sep, given = header.partition(" ")
+        # No key configured means no callback is accepted.
+        return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), expected.encode())
+
+    def _json_items(self):
+        """The request's JSON: one object or a list of objects."""
+        try:
+            data = request.get_json_data()
+        except ValueError:
+            return None
+        items = data if isinstance(data, list) else [data]
+        return items if all(isinstance(item, dict) for item in items) else None
+
+    def _error(self, status, message):
+        return request.make_json_response({"error": message}, status=status)
+
+    def _callback(self, handle):
+        if not self._check_gateway_key():
+            return self._error(401, "Authorization: a valid Bearer gateway key is required")
+        items = self._json_items()
+        if not items:
+            return self._error(400, "body: a JSON object or a list of JSON objects is expected")
+        results = [handle(item) for item in items]
+        failed = [result for result in results if result.get("error")]
+        status = 200 if not failed else (failed[0]["status"] if len(items) == 1 else 207)
+        for result in results:
+            result.pop("status", None)
+        return request.make_json_response(results[0] if len(items) == 1 else {"results": results}, status=status)
+
+    @http.route("/optical_crm_sms/v1/status", type="http", auth="public", methods=["POST"], csrf=False,
+                save_session=False)
+    def delivery_status(self, **_kwargs):
+        """Delivery reports ``{"reference", "status"}`` (or a list of them)."""
+        return self._callback(self._delivery_status)
+
+    def _delivery_status(self, item):
+        reference, status = item.get("reference"), item.get("status")
+        if not isinstance(reference, str) or not reference:
+            return {"error": "reference: missing", "status": 400}
+        SmsSms = request.env["sms.sms"].sudo()
+        known = set(SmsSms.HTTP_TO_SMS_STATE_SUCCESS) | set(SmsSms.HTTP_TO_SMS_FAILURE_TYPE)
+        status = status.strip().lower() if isinstance(status, str) else status
+        if status not in known:
+            return {"reference": reference, "status": 400,
+                    "error": "status: %r is not one of %s" % (item.get("status"), ", ".join(sorted(known)))}
+        state = SmsSms._optical_delivery_report(reference, status)
+        if state is None:
+            return {"reference": reference, "status": 404, "error": "reference: unknown SMS"}
+        return {"reference": reference, "state": state}
+
+    @http.route("/optical_crm_sms/v1/inbound", type="http", auth="public", methods=["POST"], csrf=False,
+                save_session=False)
+    def inbound(self, **_kwargs):
+        """Inbound SMS ``{"from", "text"}``: STOP blacklists the number."""
+        return self._callback(self._inbound)
+
+    def _inbound(self, item):
+        number, text = item.get("from"), item.get("text")
+        if not isinstance(number, str) or not number.strip():
+            return {"error": "from: missing", "status": 400}
+        if not isinstance(text, str):
+            return {"from": number, "error": "text: missing", "status": 400}
+        try:
+            is_stop, partners = request.env["res.partner"].sudo()._optical_sms_inbound(number, text)
+        except ValueError as error:
+            return {"from": number, "error": str(error), "status": 400}
+        return {"from": number, "stop": is_stop, "customers": len(partners)}
+
+    # ------------------------------------------------------------------
+    # Landing page
+    # ------------------------------------------------------------------
+
+    def _landing_communication(self, token):
+        if not TOKEN_PATTERN.match(token or ""):
+            return None
+        communication = request.env["optical.crm.communication"].sudo().search(
+            [("landing_token", "=", token)], limit=1)
+        # The search already matched it; compare again in constant time.
+        if not communication or not hmac.compare_digest(communication.landing_token, token):
+            return None
+        if not communication.landing_page_id.active or communication.state not in ("sent", "done"):
+            return None
+        if not communication.landing_expiry or communication.landing_expiry < fields.Datetime.now():
+            return None
+        return communication
+
+    @http.route("/l/<string:token>", type="http", auth="public", methods=["GET"], sitemap=False,
+                save_session=False)
+    def landing(self, token, **_kwargs):
+        communication = self._landing_communication(token)
+        if not communication:
+            return request.not_found()
+        # One statement: concurrent visits are all counted.
+        request.env.cr.execute(SQL(
+            """UPDATE optical_crm_communication
+                  SET landing_visits = COALESCE(landing_visits, 0) + 1, opened = TRUE,
+                      opened_date = COALESCE(opened_date, NOW() AT TIME ZONE 'UTC')
+                WHERE id = %s""", communication.id))
+        communication.invalidate_recordset(["landing_visits", "opened", "opened_date"])
+        values = communication.landing_page_id._landing_values(communication)
+        values["image_url"] = "/l/%s/image" % token if communication.landing_page_id.image else False
+        response = request.render("optical_crm_sms.landing_page", values, headers=PUBLIC_HEADERS)
+        return response
+
+    @http.route("/l/<string:token>/image", type="http", auth="public", methods=["GET"], sitemap=False,
+                save_session=False)
+    def landing_image(self, token, **_kwargs):
+        communication = self._landing_communication(token)
+        if not communication or not communication.landing_page_id.image:
+            return request.not_found()
+        stream = request.env["ir.binary"]._get_image_stream_from(communication.landing_page_id, "image")
+        return stream.get_response(max_age=3600)

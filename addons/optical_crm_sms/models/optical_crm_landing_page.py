@@ -1,0 +1,100 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.landing import render_landing_html, video_embed
+
+
+class OpticalCrmLandingPage(models.Model):
+    """The web page an SMS with link opens: public, reached only through the
+    personal token of one communication, showing the customer's first name
+    and nothing else about them."""
+
+    _name = "optical.crm.landing.page"
+    _description = "Landing page"
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", "Shop", index=True, default=lambda self: self.env.company,
+        help="Empty: every shop can use this page.",
+    )
+    title = fields.Char(
+        translate=True, help="Heading of the page. Placeholders: {{ object.first_name }}, {{ object.company_id.name }}.",
+    )
+    image = fields.Image("Cover image", max_width=1920, max_height=1920)
+    body = fields.Html(
+        "Content", translate=True, sanitize_overridable=True,
+        help="Text, images and links. Placeholders: {{ object.first_name }} (the customer's first name) and "
+        "{{ object.company_id.name }} (the shop); no other customer data can be shown.",
+    )
+    video_url = fields.Char(
+        "Video", help="A YouTube or Vimeo link, or the address of a video file (mp4, webm).",
+    )
+    button_label = fields.Char("Button", translate=True, help="e.g. Book your eye exam")
+    button_url = fields.Char("Button link")
+    validity_days = fields.Integer(
+        "Valid for (days)", default=30, help="The personal link stops working this many days after the SMS is sent.",
+    )
+    communication_ids = fields.One2many("optical.crm.communication", "landing_page_id", "Communications")
+    visit_count = fields.Integer("Visits", compute="_compute_stats")
+    opened_count = fields.Integer("Customers who opened", compute="_compute_stats")
+
+    @api.depends("communication_ids.landing_visits")
+    def _compute_stats(self):
+        groups = self.env["optical.crm.communication"]._read_group(
+            [("landing_page_id", "in", self.ids)], ["landing_page_id"], ["landing_visits:sum", "opened:count_distinct"],
+        )
+        opened = dict(self.env["optical.crm.communication"]._read_group(
+            [("landing_page_id", "in", self.ids), ("opened", "=", True)], ["landing_page_id"], ["__count"]))
+        visits = {page: total for page, total, _distinct in groups}
+        for page in self:
+            page.visit_count = visits.get(page._origin, 0)
+            page.opened_count = opened.get(page._origin, 0)
+
+    @api.constrains("video_url")
+    def _check_video_url(self):
+        for page in self.filtered("video_url"):
+            if not video_embed(page.video_url):
+                raise ValidationError(self.env._(
+                    "Video: %(url)s is neither a YouTube or Vimeo link nor a video file (mp4, webm).",
+                    url=page.video_url))
+
+    @api.constrains("button_url")
+    def _check_button_url(self):
+        for page in self.filtered("button_url"):
+            if not page.button_url.startswith(("https://", "http://", "tel:", "mailto:", "/")):
+                raise ValidationError(self.env._(
+                    "Button link: %(url)s must start with https://, http://, tel: or mailto:.", url=page.button_url))
+
+    @api.constrains("validity_days")
+    def _check_validity_days(self):
+        if any(page.validity_days < 1 for page in self):
+            raise ValidationError(self.env._("Valid for (days): at least one day."))
+
+    def _landing_values(self, communication):
+        """What the public page shows for ``communication``: the page in the
+        customer's language, personalised with the first name only."""
+        self.ensure_one()
+        page = self.with_context(lang=communication.partner_id.lang or self.env.lang)
+        values = {"first_name": communication.first_name, "shop_name": communication.company_id.name}
+        return {
+            # The title is plain text and the body sanitised HTML; only escaped values are inserted.
+            "title": Markup(render_landing_html(str(escape(page.title or page.name)), values)),
+            "body": Markup(render_landing_html(page.body or "", values)),
+            "video": video_embed(page.video_url),
+            "button_label": page.button_label,
+            "button_url": page.button_url,
+            "shop_name": communication.company_id.name,
+            "lang": (page.env.lang or "en_US").replace("_", "-"),
+        }
+
+    def action_view_communications(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.optical_crm_communication_action")
+        action["domain"] = [("landing_page_id", "=", self.id)]
+        action["context"] = {}
+        return action

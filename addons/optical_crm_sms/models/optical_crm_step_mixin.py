@@ -1,0 +1,80 @@
+import re
+
+from odoo import api, fields, models
+from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
+
+from ..tools.sms_segments import sms_length
+
+SMS_CHANNELS = ("sms", "sms_link")
+LINK_PLACEHOLDER = "{{ object.landing_url }}"
+LINK_PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*object\.landing_url\s*\}\}")
+PLACEHOLDER_PATTERN = re.compile(r"\{\{.*?\}\}", re.S)
+# Typical length of what a placeholder becomes (a first name, a date…), for the estimate.
+PLACEHOLDER_SAMPLE = "x" * 10
+TOKEN_LENGTH = 32  # secrets.token_urlsafe(24): 192 bits
+
+
+class OpticalCrmStepMixin(models.AbstractModel):
+    _inherit = "optical.crm.step.mixin"
+
+    landing_page_id = fields.Many2one(
+        "optical.crm.landing.page", "Landing page", ondelete="restrict",
+        help="The page the personal link of an SMS with link opens.",
+    )
+    sms_encoding = fields.Selection(
+        [("gsm7", "GSM-7 (plain characters)"), ("ucs2", "UCS-2 (special characters or emoji)")],
+        "SMS alphabet", compute="_compute_sms_length",
+    )
+    sms_characters = fields.Integer("SMS characters", compute="_compute_sms_length")
+    sms_segments = fields.Integer(
+        "SMS segments", compute="_compute_sms_length",
+        help="Estimated SMS billed per customer, placeholders counted as 10 characters and the link at its "
+        "real length.",
+    )
+    sms_cost_estimate = fields.Float("Estimated cost per customer", digits=(12, 4), compute="_compute_sms_length")
+
+    @api.depends("body", "channel")
+    def _compute_sms_length(self):
+        link_sample = "%s/l/%s" % (self.env.company.get_base_url(), "x" * TOKEN_LENGTH)
+        for step in self:
+            if step.channel not in SMS_CHANNELS:
+                step.sms_encoding = False
+                step.sms_characters = step.sms_segments = step.sms_cost_estimate = 0
+                continue
+            text = step._sms_sample_text(link_sample)
+            length = sms_length(text)
+            company = step.company_id or self.env.company
+            step.sms_encoding = length.encoding
+            step.sms_characters = length.units
+            step.sms_segments = length.segments
+            step.sms_cost_estimate = length.segments * company.optical_sms_cost_per_segment
+
+    def _sms_sample_text(self, link_sample):
+        """The step's text as a customer would get it, for the estimate."""
+        text = self.body or ""
+        if self.channel == "sms_link" and not LINK_PLACEHOLDER_PATTERN.search(text):
+            text = ("%s %s" % (text.rstrip(), LINK_PLACEHOLDER)).strip()
+        text = LINK_PLACEHOLDER_PATTERN.sub(link_sample, text)
+        return PLACEHOLDER_PATTERN.sub(PLACEHOLDER_SAMPLE, text)
+
+    def _render_eval_context(self):
+        # Odoo formats datetimes in the user's time zone (the cron's: UTC); a
+        # text sent by a shop speaks the shop's time, given by the ledger.
+        render_context = super()._render_eval_context()
+        shop_tz = self.env.context.get("optical_render_tz")
+        if shop_tz:
+            render_context["format_datetime"] = (
+                lambda dt, tz=False, dt_format=False, lang_code=False:
+                format_datetime(self.env, dt, tz or shop_tz, dt_format, lang_code))
+            render_context["format_time"] = (
+                lambda time, tz=False, time_format=False, lang_code=False:
+                format_time(self.env, time, tz or shop_tz, time_format, lang_code))
+        return render_context
+
+    def _render_lang(self, res_ids, engine="inline_template"):
+        # An SMS goes out in the customer's language even when the step sets no
+        # language template: the rendering record is the communication.
+        if self.lang or self.channel not in SMS_CHANNELS:
+            return super()._render_lang(res_ids, engine=engine)
+        communications = self.env["optical.crm.communication"].browse(res_ids)
+        return {communication.id: communication.partner_id.lang for communication in communications}

@@ -1,0 +1,50 @@
+import re
+
+from markupsafe import Markup
+
+from odoo import api, models
+
+from ..tools.phone import normalize_mobile
+
+STOP_PATTERN = re.compile(r"^\W*stop\W*$", re.IGNORECASE)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    @api.model
+    def _optical_sms_inbound(self, number, text):
+        """An SMS a customer sent to the shop. ``STOP`` (any case, spaces or
+        punctuation around it) puts the number on Odoo's phone blacklist,
+        revokes the SMS consent of the customers with that number and notes
+        it in their chatter; any other text is noted in their chatter.
+        Returns ``(is_stop, customers)``."""
+        e164 = normalize_mobile(number, self.env.company._optical_sms_country_code()).e164
+        if not e164:
+            raise ValueError("from: %r is not a phone number" % number)
+        partners = self.sudo().with_context(active_test=False).search([
+            "|", ("phone_sanitized", "=", e164), ("mobile", "=", e164),
+        ])
+        partners |= self._optical_search_by_number(e164, partners)
+        is_stop = bool(STOP_PATTERN.match(text or ""))
+        if is_stop:
+            self.env["phone.blacklist"].sudo()._add([e164], message=self.env._("STOP received by SMS"))
+            partners.write({"optical_consent_sms": False})
+            body = Markup("<p>%s</p>") % self.env._(
+                "STOP received by SMS from %(number)s: the number is on the phone blacklist and the SMS "
+                "consent is revoked.", number=e164)
+        else:
+            body = Markup("<p>%s</p><p>%s</p>") % (self.env._("SMS received from %(number)s:", number=e164), text)
+        for partner in partners:
+            partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        return is_stop, partners
+
+    @api.model
+    def _optical_search_by_number(self, e164, found):
+        """Customers whose mobile, as typed, reads as ``e164`` (no prefix, spaces…)."""
+        digits = e164[-9:]
+        candidates = self.sudo().with_context(active_test=False).search([
+            ("mobile", "!=", False), ("id", "not in", found.ids), ("phone_mobile_search", "ilike", digits),
+        ]) if len(digits) >= 6 else self.browse()
+        return candidates.filtered(lambda p: normalize_mobile(
+            p.mobile, (p.company_id or self.env.company)._optical_sms_country_code()).e164 == e164)

@@ -1,0 +1,3 @@
+from . import test_sms_send
+from . import test_sms_quiet_hours
+from . import test_sms_controllers

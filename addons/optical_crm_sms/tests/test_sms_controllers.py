@@ -1,0 +1,161 @@
+import datetime
+import json
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import OpticalSmsCommon
+
+
+@tagged("post_install", "-at_install", "optical_crm_sms")
+class TestSmsControllers(HttpCase, OpticalSmsCommon):
+
+    def _post(self, path, payload, key=None):
+        headers = {"Content-Type": "application/json"}
+        if key is not False:
+            headers["Authorization"] = "Bearer %s" % (key or self.GATEWAY_KEY)
+        response = self.url_open(path, data=json.dumps(payload), headers=headers)
+        return response.status_code, response.json()
+
+    def _sent(self, partners, step):
+        communications = self._plan(partners, step)
+        self.env["optical.crm.communication"]._cron_send_communications()
+        self.assertEqual(set(communications.mapped("state")), {"sent"})
+        return communications
+
+    # ------------------------------------------------------------------
+    # Delivery reports
+    # ------------------------------------------------------------------
+
+    def test_delivery_reports(self):
+        delivered, undelivered = self._sent(self.customers[:2], self.step_sms)
+        status, answer = self._post("/optical_crm_sms/v1/status",
+                                    {"reference": delivered.sms_reference, "status": "delivered"})
+        self.assertEqual((status, answer["state"]), (200, "sent"))
+        status, answer = self._post("/optical_crm_sms/v1/status",
+                                    {"reference": undelivered.sms_reference, "status": "expired"})
+        self.assertEqual((status, answer["state"]), (200, "error"))
+        self.env.invalidate_all()
+        self.assertEqual((delivered.state, delivered.sms_id.state), ("done", "sent"))
+        self.assertEqual((undelivered.state, undelivered.sms_id.state), ("failed", "error"))
+        self.assertIn("expired", undelivered.failure_reason)
+        # A late "sent" report never moves a delivered SMS back.
+        self._post("/optical_crm_sms/v1/status", {"reference": delivered.sms_reference, "status": "sent"})
+        self.env.invalidate_all()
+        self.assertEqual(delivered.state, "done")
+
+    def test_delivery_report_after_sms_garbage_collected(self):
+        communication = self._sent(self.customers[0], self.step_sms)
+        communication.sms_id.unlink()
+        status, _answer = self._post("/optical_crm_sms/v1/status",
+                                     {"reference": communication.sms_reference, "status": "DELIVERED"})
+        self.assertEqual(status, 200)
+        self.env.invalidate_all()
+        self.assertEqual(communication.state, "done")
+
+    def test_delivery_reports_bad_input(self):
+        communication = self._sent(self.customers[0], self.step_sms)
+        reference = communication.sms_reference
+        self.assertEqual(self._post("/optical_crm_sms/v1/status", {"reference": reference, "status": "delivered"},
+                                    key="wrong")[0], 401)
+        self.assertEqual(self._post("/optical_crm_sms/v1/status", {"reference": reference, "status": "delivered"},
+                                    key=False)[0], 401)
+        status, answer = self._post("/optical_crm_sms/v1/status", {"reference": "nope", "status": "delivered"})
+        self.assertEqual((status, answer["error"]), (404, "reference: unknown SMS"))
+        status, answer = self._post("/optical_crm_sms/v1/status", {"reference": reference, "status": "lost"})
+        self.assertEqual(status, 400)
+        self.assertTrue(answer["error"].startswith("status:"))
+        # A batch: the bad report is named, the good one is applied.
+        status, answer = self._post("/optical_crm_sms/v1/status", [
+            {"status": "delivered"}, {"reference": reference, "status": "delivered"}])
+        self.assertEqual(status, 207)
+        self.assertEqual(answer["results"][0]["error"], "reference: missing")
+        self.assertEqual(answer["results"][1]["state"], "sent")
+        self.env.invalidate_all()
+        self.assertEqual(communication.state, "done")
+        response = self.url_open("/optical_crm_sms/v1/status", data="not json", headers={
+            "Authorization": "Bearer %s" % self.GATEWAY_KEY, "Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 400)
+
+    # ------------------------------------------------------------------
+    # Inbound SMS: STOP
+    # ------------------------------------------------------------------
+
+    def test_inbound_stop_blacklists_and_revokes_consent(self):
+        anna = self.customers[0]
+        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "+393471112233", "text": "  sToP \n"})
+        self.assertEqual((status, answer["stop"], answer["customers"]), (200, True, 1))
+        self.env.invalidate_all()
+        self.assertTrue(self.env["phone.blacklist"].search([("number", "=", "+393471112233"), ("active", "=", True)]))
+        self.assertFalse(anna.optical_consent_sms)
+        self.assertTrue(self.customers[1].optical_consent_sms)
+        self.assertIn("STOP", anna.message_ids[0].body)
+        # The next SMS to that number is skipped, service SMS included.
+        self.step_sms.purpose = "service"
+        communication = self._plan(anna, self.step_sms)
+        self.env["optical.crm.communication"]._cron_send_communications()
+        self.assertEqual((communication.state, communication.skip_code), ("skipped", "blacklist"))
+        self.assertFalse(communication.sms_id)
+
+    def test_inbound_other_text_and_bad_input(self):
+        marco = self.customers[1]
+        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "348 222 3344", "text": "Stop by tomorrow?"})
+        self.assertEqual((status, answer["stop"]), (200, False))
+        self.env.invalidate_all()
+        self.assertTrue(marco.optical_consent_sms)
+        self.assertIn("Stop by tomorrow?", marco.message_ids[0].body)
+        self.assertFalse(self.env["phone.blacklist"].search([("number", "=", "+393482223344")]))
+        self.assertEqual(self._post("/optical_crm_sms/v1/inbound", {"from": "+393482223344", "text": "STOP"},
+                                    key="wrong")[0], 401)
+        status, answer = self._post("/optical_crm_sms/v1/inbound", {"text": "STOP"})
+        self.assertEqual((status, answer["error"]), (400, "from: missing"))
+        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "abc", "text": "STOP"})
+        self.assertEqual(status, 400)
+        self.assertTrue(answer["error"].startswith("from:"))
+
+    # ------------------------------------------------------------------
+    # Landing page
+    # ------------------------------------------------------------------
+
+    def test_landing_page_renders_counts_and_leaks_nothing(self):
+        anna = self.customers[0]
+        anna.write({"email": "anna.bianchi@example.com", "phone": "02 9876 5432"})
+        communication = self._sent(anna, self.step_link)
+        path = "/l/%s" % communication.sudo().landing_token
+        response = self.url_open(path)
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        self.assertIn("Happy birthday Anna!", page)
+        self.assertIn("Dear Anna, a gift from Ottica Rossi.", page)
+        for private in ("Bianchi", "anna.bianchi@example.com", "347", "9876", "Eye exam"):
+            self.assertNotIn(private, page)
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        self.assertEqual(self.url_open(path).status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(communication.landing_visits, 2)
+        self.assertTrue(communication.opened)
+        self.assertTrue(communication.opened_date)
+        self.assertEqual(self.landing_page.visit_count, 2)
+        self.assertEqual(self.landing_page.opened_count, 1)
+
+    def test_landing_page_404(self):
+        communication = self._sent(self.customers[0], self.step_link)
+        token = communication.sudo().landing_token
+        self.assertEqual(self.url_open("/l/%s" % ("A" * 32)).status_code, 404)
+        self.assertEqual(self.url_open("/l/short").status_code, 404)
+        self.assertEqual(self.url_open("/l/%s/image" % ("A" * 32)).status_code, 404)
+        communication.landing_expiry = fields.Datetime.now() - datetime.timedelta(minutes=1)
+        self.assertEqual(self.url_open("/l/%s" % token).status_code, 404)
+        self.env.invalidate_all()
+        self.assertEqual(communication.landing_visits, 0)
+        self.assertFalse(communication.opened)
+
+    def test_landing_page_image(self):
+        self.landing_page.image = (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+        communication = self._sent(self.customers[0], self.step_link)
+        token = communication.sudo().landing_token
+        self.assertIn('src="/l/%s/image"' % token, self.url_open("/l/%s" % token).text)
+        response = self.url_open("/l/%s/image" % token)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "image/png")

@@ -1,0 +1,221 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged, users
+
+from .common import OpticalSmsCommon
+
+
+@tagged("post_install", "-at_install", "optical_crm_sms")
+class TestSmsSend(OpticalSmsCommon):
+
+    def test_sent_through_sms_queue_and_gateway_in_batches(self):
+        self.env["ir.config_parameter"].sudo().set_param("sms.session.batch.size", 2)
+        communications = self._plan(self.customers, self.step_sms)
+        with self.gateway() as gateway:
+            self.env["optical.crm.communication"]._cron_send_communications()
+            # Handed over in this transaction: queued in Odoo's SMS queue, nothing sent yet.
+            self.assertEqual(set(communications.mapped("state")), {"sent"})
+            sms = communications.sms_id
+            self.assertEqual(len(sms), 3)
+            self.assertEqual(set(sms.mapped("state")), {"outgoing"})
+            self.assertEqual(sms.optical_communication_id, communications)
+            self.assertFalse(gateway.requests)
+            self.env["sms.sms"]._process_queue()
+        self.env.invalidate_all()
+        self.assertEqual(sorted(gateway.delivered), sorted(communications.mapped("sms_reference")))
+        bodies = {body["to"]: body for body in gateway.delivered.values()}
+        self.assertEqual(sorted(bodies), ["+393471112233", "+393482223344", "+393493334455"])
+        self.assertEqual(bodies["+393471112233"]["text"], "Ciao Anna, è ora del controllo della vista!")
+        self.assertEqual(bodies["+393471112233"]["sender"], "OtticaRossi")
+        self.assertEqual({auth for _c, auth, _b in gateway.requests}, {"Bearer %s" % self.GATEWAY_KEY})
+        # sms.session.batch.size = 2: two batches, each over its own keep-alive connection.
+        self.assertEqual(len({client for client, _a, _b in gateway.requests}), 2)
+        self.assertEqual(set(sms.mapped("state")), {"pending"})
+        self.assertEqual(set(communications.mapped("state")), {"sent"})
+        self.assertEqual(communications.mapped("sms_segments"), [1, 1, 1])
+        self.assertEqual(communications.mapped("sms_encoding"), ["gsm7"] * 3)
+        self.assertAlmostEqual(sum(communications.mapped("sms_cost")), 0.15)
+
+    def test_timeouts_and_5xx_retried_without_double_send(self):
+        anna, marco, giulia = self.customers
+        communications = self._plan(self.customers, self.step_sms)
+        with self.gateway() as gateway:
+            self.env["optical.crm.communication"]._cron_send_communications()
+            by_partner = {c.partner_id: c for c in communications}
+            gateway.plan[by_partner[anna].sms_reference] = ["timeout", "ok"]
+            gateway.plan[by_partner[marco].sms_reference] = ["503", "502", "ok"]
+            gateway.plan[by_partner[giulia].sms_reference] = ["500", "500", "500"]
+            self.env["sms.sms"]._process_queue()
+            self.env.invalidate_all()
+            self.assertEqual(len(gateway.requests), 2 + 3 + 3)
+            self.assertEqual(gateway.references().count(by_partner[anna].sms_reference), 2)
+            # The timed-out SMS reached the gateway once: the retry carried the same reference.
+            self.assertEqual(sorted(gateway.delivered),
+                             sorted([by_partner[anna].sms_reference, by_partner[marco].sms_reference]))
+            self.assertEqual(by_partner[anna].sms_id.state, "pending")
+            self.assertEqual(by_partner[marco].sms_id.state, "pending")
+            self.assertEqual(by_partner[anna].state, "sent")
+            failed = by_partner[giulia]
+            self.assertEqual(failed.sms_id.state, "error")
+            self.assertEqual(failed.sms_id.failure_type, "sms_server")
+            self.assertEqual(failed.state, "failed")
+            self.assertIn("HTTP 500", failed.failure_reason)
+            self.assertIn("3 attempts", failed.failure_reason)
+            # Running the sender and the queue again sends nothing twice.
+            before = len(gateway.requests)
+            self._send()
+            self.assertEqual(len(gateway.requests), before)
+
+    def test_rejected_sms_fails_alone(self):
+        communications = self._plan(self.customers, self.step_sms)
+        with self.gateway() as gateway:
+            self.env["optical.crm.communication"]._cron_send_communications()
+            rejected = communications[0]
+            gateway.plan[rejected.sms_reference] = ["400"]
+            self.env["sms.sms"]._process_queue()
+        self.env.invalidate_all()
+        self.assertEqual(rejected.state, "failed")
+        self.assertIn("HTTP 400", rejected.failure_reason)
+        self.assertEqual((communications - rejected).mapped("state"), ["sent", "sent"])
+        self.assertEqual(len(gateway.delivered), 2)
+
+    def test_invalid_landline_missing_and_blacklisted_numbers_skipped(self):
+        landline, invalid, nomobile, blacklisted = self._make_customers(
+            ["Fisso Roma", "Numero Rotto", "Senza Cellulare", "Lista Nera"],
+            ["06 1234 5678", "347 12", False, "+39 340 999 8877"])
+        self.env["phone.blacklist"].sudo().add("+393409998877")
+        valid = self.customers[0]
+        communications = self._plan(landline | invalid | nomobile | blacklisted | valid, self.step_sms)
+        with self.gateway() as gateway:
+            self._send()
+        by_partner = {c.partner_id: c for c in communications}
+        self.assertEqual(
+            {partner.name: (by_partner[partner].state, by_partner[partner].skip_code)
+             for partner in by_partner},
+            {
+                "Fisso Roma": ("skipped", "invalid_number"),
+                "Numero Rotto": ("skipped", "invalid_number"),
+                "Senza Cellulare": ("skipped", "contact"),
+                "Lista Nera": ("skipped", "blacklist"),
+                "Anna Bianchi": ("sent", False),
+            })
+        self.assertIn("Landline", by_partner[landline].skip_reason)
+        self.assertIn("+390612345678", by_partner[landline].skip_reason)
+        self.assertIn("347 12", by_partner[invalid].skip_reason)
+        self.assertIn("STOP", by_partner[blacklisted].skip_reason)
+        self.assertFalse((communications - by_partner[valid]).sms_id)
+        self.assertEqual([body["to"] for body in gateway.delivered.values()], ["+393471112233"])
+
+    def test_service_sms_to_blacklisted_number_skipped(self):
+        self.step_sms.purpose = "service"
+        customer = self._make_customers(["Senza Consenso"], ["347 555 6677"], optical_consent_marketing=False)
+        self.env["phone.blacklist"].sudo().add("+393475556677")
+        communication = self._plan(customer, self.step_sms)
+        with self.gateway():
+            self._send()
+        self.assertEqual((communication.state, communication.skip_code), ("skipped", "blacklist"))
+
+    def test_sms_link_gets_personal_link(self):
+        communications = self._plan(self.customers[:2], self.step_link)
+        with self.gateway() as gateway:
+            self._send()
+        anna, marco = communications
+        self.assertNotEqual(anna.landing_url, marco.landing_url)
+        token = anna.sudo().landing_token
+        self.assertGreaterEqual(len(token), 32)  # 192 bits, URL-safe base64
+        self.assertTrue(anna.landing_url.endswith("/l/%s" % token))
+        # No placeholder in the step's text: the link is appended.
+        self.assertEqual(anna.body, "Auguri Anna! %s" % anna.landing_url)
+        self.assertEqual(gateway.delivered[anna.sms_reference]["text"], anna.body)
+        self.assertEqual(anna.landing_page_id, self.landing_page)
+        self.assertTrue(anna.landing_expiry)
+        # With the placeholder, the link stands where the text puts it.
+        self.step_link.body = "{{ object.landing_url }} <- Auguri {{ object.first_name }}"
+        giulia = self._plan(self.customers[2], self.step_link)
+        with self.gateway():
+            self._send()
+        self.assertEqual(giulia.body, "%s <- Auguri Giulia" % giulia.landing_url)
+
+    def test_sms_link_without_landing_page_fails_with_reason(self):
+        self.step_link.landing_page_id = False
+        communication = self._plan(self.customers[0], self.step_link)
+        with self.gateway() as gateway:
+            self._send()
+        self.assertEqual(communication.state, "failed")
+        self.assertIn("Landing page", communication.failure_reason)
+        self.assertFalse(gateway.requests)
+
+    @users("sms_owner")
+    def test_segments_and_cost_shown_on_the_step(self):
+        step = self.step_sms.with_user(self.env.user)
+        step.body = "Ciao {{ object.first_name }}, è ora del controllo!"
+        self.assertEqual((step.sms_encoding, step.sms_segments), ("gsm7", 1))
+        self.assertEqual(step.sms_characters, len("Ciao xxxxxxxxxx, è ora del controllo!"))
+        step.body = "Ciao {{ object.first_name }} 🎂 " + "a" * 60
+        self.assertEqual((step.sms_encoding, step.sms_segments), ("ucs2", 2))
+        self.assertAlmostEqual(step.sms_cost_estimate, 0.10)
+        link_step = self.step_link.with_user(self.env.user)
+        self.assertGreater(link_step.sms_characters, len("Auguri xxxxxxxxxx! /l/") + 32)
+
+    def test_long_unicode_sms_cost(self):
+        self.step_sms.body = "Ciao {{ object.first_name }} 👓 " + "x" * 70
+        communication = self._plan(self.customers[0], self.step_sms)
+        with self.gateway():
+            self._send()
+        self.assertEqual((communication.sms_encoding, communication.sms_segments), ("ucs2", 2))
+        self.assertAlmostEqual(communication.sms_cost, 0.10)
+
+    def test_cost_per_campaign_and_cycle_in_analysis(self):
+        self._plan(self.customers, self.step_sms)
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "Saldi", "company_id": self.shop.id, "date_start": self.shop._optical_today(),
+            "date_end": self.shop._optical_today(),
+            "step_ids": [Command.create({"name": "Saldi SMS", "channel": "sms", "day_offset": 0,
+                                         "body": "Saldi da Ottica Rossi! " + "y" * 150})],
+        })
+        self.env["optical.crm.communication"].create({
+            "partner_id": self.customers[0].id, "company_id": self.shop.id, "channel": "sms",
+            "purpose": "marketing", "scheduled_date": self.shop._optical_today(), "source": "campaign",
+            "campaign_id": campaign.id, "campaign_step_id": campaign.step_ids.id,
+        })
+        with self.gateway():
+            self._send()
+        groups = self.env["optical.crm.communication"].with_user(self.manager)._read_group(
+            [("company_id", "=", self.shop.id)], ["campaign_id", "cycle_id"], ["sms_cost:sum"])
+        costs = {(campaign_.name or False, cycle.name or False): round(cost, 4)
+                 for campaign_, cycle, cost in groups}
+        self.assertEqual(costs, {(False, "Eye exam reminder"): 0.15, ("Saldi", False): 0.10})
+
+    def test_text_in_customer_language_and_shop_time_zone(self):
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.step_link.with_context(lang="en_US").body = (
+            "Happy birthday {{ object.first_name }}, until {{ format_datetime(object.landing_expiry, "
+            "dt_format='dd/MM HH:mm') }}")
+        self.step_link.with_context(lang="it_IT").body = (
+            "Buon compleanno {{ object.first_name }}, fino al {{ format_datetime(object.landing_expiry, "
+            "dt_format='dd/MM HH:mm') }}")
+        anna, marco = self.customers[:2]
+        anna.lang = "it_IT"
+        marco.lang = "en_US"
+        with self.gateway(), freeze_time("2026-03-02 10:00:00"):
+            communications = self._plan(anna | marco, self.step_link)
+            self._send()
+        by_partner = {c.partner_id: c for c in communications}
+        # Sent at 10:00 UTC; the link expires 30 days later, 12:00 in Rome (summer time).
+        self.assertEqual(by_partner[anna].body.split(" http")[0], "Buon compleanno Anna, fino al 01/04 12:00")
+        self.assertEqual(by_partner[marco].body.split(" http")[0], "Happy birthday Marco, until 01/04 12:00")
+
+    def test_iap_stays_the_default_provider(self):
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_sms.provider", "iap")
+        communication = self._plan(self.customers[0], self.step_sms)
+        self.env["optical.crm.communication"]._cron_send_communications()
+        calls = []
+        self.patch(type(self.env["sms.sms"]), "_optical_gateway", lambda self_: calls.append(1))
+        # IAP is outside the machine: Odoo's own provider is reached through its one method.
+        from odoo.addons.sms.tools.sms_api import SmsApi
+        self.patch(SmsApi, "_send_sms_batch", lambda self_, messages, delivery_reports_url=False: [
+            {"uuid": number["uuid"], "state": "success"} for message in messages for number in message["numbers"]])
+        self.env["sms.sms"]._process_queue()
+        self.assertFalse(calls)
+        self.assertEqual(communication.sms_id.state, "pending")
