@@ -61,7 +61,7 @@ class FocusSyncController(http.Controller):
         max_bytes = self._limit("optical_focus_sync.max_body_bytes", DEFAULT_MAX_BODY_BYTES)
         length = request.httprequest.content_length
         if length is not None and length > max_bytes:
-            return self._error(413, "body: %d bytes, more than the %d allowed; send smaller batches"
+            return self._error(413, "body: %d bytes, more than the %d bytes allowed; send smaller batches"
                                % (length, max_bytes), field="body")
         # A body sent without Content-Length (chunked) is cut by werkzeug at the limit.
         request.httprequest.max_content_length = max_bytes

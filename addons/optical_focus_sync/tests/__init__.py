@@ -1,1 +1,3 @@
 from . import test_batch
+from . import test_route
+from . import test_security_wizard
