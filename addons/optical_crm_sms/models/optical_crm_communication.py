@@ -28,7 +28,7 @@ class OpticalCrmCommunication(models.Model):
                             help="Segments sent times the shop's cost per segment.")
     landing_page_id = fields.Many2one("optical.crm.landing.page", "Landing page", ondelete="set null",
                                       index="btree_not_null", copy=False)
-    landing_token = fields.Char(copy=False, readonly=True, groups="base.group_system")
+    landing_token = fields.Char("Landing token", copy=False, readonly=True, groups="base.group_system")
     landing_expiry = fields.Datetime("Link valid until", copy=False, readonly=True)
     landing_url = fields.Char("Personal link", compute="_compute_landing_url",
                               help="In a step's text: {{ object.landing_url }}.")

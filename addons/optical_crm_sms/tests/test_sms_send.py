@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged, users
 
 from .common import OpticalSmsCommon
@@ -219,3 +220,32 @@ class TestSmsSend(OpticalSmsCommon):
         self.env["sms.sms"]._process_queue()
         self.assertFalse(calls)
         self.assertEqual(communication.sms_id.state, "pending")
+
+    def test_landing_page_access_per_shop(self):
+        other_shop = self.env["res.company"].create({"name": "Ottica Verdi"})
+        other_page = self.env["optical.crm.landing.page"].create({"name": "Other", "company_id": other_shop.id})
+        shared_page = self.env["optical.crm.landing.page"].create({"name": "Shared", "company_id": False})
+        pages = self.env["optical.crm.landing.page"].with_user(self.staff).search([])
+        self.assertIn(self.landing_page, pages)
+        self.assertIn(shared_page, pages)
+        self.assertNotIn(other_page, pages)
+        with self.assertRaises(AccessError):
+            self.landing_page.with_user(self.staff).write({"name": "Changed"})
+        self.landing_page.with_user(self.manager).write({"name": "Changed"})
+        self.assertEqual(self.landing_page.name, "Changed")
+        # Shop staff never read the tokens of the personal links.
+        communication = self._plan(self.customers[0], self.step_link)
+        with self.gateway():
+            self._send()
+        self.assertTrue(communication.with_user(self.staff).landing_url)
+        with self.assertRaises(AccessError):
+            communication.with_user(self.staff).read(["landing_token"])
+
+    def test_landing_page_bad_input_names_the_field(self):
+        Page = self.env["optical.crm.landing.page"].with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "^Video:"):
+            Page.create({"name": "Bad video", "video_url": "javascript:alert(1)"})
+        with self.assertRaisesRegex(ValidationError, "^Button link:"):
+            Page.create({"name": "Bad button", "button_url": "javascript:alert(1)"})
+        with self.assertRaisesRegex(ValidationError, "^SMS sender:"):
+            self.shop.optical_sms_sender = "Ottica Rossi & Figli"
