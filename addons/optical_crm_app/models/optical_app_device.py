@@ -66,9 +66,9 @@ class OpticalAppDevice(models.Model):
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """UPDATE res_partner SET optical_app_pairing_hash = NULL, optical_app_pairing_expiry = NULL
-                WHERE optical_app_pairing_hash = %s AND optical_app_pairing_expiry > NOW() AT TIME ZONE 'UTC'
+                WHERE optical_app_pairing_hash = %s AND optical_app_pairing_expiry > %s
             RETURNING id, optical_app_pairing_company_id""",
-            self._hash(code)))
+            self._hash(code), fields.Datetime.now()))
         row = self.env.cr.fetchone()
         self.env["res.partner"].invalidate_model(
             ["optical_app_pairing_hash", "optical_app_pairing_expiry", "optical_app_pairing_active"])
@@ -86,8 +86,14 @@ class OpticalAppDevice(models.Model):
         })
         partner.message_post(
             body=self.env._("App paired on device %s.", device.name), message_type="comment",
-            subtype_xmlid="mail.mt_note")
+            subtype_xmlid="mail.mt_note", author_id=partner.id)
         return device, api_key
+
+    def _set_api_key(self, api_key):
+        """Give the device a new API key (e.g. a known key for demo data):
+        only its hash is written."""
+        self.ensure_one()
+        self.sudo().api_key_hash = self._hash(api_key)
 
     @api.model
     def _authenticate(self, api_key):
@@ -120,13 +126,16 @@ class OpticalAppDevice(models.Model):
             device.partner_id.sudo().message_post(
                 body=self.env._("App device %(device)s revoked by the %(by)s.", device=device.name,
                                 by=dict(self._fields["revoked_by"]._description_selection(self.env))[by].lower()),
-                message_type="comment", subtype_xmlid="mail.mt_note")
+                message_type="comment", subtype_xmlid="mail.mt_note",
+                author_id=device.partner_id.id if by == "customer" else self.env.user.partner_id.id)
         return devices
 
     def action_revoke(self):
         """Revoke from the shop: the app loses access at its next call."""
         if not self.env.user.has_group("optical_crm.group_optical_crm_user"):
             raise UserError(self.env._("Device: only shop staff can revoke a device."))
-        self.check_access("write")
+        # Staff cannot edit devices (a device moved to another customer would
+        # read that customer's messages): revoking is the one change allowed.
+        self.check_access("read")
         self._revoke("shop")
         return True

@@ -8,7 +8,7 @@ class OpticalAppMessage(models.Model):
 
     _name = "optical.app.message"
     _description = "App message"
-    _order = "create_date desc, id desc"
+    _order = "date desc, id desc"
     _check_company_auto = True
 
     partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True, ondelete="cascade")
@@ -17,6 +17,7 @@ class OpticalAppMessage(models.Model):
     communication_id = fields.Many2one("optical.crm.communication", "Communication", index=True,
                                        ondelete="set null", readonly=True)
     campaign_id = fields.Many2one(related="communication_id.campaign_id", store=True)
+    date = fields.Datetime("Sent on", required=True, default=fields.Datetime.now, index=True, readonly=True)
     title = fields.Char(required=True)
     body = fields.Text("Text")
     link_url = fields.Char("Link", help="A page the app opens from the message (e.g. the landing page).")
@@ -47,7 +48,7 @@ class OpticalAppMessage(models.Model):
             "title": self.title,
             "text": self.body or "",
             "link_url": self.link_url or None,
-            "date": fields.Datetime.to_string(self.create_date),
+            "date": fields.Datetime.to_string(self.date),
             "read": self.is_read,
             "read_date": fields.Datetime.to_string(self.read_date) if self.read_date else None,
             "campaign_id": self.campaign_id.id or None,
@@ -57,7 +58,7 @@ class OpticalAppMessage(models.Model):
     def _api_page(self, partner, limit, offset):
         """The customer's messages, newest first."""
         domain = [("partner_id", "=", partner.id)]
-        messages = self.search(domain, limit=limit, offset=offset, order="create_date desc, id desc")
+        messages = self.search(domain, limit=limit, offset=offset)
         return {
             "messages": [message._to_api() for message in messages],
             "total": self.search_count(domain),

@@ -35,11 +35,13 @@ class OpticalCrmCommunication(models.Model):
             return self.env["optical.app.message"]
         to_send._render_texts()
         link_urls = to_send._optical_app_link_urls()
+        now = fields.Datetime.now()
         push_enabled = bool(self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.push_url"))
         messages = self.env["optical.app.message"].sudo().create([{
             "partner_id": communication.partner_id.id,
             "company_id": communication.company_id.id,
             "communication_id": communication.id,
+            "date": now,
             "title": communication.subject or communication.display_name,
             "body": communication.body,
             "link_url": link_urls.get(communication.id) or False,
@@ -51,5 +53,5 @@ class OpticalCrmCommunication(models.Model):
             for message in messages.filtered(lambda m: m.delivery == "push")
             for device in devices_by_partner[message.partner_id] if device.push_token
         ])
-        to_send.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        to_send.write({"state": "sent", "sent_date": now})
         return messages

@@ -33,6 +33,10 @@ class TestAppApi(OpticalAppCase):
         cls.sms_only = campaign("SMS only", cls.shop_a, channel="sms")
         cls.draft = campaign("Not yet", cls.shop_a, state="draft")
         cls.promo_b = campaign("Natale", cls.shop_b, app_cover_image=cls.cover)
+        # Whatever else the shops were running is over.
+        mine = cls.promo_a | cls.promo_plain | cls.sms_only | cls.draft | cls.promo_b
+        cls.Campaign.search([("company_id", "in", (cls.shop_a | cls.shop_b).ids), ("id", "not in", mine.ids),
+                             ("state", "=", "running")]).write({"state": "done"})
 
     def test_messages_newest_first_paginated_and_only_the_callers(self):
         key = self.pair(self.mario)

@@ -149,6 +149,10 @@ class TestAppPairing(OpticalAppCase):
         Device = self.env["optical.app.device"]
         self.assertFalse(Device.with_user(self.staff_a).search([("partner_id", "=", self.bruno.id)]))
         self.assertTrue(Device.with_user(self.staff_b).search([("partner_id", "=", self.bruno.id)]))
+        # Nobody moves a device to another customer (it would read their messages).
+        for user in (self.staff_b, self.owner):
+            with self.assertRaises(AccessError):
+                self.bruno.optical_app_device_ids.with_user(user).write({"partner_id": self.lucia.id})
 
     def test_pairing_dialog_shows_the_code_and_its_qr_code(self):
         action = self.mario.with_user(self.staff_a).action_optical_app_pairing()
