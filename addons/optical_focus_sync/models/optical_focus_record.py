@@ -155,14 +155,32 @@ class OpticalFocusRecord(models.Model):
     def _set_error(self, field, reason, state="error"):
         self.write({"state": state, "error_field": field, "error_message": reason})
 
-    def _set_applied(self, statuses, values_by_record=None):
-        now = fields.Datetime.now()
+    def _set_applied(self, statuses, values_by_record):
+        """Mark these records applied, with their customer: one UPDATE for the
+        whole batch (a write per record costs more than the rest of the batch)."""
+        if not self:
+            return
         for record in self:
             status = "deleted" if record.deleted else ("updated" if record.applied_date else "created")
-            values = {"state": "applied", "applied_date": now, "error_field": False, "error_message": False}
-            values.update((values_by_record or {}).get(record, {}))
-            record.write(values)
-            statuses[record.id] = record._status(status)
+            statuses[record.id] = {"type": record.record_type, "id": record.focus_id, "status": status}
+        self.flush_recordset()
+        values = [values_by_record.get(record, {}) for record in self]
+        self.env.cr.execute(SQL(
+            """UPDATE optical_focus_record r
+                  SET state = 'applied', applied_date = %(now)s, error_field = NULL, error_message = NULL,
+                      partner_id = COALESCE(v.partner_id, r.partner_id),
+                      customer_focus_id = COALESCE(v.customer, r.customer_focus_id),
+                      write_date = %(now)s, write_uid = %(uid)s
+                 FROM unnest(%(ids)s::int[], %(partners)s::int[], %(customers)s::varchar[])
+                      AS v(id, partner_id, customer)
+                WHERE r.id = v.id""",
+            now=fields.Datetime.now(), uid=self.env.uid, ids=self.ids,
+            partners=[value.get("partner_id") or None for value in values],
+            customers=[value.get("customer_focus_id") or None for value in values],
+        ))
+        self.invalidate_recordset(["state", "applied_date", "error_field", "error_message", "partner_id",
+                                   "customer_focus_id", "write_date", "write_uid"])
+        self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
 
     def _record_errors(self, statuses):
         for record in self.filtered(lambda r: r.state in ("error", "waiting")):

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Benchmark of optical_focus_sync: a synthetic FOCUS export of 50,000
+customers and 150,000 other records sent in batches of 1,000 through
+POST /optical_focus_sync/v1/batch, as FOCUS does; then a full replay, which
+must change nothing. Prints records per second for both.
+
+Runs on its own scratch database (focus_bench), created and dropped here,
+with an Odoo server on port 18182. Not run by CI.
+
+    python3 bench/bench_focus_sync.py [--customers 50000] [--others 150000]
+"""
+import argparse
+import datetime
+import os
+import random
+import subprocess
+import sys
+import time
+
+import requests
+from stdnum.it import codicefiscale
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ODOO = os.path.join(ROOT, "scripts", "odoo")
+DB = "focus_bench"
+PORT = 18182
+URL = "http://127.0.0.1:%d/optical_focus_sync/v1/batch" % PORT
+BATCH = 1000
+STORE = "BENCH"
+PG = ["-h", os.environ.get("PGHOST", "127.0.0.1"), "-p", os.environ.get("PGPORT", "5432"), "-U", "odoo"]
+
+LAST_NAMES = ["ROSSI", "RUSSO", "FERRARI", "ESPOSITO", "BIANCHI", "ROMANO", "COLOMBO", "RICCI", "MARINO", "GRECO"]
+FIRST_NAMES = ["MARIO", "LUCIA", "GIUSEPPE", "ANNA", "FRANCESCO", "GIULIA", "LUCA", "SARA", "MARCO", "CHIARA"]
+PROVINCES = ["MI", "RM", "TO", "NA", "BO", "FI", "VE", "GE", "BA", "PA"]
+LENSES = ["monofocale", "progressiva", "bifocale", "office"]
+LETTERS = "BCDFGHLMNPRSTVZ"
+MONTHS = "ABCDEHLMPRST"
+
+
+def fiscal_code(index, birthdate, female):
+    """A valid, unique fiscal code for customer ``index``."""
+    letters = ""
+    number = index
+    for _position in range(6):
+        letters += LETTERS[number % len(LETTERS)]
+        number //= len(LETTERS)
+    day = birthdate.day + (40 if female else 0)
+    body = "%s%02d%s%02dA%03d" % (letters, birthdate.year % 100, MONTHS[birthdate.month - 1], day, index % 1000)
+    return body + codicefiscale.calc_check_digit(body)
+
+
+def export(customers, others, seed=42):
+    """The synthetic FOCUS export: customers, then the other records."""
+    rng = random.Random(seed)
+    updated = "2026-01-15T08:00:00"
+    base = datetime.date(2025, 1, 1)
+    clients = []
+    for index in range(customers):
+        birthdate = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 65))
+        female = index % 2 == 1
+        clients.append({"type": "cliente", "id": "C%06d" % index, "updated_at": updated, "data": {
+            "cognome": LAST_NAMES[index % 10], "nome": FIRST_NAMES[(index // 10) % 10],
+            "data_nascita": birthdate.isoformat(), "sesso": "F" if female else "M",
+            "cellulare": "34%08d" % index, "email": "cliente%06d@example.com" % index,
+            "indirizzo": "Via Roma %d" % (index % 200 + 1), "cap": "%05d" % (20100 + index % 80),
+            "citta": "Milano", "provincia": PROVINCES[index % 10],
+            "codice_fiscale": fiscal_code(index, birthdate, female),
+            "consenso_marketing": "S" if index % 4 else "N", "consenso_sms": "S" if index % 3 else "N",
+            "consenso_app": "N", "data_creazione": (base - datetime.timedelta(days=index % 3000)).isoformat(),
+        }})
+    rest = []
+    for index in range(others):
+        customer = "C%06d" % rng.randrange(customers)
+        day = base + datetime.timedelta(days=rng.randrange(400))
+        kind = index % 10
+        if kind < 4:
+            rest.append({"type": "occhiale", "id": "O%06d" % index, "updated_at": updated, "data": {
+                "cliente": customer, "data_inserimento": day.isoformat(),
+                "data_consegna": (day + datetime.timedelta(days=7)).isoformat(),
+                "tipo_lente": LENSES[index % 4], "montatura": "Montatura %d" % (index % 50), "importo": "%d,00"
+                % (100 + index % 900)}})
+        elif kind < 7:
+            rest.append({"type": "fornitura_lac", "id": "L%06d" % index, "updated_at": updated, "data": {
+                "cliente": customer, "data_inserimento": day.isoformat(),
+                "data_consegna": (day + datetime.timedelta(days=3)).isoformat(),
+                "data_prossima_fornitura": (day + datetime.timedelta(days=93)).isoformat(),
+                "prodotto": "Lenti mensili", "tipo_ricambio": "mensile", "quantita": 6}})
+        elif kind < 9:
+            rest.append({"type": "optometria", "id": "E%06d" % index, "updated_at": updated, "data": {
+                "cliente": customer, "data": day.isoformat(), "note": "Controllo visivo"}})
+        else:
+            rest.append({"type": "vendita", "id": "V%06d" % index, "updated_at": updated, "data": {
+                "cliente": customer, "data_consegna": day.isoformat(), "importo": 29.9,
+                "descrizione": "Soluzione unica"}})
+    return clients + rest
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, cwd=ROOT, **kwargs)
+
+
+def setup_database():
+    run(["dropdb", *PG, "--if-exists", DB])
+    print("Installing optical_focus_sync on %s..." % DB, flush=True)
+    run([ODOO, "-d", DB, "-i", "optical_focus_sync", "--without-demo=all", "--stop-after-init",
+         "--log-level=warn", "--http-port=%d" % PORT], stdout=subprocess.DEVNULL)
+    script = (
+        "store = env['optical.focus.store'].create({'name': 'Bench shop', 'code': %r, "
+        "'company_id': env.ref('base.main_company').id})\n"
+        "print('TOKEN=' + store.generate_token())\n"
+        "env.cr.commit()\n" % STORE
+    )
+    output = run([ODOO, "shell", "-d", DB, "--log-level=warn", "--http-port=%d" % PORT], input=script,
+                 capture_output=True, text=True).stdout
+    return next(line[6:] for line in output.splitlines() if line.startswith("TOKEN="))
+
+
+def start_server():
+    server = subprocess.Popen(
+        [ODOO, "-d", DB, "--http-port=%d" % PORT, "--db-filter=^%s$" % DB, "--workers=0",
+         "--max-cron-threads=0", "--log-level=warn"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _attempt in range(120):
+        try:
+            requests.get("http://127.0.0.1:%d/web/health" % PORT, timeout=10).raise_for_status()
+            return server
+        except requests.RequestException:
+            time.sleep(1)
+    server.terminate()
+    server.wait(timeout=60)
+    raise SystemExit("The bench server did not start on port %d" % PORT)
+
+
+def send_all(session, records, label):
+    counts = {}
+    started = time.monotonic()
+    slowest = 0.0
+    for start in range(0, len(records), BATCH):
+        batch_started = time.monotonic()
+        response = session.post(URL, json={"store": STORE, "records": records[start:start + BATCH]}, timeout=900)
+        response.raise_for_status()
+        slowest = max(slowest, time.monotonic() - batch_started)
+        answer = response.json()
+        for result in answer["results"] + answer["released"]:
+            counts[result["status"]] = counts.get(result["status"], 0) + 1
+    elapsed = time.monotonic() - started
+    print("%-28s %7d records in %7.1f s = %6.0f records/s (slowest batch of %d: %.2f s) statuses: %s"
+          % (label, len(records), elapsed, len(records) / elapsed, BATCH, slowest, counts), flush=True)
+    return counts
+
+
+def table_counts():
+    query = ("SELECT (SELECT count(*) FROM res_partner WHERE optical_fiscal_code IS NOT NULL), "
+             "(SELECT count(*) FROM optical_crm_event WHERE source = 'focus'), "
+             "(SELECT count(*) FROM optical_focus_record), "
+             "(SELECT max(write_date) FROM optical_crm_event), (SELECT max(write_date) FROM res_partner)")
+    return run(["psql", *PG, "-d", DB, "-tAc", query], capture_output=True, text=True).stdout.strip()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=50000)
+    parser.add_argument("--others", type=int, default=150000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    records = export(args.customers, args.others)
+    token = setup_database()
+    server = start_server()
+    try:
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer %s" % token
+        print("FOCUS export: %d customers + %d other records, batches of %d" % (args.customers, args.others, BATCH))
+        clients, rest = records[:args.customers], records[args.customers:]
+        started = time.monotonic()
+        send_all(session, clients, "first load: customers")
+        send_all(session, rest, "first load: other records")
+        elapsed = time.monotonic() - started
+        print("%-28s %7d records in %7.1f s = %6.0f records/s" % ("first load: total", len(records), elapsed,
+                                                                  len(records) / elapsed))
+        before = table_counts()
+        print("partners | FOCUS events | FOCUS records | last event write | last partner write:", before)
+        counts = send_all(session, records, "full replay")
+        after = table_counts()
+        print("after replay:", after)
+        unchanged = counts == {"unchanged": len(records)} and before == after
+        print("replay changed nothing: %s" % ("yes" if unchanged else "NO"))
+        return 0 if unchanged else 1
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        if not args.keep:
+            run(["dropdb", *PG, "--if-exists", DB])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
