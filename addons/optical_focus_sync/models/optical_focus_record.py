@@ -53,7 +53,8 @@ class OpticalFocusRecord(models.Model):
         help="The FOCUS fields of the record as JSON; correct them and retry.",
     )
     state = fields.Selection(
-        [("received", "Received"), ("applied", "Applied"), ("waiting", "Waiting for customer"), ("error", "Error")],
+        [("received", "Received"), ("applied", "Applied to Odoo"), ("waiting", "Waiting for customer"),
+         ("error", "Error")],
         default="received", required=True, index=True,
     )
     error_field = fields.Char("Field in error")

@@ -135,6 +135,10 @@ class OpticalFocusStore(models.Model):
         ``field`` and ``reason``. Nothing valid is lost because of a bad one.
         """
         self.ensure_one()
+        # One batch of a shop at a time: a concurrent batch that changed the
+        # shop waits here, then fails to serialise and Odoo retries it on a
+        # fresh snapshot, where it sees what the first one stored.
+        self.env.cr.execute(SQL("SELECT id FROM optical_focus_store WHERE id = %s FOR UPDATE", self.id))
         Record = self.env["optical.focus.record"]
         results = [None] * len(records)
         incoming = {}  # (type, id) → (position, updated_at, deleted, data)
