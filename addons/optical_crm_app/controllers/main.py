@@ -72,7 +72,8 @@ class OpticalAppController(http.Controller):
         if value is None:
             return None
         if not isinstance(value, str) or len(value) > max_length:
-            raise ApiError(400, "bad_request", "%s: a string of at most %s characters is expected." % (name, max_length))
+            raise ApiError(400, "bad_request",
+                           "%s: a string of at most %s characters is expected." % (name, max_length))
         return value.strip()
 
     @staticmethod

@@ -27,7 +27,7 @@ class OpticalAppDevice(models.Model):
     push_token = fields.Char("Push token", copy=False, groups="base.group_system",
                              help="Given by the app; without it messages stay in the chat only.")
     has_push_token = fields.Boolean("Push notifications", compute="_compute_has_push_token", store=True)
-    active = fields.Boolean("Active", default=True, help="A revoked device can no longer use the API.")
+    active = fields.Boolean(default=True, help="A revoked device can no longer use the API.")
     paired_date = fields.Datetime("Paired on", required=True, default=fields.Datetime.now, readonly=True)
     last_seen_date = fields.Datetime("Last seen", readonly=True)
     revoked_date = fields.Datetime("Revoked on", readonly=True)

@@ -14,7 +14,7 @@ class OpticalAppMessage(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", "Shop", required=True, index=True,
                                  default=lambda self: self.env.company)
-    communication_id = fields.Many2one("optical.crm.communication", "Communication", index=True,
+    communication_id = fields.Many2one("optical.crm.communication", index=True,
                                        ondelete="set null", readonly=True)
     campaign_id = fields.Many2one(related="communication_id.campaign_id", store=True)
     date = fields.Datetime("Sent on", required=True, default=fields.Datetime.now, index=True, readonly=True)

@@ -22,8 +22,8 @@ class OpticalAppPush(models.Model):
     _order = "id desc"
     _check_company_auto = True
 
-    message_id = fields.Many2one("optical.app.message", "Message", required=True, index=True, ondelete="cascade")
-    device_id = fields.Many2one("optical.app.device", "Device", required=True, index=True, ondelete="cascade",
+    message_id = fields.Many2one("optical.app.message", required=True, index=True, ondelete="cascade")
+    device_id = fields.Many2one("optical.app.device", required=True, index=True, ondelete="cascade",
                                 context={"active_test": False})
     partner_id = fields.Many2one(related="message_id.partner_id", store=True)
     company_id = fields.Many2one("res.company", "Shop", required=True, index=True)
@@ -96,7 +96,7 @@ class OpticalAppPush(models.Model):
             if not self.env.registry.in_test_mode():
                 # Commit each batch: what was pushed is recorded as pushed even if
                 # a later batch crashes (a retry would reuse the idempotency key anyway).
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     def _push(self, provider):

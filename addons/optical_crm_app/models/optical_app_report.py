@@ -11,7 +11,7 @@ class OpticalAppReport(models.Model):
     _auto = False
     _order = "sent_date desc"
 
-    communication_id = fields.Many2one("optical.crm.communication", "Communication", readonly=True)
+    communication_id = fields.Many2one("optical.crm.communication", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True)
     source = fields.Selection(
@@ -19,7 +19,7 @@ class OpticalAppReport(models.Model):
          ("manual", "Manual")], readonly=True)
     purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], readonly=True)
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
-    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)
     sent_date = fields.Datetime("Sent on", readonly=True)
     is_read = fields.Boolean("Read", readonly=True)
     purchased_after_contact = fields.Boolean("Bought after contact", readonly=True)
