@@ -5,10 +5,9 @@ import datetime
 import json
 import logging
 
-from werkzeug.exceptions import RequestEntityTooLarge
-
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 _logger = logging.getLogger(__name__)
 
@@ -104,11 +103,11 @@ class FocusSyncController(http.Controller):
         if not since:
             return self._error(400, "since: required, an ISO date and time", field="since")
         try:
-            moment = datetime.datetime.fromisoformat(since.strip().replace("Z", "+00:00"))
+            moment = datetime.datetime.fromisoformat(since.strip())
         except ValueError:
             return self._error(400, "since: %r is not an ISO date and time" % since, field="since")
         if moment.tzinfo is not None:
-            moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
         until, notes = store._notes_since(moment)
         return self._json({"store": store.code, "since": moment.isoformat(), "until": until.isoformat(),
                            "notes": notes})

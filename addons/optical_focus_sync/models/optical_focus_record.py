@@ -355,7 +355,7 @@ class OpticalFocusRecord(models.Model):
         records = self.filtered(lambda r: r.state in ("error", "waiting", "received"))
         # Applying writes customers and events as the sync does (the FOCUS
         # data decides), for whoever may correct FOCUS records.
-        statuses, released = records.sudo()._apply()
+        statuses, _released = records.sudo()._apply()
         applied = len([s for s in statuses.values() if s["status"] not in ("error", "waiting")])
         failed = len(statuses) - applied
         return {

@@ -111,7 +111,7 @@ def parse_updated_at(value):
     except ValueError:
         raise MappingError("updated_at", "%r is not an ISO date and time" % (value,)) from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
     return moment.replace(microsecond=0)
 
 
