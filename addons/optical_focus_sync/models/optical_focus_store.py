@@ -84,6 +84,8 @@ class OpticalFocusStore(models.Model):
         """Give the shop a new API token and return it in clear, once: only
         its hash is kept, the previous token stops working."""
         self.ensure_one()
+        # Callable over RPC: only who may configure the shop gets a token.
+        self.check_access("write")
         token = secrets.token_urlsafe(32)
         self.sudo().write({
             "token_hash": hash_token(token),

@@ -24,6 +24,9 @@ class TestFocusSecurityAndImport(FocusSyncCase):
             records.with_user(self.staff_a).action_retry()
         with self.assertRaises(AccessError):
             self.store_a.with_user(self.staff_a).token_hash  # noqa: B018
+        with self.assertRaises(AccessError):
+            self.store_a.with_user(self.staff_a).generate_token()
+        self.assertEqual(self.post([self.cliente("C2")]).status_code, 200, "the shop's token still works")
 
     def test_owner_generates_the_token_shown_once(self):
         action = self.store_a.with_user(self.owner).action_generate_token()
