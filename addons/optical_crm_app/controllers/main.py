@@ -192,7 +192,9 @@ class OpticalAppController(http.Controller):
 
     def _promotions(self, device):
         Campaign = device.env["optical.crm.campaign"]
-        return Campaign.search(Campaign._app_promotion_domain(device.company_id), order="date_start desc, id desc")
+        campaigns = Campaign.search(Campaign._app_promotion_domain(device.company_id),
+                                    order="date_start desc, id desc")
+        return campaigns._app_promotions_for(device.partner_id)
 
     @http.route(f"{API}/promotions", type="http", auth="public", methods=["GET"], csrf=False)
     @authenticated

@@ -1,4 +1,9 @@
+import logging
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
 
 
 class OpticalCrmCampaign(models.Model):
@@ -21,6 +26,22 @@ class OpticalCrmCampaign(models.Model):
     @api.model
     def _app_promotion_domain(self, company):
         return [("company_id", "=", company.id), ("state", "=", "running"), ("is_app_promotion", "=", True)]
+
+    def _app_promotions_for(self, partner):
+        """The campaigns whose target includes this customer: an offer made to
+        a group of customers (progressive lens wearers) is shown only to them."""
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        promotions = self.browse()
+        for campaign in self:
+            try:
+                domain = campaign._target_domain()
+            except ValidationError as error:
+                # A malformed target (the planner reports it too) hides the campaign, not the others.
+                _logger.warning("App promotions: campaign %s skipped: %s", campaign.id, error)
+                continue
+            if Partner.search_count(domain + [("id", "=", partner.id)], limit=1):
+                promotions |= campaign
+        return promotions
 
     def _to_api(self, base_url):
         self.ensure_one()

@@ -48,10 +48,13 @@ class OpticalCrmCommunication(models.Model):
             "delivery": "push" if push_enabled and any(
                 devices_by_partner[communication.partner_id].mapped("push_token")) else "chat",
         } for communication in to_send])
-        self.env["optical.app.push"].sudo().create([
+        pushes = self.env["optical.app.push"].sudo().create([
             {"message_id": message.id, "device_id": device.id, "company_id": message.company_id.id}
             for message in messages.filtered(lambda m: m.delivery == "push")
             for device in devices_by_partner[message.partner_id] if device.push_token
         ])
+        if pushes:
+            # Push right after this transaction commits, not at the cron's next round.
+            self.env.ref("optical_crm_app.ir_cron_process_push_queue").sudo()._trigger()
         to_send.write({"state": "sent", "sent_date": now})
         return messages

@@ -2,7 +2,7 @@ import base64
 import datetime
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools.misc import file_open
 
 from .common import OpticalAppCase
@@ -33,8 +33,9 @@ class TestAppApi(OpticalAppCase):
         cls.sms_only = campaign("SMS only", cls.shop_a, channel="sms")
         cls.draft = campaign("Not yet", cls.shop_a, state="draft")
         cls.promo_b = campaign("Natale", cls.shop_b, app_cover_image=cls.cover)
+        cls.promo_lucia = campaign("Only for Lucia", cls.shop_a, partner_domain="[('id', '=', %s)]" % cls.lucia.id)
         # Whatever else the shops were running is over.
-        mine = cls.promo_a | cls.promo_plain | cls.sms_only | cls.draft | cls.promo_b
+        mine = cls.promo_a | cls.promo_plain | cls.sms_only | cls.draft | cls.promo_b | cls.promo_lucia
         cls.Campaign.search([("company_id", "in", (cls.shop_a | cls.shop_b).ids), ("id", "not in", mine.ids),
                              ("state", "=", "running")]).write({"state": "done"})
 
@@ -111,6 +112,12 @@ class TestAppApi(OpticalAppCase):
         # Another shop's cover, a campaign without app step or not running: not found.
         for campaign in (self.promo_b, self.sms_only, self.draft, self.promo_plain):
             self.assertJsonError(self.call("GET", "/promotions/%s/cover" % campaign.id, key=mario), 404, "promotion")
+        # A campaign aimed at other customers is not shown.
+        self.assertJsonError(self.call("GET", "/promotions/%s/cover" % self.promo_lucia.id, key=mario), 404,
+                             "promotion")
+        lucia = self.pair(self.lucia)
+        self.assertIn("Only for Lucia",
+                      [p["title"] for p in self.call("GET", "/promotions", key=lucia).json()["promotions"]])
         self.promo_a.state = "done"
         self.assertJsonError(self.call("GET", "/promotions/%s/cover" % self.promo_a.id, key=mario), 404, "promotion")
         self.assertEqual([p["title"] for p in self.call("GET", "/promotions", key=mario).json()["promotions"]],
@@ -130,3 +137,31 @@ class TestAppApi(OpticalAppCase):
         self.assertEqual(totals, [(2, 1, 1)])
         self.assertEqual(Report.search([("purchased_after_contact", "=", True)]).partner_id, self.mario)
         self.assertTrue(unread)
+
+    def test_campaign_form_gains_the_app_page(self):
+        form = Form(self.Campaign.with_user(self.owner))
+        form.name = "Black Friday"
+        form.date_start = fields.Date.today()
+        form.date_end = fields.Date.today() + datetime.timedelta(days=3)
+        with form.step_ids.new() as step:
+            step.name = "In the app"
+            step.channel = "app"
+        form.app_cover_image = self.cover
+        form.app_detail = "<p>All frames -30%</p>"
+        campaign = form.save()
+        self.assertTrue(campaign.is_app_promotion)
+        self.assertEqual(str(campaign.app_detail), "<p>All frames -30%</p>")
+        self.assertTrue(campaign.app_cover_image)
+
+    def test_staff_see_app_messages_of_their_shops_only(self):
+        self.pair(self.mario)
+        self.pair(self.bruno, user=self.staff_b)
+        mine = self.send(self.app_communication(self.mario)).app_message_ids
+        theirs = self.send(self.app_communication(self.bruno)).app_message_ids
+        Message = self.env["optical.app.message"]
+        self.assertEqual(Message.with_user(self.staff_a).search([("id", "in", (mine | theirs).ids)]), mine)
+        self.assertEqual(Message.with_user(self.staff_b).search([("id", "in", (mine | theirs).ids)]), theirs)
+        self.assertEqual(Message.with_user(self.owner).search([("id", "in", (mine | theirs).ids)]), mine | theirs)
+        # The customer form (with its devices) opens for the staff.
+        form = Form(self.mario.with_user(self.staff_a))
+        self.assertEqual(form.optical_app_device_count, 1)

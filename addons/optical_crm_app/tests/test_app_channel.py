@@ -24,9 +24,14 @@ class TestAppChannel(OpticalAppCase):
         phone = self.pair(self.mario, device_name="Phone", push_token="tok-phone")
         self.pair(self.mario, device_name="Tablet", push_token="tok-tablet")
         self.pair(self.mario, device_name="Old phone")  # no push token: chat only
+        cron = self.env.ref("optical_crm_app.ir_cron_process_push_queue")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         communication = self.send(self.app_communication(self.mario))
         self.assertEqual(communication.state, "sent")
         self.assertTrue(communication.sent_date)
+        # The push queue's cron is called to run as soon as the sender's transaction commits.
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1)
         message = communication.app_message_ids
         self.assertEqual((message.title, message.body, message.delivery), ("Hello Mario", "A message for you", "push"))
         # Nothing is pushed inside the sender's transaction: the queue holds one row per device with a token.
@@ -90,6 +95,14 @@ class TestAppChannel(OpticalAppCase):
         self.push_queue()
         self.assertFalse(self.push_server.requests)
         self.assertEqual(self.call("GET", "/messages", key=key).json()["total"], 1)
+
+    def test_without_push_service_messages_stay_in_the_chat(self):
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_app.push_url", False)
+        self.pair(self.mario, push_token="tok")
+        communication = self.send(self.app_communication(self.mario))
+        self.assertEqual((communication.state, communication.app_message_ids.delivery), ("sent", "chat"))
+        self.assertFalse(communication.app_message_ids.push_ids)
+        self.assertEqual(self.Push._cron_process_push_queue(), 0)
 
     def test_push_is_retried_with_the_same_key_and_delivered_once(self):
         self.pair(self.mario, push_token="tok-phone")

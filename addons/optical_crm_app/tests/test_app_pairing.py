@@ -2,7 +2,7 @@ import datetime
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import OpticalAppCase
 
@@ -142,6 +142,9 @@ class TestAppPairing(OpticalAppCase):
     def test_staff_generate_codes_only_for_customers_of_their_shops(self):
         with self.assertRaises(AccessError):
             self.generate_code(self.bruno, user=self.staff_a)
+        employee = new_test_user(self.env, "employee", groups="base.group_user", company_id=self.shop_a.id)
+        with self.assertRaises(AccessError):
+            self.generate_code(self.mario, user=employee)
         key = self.pair(self.bruno, user=self.staff_b)
         self.assertEqual(self.bruno.optical_app_device_ids.company_id, self.shop_b)
         self.assertTrue(key)
