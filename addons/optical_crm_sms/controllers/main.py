@@ -1,12 +1,11 @@
 import hmac
-import logging
 import re
 
 from odoo import fields, http
 from odoo.http import request
 from odoo.tools import SQL
 
-_logger = logging.getLogger(__name__)
+from odoo.addons.sms.controllers import main
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 PUBLIC_HEADERS = [
@@ -140,3 +139,23 @@ class OpticalCrmSmsController(http.Controller):
             return request.not_found()
         stream = request.env["ir.binary"]._get_image_stream_from(communication.landing_page_id, "image")
         return stream.get_response(max_age=3600)
+
+
+class SmsController(main.SmsController):
+    """Odoo's IAP delivery reports (``/sms/status``) also move the ledger:
+    with the IAP provider too, a delivered SMS makes its communication done
+    and an undelivered one failed with the reason."""
+
+    @http.route()
+    def update_sms_status(self, message_statuses):
+        result = super().update_sms_status(message_statuses)
+        SmsSms = request.env["sms.sms"].sudo()
+        Communication = request.env["optical.crm.communication"].sudo()
+        for status in message_statuses:
+            communications = Communication.search([("sms_reference", "in", status["uuids"])])
+            if state := SmsSms.IAP_TO_SMS_STATE_SUCCESS.get(status["sms_status"]):
+                communications._sms_update_from_delivery(state)
+            else:
+                communications._sms_update_from_delivery("error", request.env._(
+                    "SMS gateway: %(state)s", state=status["sms_status"]))
+        return result

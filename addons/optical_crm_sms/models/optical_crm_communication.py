@@ -6,7 +6,7 @@ from odoo.tools import SQL, split_every
 
 from ..tools.phone import normalize_mobile
 from ..tools.sms_segments import sms_length
-from .optical_crm_step_mixin import LINK_PLACEHOLDER_PATTERN, SMS_CHANNELS
+from .optical_crm_step_mixin import SMS_CHANNELS
 
 
 class OpticalCrmCommunication(models.Model):

@@ -23,7 +23,8 @@ class OpticalCrmLandingPage(models.Model):
         help="Empty: every shop can use this page.",
     )
     title = fields.Char(
-        translate=True, help="Heading of the page. Placeholders: {{ object.first_name }}, {{ object.company_id.name }}.",
+        translate=True,
+        help="Heading of the page. Placeholders: {{ object.first_name }}, {{ object.company_id.name }}.",
     )
     image = fields.Image("Cover image", max_width=1920, max_height=1920)
     body = fields.Html(

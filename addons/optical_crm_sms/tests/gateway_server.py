@@ -28,6 +28,9 @@ class LocalSmsGateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body are two writes: without TCP_NODELAY, Nagle's
+            # algorithm and the client's delayed ACK stall each answer ~40 ms.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass

@@ -99,7 +99,8 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
 
     def test_inbound_other_text_and_bad_input(self):
         marco = self.customers[1]
-        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "348 222 3344", "text": "Stop by tomorrow?"})
+        status, answer = self._post("/optical_crm_sms/v1/inbound",
+                                    {"from": "348 222 3344", "text": "Stop by tomorrow?"})
         self.assertEqual((status, answer["stop"]), (200, False))
         self.env.invalidate_all()
         self.assertTrue(marco.optical_consent_sms)
@@ -159,3 +160,17 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         response = self.url_open("/l/%s/image" % token)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "image/png")
+
+    def test_iap_delivery_reports_move_the_ledger(self):
+        delivered, undelivered = self._sent(self.customers[:2], self.step_sms)
+        payload = {"jsonrpc": "2.0", "method": "call", "params": {"message_statuses": [
+            {"sms_status": "delivered", "uuids": [delivered.sms_reference]},
+            {"sms_status": "not_delivered", "uuids": [undelivered.sms_reference]},
+        ]}}
+        response = self.url_open("/sms/status", data=json.dumps(payload),
+                                 headers={"Content-Type": "application/json"})
+        self.assertEqual(response.json()["result"], "OK")
+        self.env.invalidate_all()
+        self.assertEqual(delivered.state, "done")
+        self.assertEqual(undelivered.state, "failed")
+        self.assertIn("not_delivered", undelivered.failure_reason)

@@ -46,7 +46,9 @@ def video_embed(url):
         elif parsed.path.startswith(("/embed/", "/shorts/")):
             video_id = parsed.path.split("/")[2]
     if video_id is not None:
-        return ("iframe", "https://www.youtube-nocookie.com/embed/%s" % video_id) if YOUTUBE_ID.match(video_id) else None
+        if not YOUTUBE_ID.match(video_id):
+            return None
+        return "iframe", "https://www.youtube-nocookie.com/embed/%s" % video_id
     if host == "vimeo.com" and parsed.path.strip("/").isdigit():
         return "iframe", "https://player.vimeo.com/video/%s" % parsed.path.strip("/")
     if host == "player.vimeo.com":

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Benchmark: 20,000 due SMS dispatched to a local HTTP gateway.
+
+Creates the scratch database ``sms_bench`` (dropped at the end), installs
+``optical_crm_sms``, writes 20,000 customers with a due SMS, then runs the
+sender cron (hand-over to Odoo's sms.sms queue) and Odoo's SMS queue cron
+(HTTP gateway provider) against a real gateway on 127.0.0.1, and prints SMS
+per second and the gateway's own count, which must equal the number sent.
+
+    python3 bench/bench_sms.py [--count 20000] [--keep]
+"""
+import argparse
+import importlib.util
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DB = "sms_bench"
+API_KEY = "bench-gateway-key"
+
+
+def load_gateway_server():
+    path = ROOT / "addons" / "optical_crm_sms" / "tests" / "gateway_server.py"
+    spec = importlib.util.spec_from_file_location("bench_gateway_server", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LocalSmsGateway
+
+
+def psql(sql):
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "odoo", "-d", "postgres", "-qc", sql], check=True)
+
+
+def install():
+    psql("DROP DATABASE IF EXISTS %s" % DB)
+    subprocess.run([str(ROOT / "scripts" / "odoo"), "-d", DB, "-i", "optical_crm_sms", "--without-demo=all",
+                    "--stop-after-init", "--http-port=18171", "--log-level=warn"], check=True)
+
+
+def populate(env, count, gateway_url):
+    from odoo.tools import SQL
+
+    params = env["ir.config_parameter"]
+    for key, value in {
+        "optical_crm_sms.provider": "http",
+        "optical_crm_sms.gateway_url": gateway_url,
+        "optical_crm_sms.gateway_api_key": API_KEY,
+        "optical_crm_sms.gateway_timeout": "5",
+        "optical_crm.send_batch_size": "1000",
+        "sms.session.batch.size": "500",
+    }.items():
+        params.set_param(key, value)
+    shop = env["res.company"].create({
+        "name": "Ottica Bench", "country_id": env.ref("base.it").id, "optical_send_calendar_id": False,
+        "optical_sms_cost_per_segment": 0.045, "optical_sms_sender": "OtticaBench",
+    })
+    cycle = env["optical.crm.cycle"].create({
+        "name": "Bench", "event_type": "optometry", "company_id": shop.id,
+        "step_ids": [(0, 0, {"name": "12 months SMS", "channel": "sms", "purpose": "marketing",
+                             "interval_number": 12, "interval_unit": "months",
+                             "body": "Ciao {{ object.first_name }}, è ora del controllo della vista!"})],
+    })
+    env.flush_all()
+    cr = env.cr
+    # Set-based fixtures: the benchmark measures sending, not data entry.
+    cr.execute("""
+        INSERT INTO res_partner (name, complete_name, mobile, company_id, active, type, lang, is_company,
+                                 optical_consent_marketing, optical_consent_sms, create_date, write_date)
+        SELECT 'Cliente ' || n, 'Cliente ' || n, '+39 347 ' || lpad(n::text, 7, '0'), %s, TRUE, 'contact',
+               'en_US', FALSE, TRUE, TRUE, now(), now()
+          FROM generate_series(1, %s) n
+        RETURNING id""", [shop.id, count])
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute("""
+        INSERT INTO optical_crm_event (partner_id, company_id, event_type, event_date, active, source,
+                                       create_date, write_date)
+        SELECT id, %s, 'optometry', CURRENT_DATE - 365, TRUE, 'manual', now(), now()
+          FROM unnest(%s) id""", [shop.id, partner_ids])
+    cr.execute("""
+        INSERT INTO optical_crm_communication (partner_id, company_id, channel, purpose, scheduled_date, state,
+                                               source, priority, cycle_id, cycle_step_id, event_id,
+                                               create_date, write_date)
+        SELECT e.partner_id, e.company_id, 'sms', 'marketing', CURRENT_DATE, 'planned', 'cycle', 10, %s, %s, e.id,
+               now(), now()
+          FROM optical_crm_event e WHERE e.company_id = %s""", [cycle.id, cycle.step_ids.id, shop.id])
+    # Statistics as a live database has them (autovacuum), so that plans are realistic.
+    for table in ("res_partner", "optical_crm_event", "optical_crm_communication"):
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+    env.cr.commit()
+    return shop
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--keep", action="store_true", help="keep the sms_bench database")
+    args = parser.parse_args()
+
+    install()
+    import odoo
+    from odoo import api
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-c", str(ROOT / "odoo.conf"), "--addons-path=%s" % (ROOT / "addons"),
+                                    "-d", DB, "--log-level=warn"])
+    registry = Registry(DB)
+    LocalSmsGateway = load_gateway_server()
+    try:
+        with LocalSmsGateway(API_KEY) as gateway:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+                shop = populate(env, args.count, gateway.url)
+                t0 = time.perf_counter()
+                handed = env["optical.crm.communication"]._cron_send_communications()
+                t1 = time.perf_counter()
+                Sms = env["sms.sms"]
+                while Sms.search_count([("state", "=", "outgoing")]):
+                    Sms._process_queue()
+                t2 = time.perf_counter()
+                cr.execute("""SELECT state, count(*) FROM optical_crm_communication
+                               WHERE company_id = %s GROUP BY state""", [shop.id])
+                states = dict(cr.fetchall())
+                cr.execute("SELECT count(*), count(DISTINCT reference) FROM (SELECT sms_reference AS reference "
+                           "FROM optical_crm_communication WHERE company_id = %s AND state = 'sent') x", [shop.id])
+                sent, distinct = cr.fetchone()
+                cr.execute("SELECT round(sum(sms_cost)::numeric, 2) FROM optical_crm_communication "
+                           "WHERE company_id = %s", [shop.id])
+                cost = cr.fetchone()[0]
+            received = len(gateway.delivered)
+            requests = len(gateway.requests)
+    finally:
+        odoo.sql_db.close_all()
+        if not args.keep:
+            psql("DROP DATABASE IF EXISTS %s" % DB)
+
+    total = t2 - t0
+    print("due SMS:                      %d" % args.count)
+    print("handed to sms.sms (sender):   %d in %.1f s (%.0f SMS/s)" % (handed, t1 - t0, handed / (t1 - t0)))
+    print("dispatched to gateway:        %d in %.1f s (%.0f SMS/s)" % (sent, t2 - t1, sent / (t2 - t1)))
+    print("end to end:                   %.1f s, %.0f SMS/s" % (total, sent / total))
+    print("communications by state:      %s" % states)
+    print("gateway's own count:          %d unique references (%d HTTP requests)" % (received, requests))
+    print("cost at 0.045 per segment:    %s" % cost)
+    ok = received == sent == distinct == args.count
+    print("gateway count == sent:        %s" % ("OK" if ok else "MISMATCH"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
