@@ -213,3 +213,9 @@ class OpticalAppController(http.Controller):
             raise ApiError(404, "not_found", "promotion: no such promotion or it has no cover image.")
         stream = request.env["ir.binary"].sudo()._get_image_stream_from(campaign, "app_cover_image")
         return stream.get_response(max_age=3600)
+
+    @http.route(f"{API}/<path:path>", type="http", auth="public", csrf=False)
+    def unknown(self, path, **_kwargs):
+        """Any other address or method under the API: a JSON error, not a web page."""
+        return json_error(404, "not_found", "route: no %s %s/%s in this API." % (
+            request.httprequest.method, API, path))

@@ -97,6 +97,9 @@ class TestAppPairing(OpticalAppCase):
             self.assertJsonError(self.call("GET", path, key="not-a-key"), 401, "Authorization")
             self.assertJsonError(self.call("GET", path, headers={"Authorization": "Basic abc"}), 401, "Authorization")
         self.assertJsonError(self.call("POST", "/messages/1/read"), 401, "Authorization")
+        # An unknown route or method is a JSON error too.
+        self.assertJsonError(self.call("GET", "/nothing/here"), 404, "route")
+        self.assertJsonError(self.call("GET", "/pair"), 404, "route")
 
     def test_several_devices_and_revocation(self):
         phone = self.pair(self.mario, device_name="Phone")
