@@ -47,13 +47,20 @@ class OpticalAppPush(models.Model):
             push.idempotency_key = "optical-app-%s-m%s-d%s" % (database_uuid, push.message_id.id, push.device_id.id)
 
     @api.model
+    def _push_provider_class(self):
+        """The provider class: another push service (a vendor SDK) plugs in
+        here with a class of the same shape (``send(token, title, body, data,
+        idempotency_key)``, raising ``PushError``)."""
+        return PushProvider
+
+    @api.model
     def _provider(self):
         """The configured push provider, or None when push is not set up."""
         params = self.env["ir.config_parameter"].sudo()
         url = params.get_param("optical_crm_app.push_url")
         if not url:
             return None
-        return PushProvider(
+        return self._push_provider_class()(
             url,
             api_key=params.get_param("optical_crm_app.push_api_key"),
             timeout=float(params.get_param("optical_crm_app.push_timeout", 10)),

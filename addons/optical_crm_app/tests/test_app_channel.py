@@ -96,6 +96,19 @@ class TestAppChannel(OpticalAppCase):
         self.assertFalse(self.push_server.requests)
         self.assertEqual(self.call("GET", "/messages", key=key).json()["total"], 1)
 
+    def test_the_queue_works_in_bounded_batches(self):
+        self.pair(self.mario, push_token="tok-m")
+        self.pair(self.lucia, push_token="tok-l")
+        communications = self.send(self.app_communication(self.mario) | self.app_communication(self.lucia)
+                                   | self.app_communication(self.mario, purpose="service"))
+        pushes = communications.app_message_ids.push_ids
+        self.assertEqual(len(pushes), 3)
+        self.push_server.fail_next = [503, 503]  # the first one fails this round, the others go
+        self.assertEqual(self.Push._cron_process_push_queue(batch_size=1), 3)
+        self.env.invalidate_all()
+        self.assertEqual(sorted(pushes.mapped("state")), ["pending", "sent", "sent"])
+        self.assertEqual(len(self.push_server.delivered), 2)
+
     def test_without_push_service_messages_stay_in_the_chat(self):
         self.env["ir.config_parameter"].sudo().set_param("optical_crm_app.push_url", False)
         self.pair(self.mario, push_token="tok")
