@@ -252,8 +252,8 @@ class OpticalFocusStore(models.Model):
         action["context"] = {"default_store_id": self.id}
         return action
 
-    def action_view_records(self):
-        return self._action_records()
+    def action_view_applied(self):
+        return self._action_records("applied")
 
     def action_view_waiting(self):
         return self._action_records("waiting")

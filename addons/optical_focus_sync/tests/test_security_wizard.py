@@ -75,3 +75,11 @@ class TestFocusSecurityAndImport(FocusSyncCase):
         wizard = form.save()
         wizard.action_import()
         return wizard
+
+    def test_owner_opens_the_records_of_a_shop_by_status(self):
+        self.send(self.cliente("C1"), self.cliente("C2", email="x@"),
+                  self.record("vendita", "V1", cliente="C9", data_consegna="2026-01-04"))
+        store = self.store_a.with_user(self.owner)
+        for action, expected in ((store.action_view_applied(), ["C1"]), (store.action_view_errors(), ["C2"]),
+                                 (store.action_view_waiting(), ["V1"])):
+            self.assertEqual(self.Record.with_user(self.owner).search(action["domain"]).mapped("focus_id"), expected)
