@@ -188,8 +188,13 @@ class OpticalFocusStore(models.Model):
         to_apply |= created
         statuses, released = to_apply._apply()
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
+        results = [statuses[item.id] if isinstance(item, models.BaseModel) else item for item in results]
+        for position, record in enumerate(records):
+            if isinstance(record, dict) and "id" in record:
+                # The id as FOCUS sent it (number or text).
+                results[position] = dict(results[position], id=record["id"])
         return {
-            "results": [statuses[item.id] if isinstance(item, models.BaseModel) else item for item in results],
+            "results": results,
             "released": [statuses[row.id] for row in released],
         }
 
@@ -199,8 +204,8 @@ class OpticalFocusStore(models.Model):
 
     def _notes_since(self, since):
         """Callback outcomes and notes recorded after ``since`` (naive UTC) for
-        the customers of this store, keyed by FOCUS customer id. Returns
-        ``(until, notes)``: ``until`` is the next ``since`` to ask with."""
+        the customers of this store: ``{FOCUS customer id: [note, …]}``, oldest
+        first. Returns ``(until, notes)``: ``until`` is the next ``since``."""
         self.ensure_one()
         until = fields.Datetime.now()
         self.env.flush_all()
@@ -219,12 +224,11 @@ class OpticalFocusStore(models.Model):
         by_id = {communication.id: communication for communication in communications}
         outcomes = dict(communications._fields["callback_outcome"]._description_selection(communications.env))
         channels = dict(communications._fields["channel"]._description_selection(communications.env))
-        notes = []
+        notes = {}
         for communication_id, focus_id in rows:
             communication = by_id[communication_id]
             step = communication.cycle_step_id or communication.campaign_step_id
-            notes.append({
-                "cliente": focus_id,
+            notes.setdefault(focus_id, []).append({
                 "communication_id": communication.id,
                 "date": communication.outcome_date.isoformat(),
                 "outcome": communication.callback_outcome or None,

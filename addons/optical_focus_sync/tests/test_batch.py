@@ -107,6 +107,11 @@ class TestFocusBatch(FocusSyncCase):
         self.assertEqual((event.lens_type, event.event_date), ("progressive", datetime.date(2026, 1, 12)))
         self.assertEqual(self.store_a.waiting_count, 0)
 
+    def test_numeric_ids_are_answered_as_sent(self):
+        answer = self.send(self.cliente(1234), self.record("vendita", 77, cliente=1234, data_consegna="2026-01-04"))
+        self.assertEqual(self.statuses(answer), [("cliente", 1234, "created"), ("vendita", 77, "created")])
+        self.assertEqual(self.focus_record("vendita", "77").partner_id, self.focus_record("cliente", "1234").partner_id)
+
     def test_customer_later_in_the_same_batch(self):
         answer = self.send(
             self.record("vendita", "V1", cliente="C2", data_consegna="2026-01-04", importo="10"),

@@ -119,15 +119,16 @@ class TestFocusRoute(FocusSyncCase):
         response = self.notes(before.isoformat() + "Z")
         self.assertEqual(response.status_code, 200, response.text)
         notes = response.json()["notes"]
-        self.assertEqual(len(notes), 1)
-        note = notes[0]
-        self.assertEqual((note["cliente"], note["outcome"], note["note"], note["channel"], note["step"],
-                          note["cycle"], note["state"]),
-                         ("C1", "reached", "Adapting well, back in March", "phone", "Call after one week",
+        self.assertEqual(list(notes), ["C1"])
+        self.assertEqual(len(notes["C1"]), 1)
+        note = notes["C1"][0]
+        self.assertEqual((note["outcome"], note["note"], note["channel"], note["step"], note["cycle"],
+                          note["state"]),
+                         ("reached", "Adapting well, back in March", "phone", "Call after one week",
                           "Adaptation call", "done"))
         until = response.json()["until"]
-        self.assertEqual(self.notes(until).json()["notes"], [])
-        self.assertEqual(len(self.notes("2000-01-01T00:00:00").json()["notes"]), 2)
+        self.assertEqual(self.notes(until).json()["notes"], {})
+        self.assertEqual(sorted(self.notes("2000-01-01T00:00:00").json()["notes"]), ["C1", "C2"])
 
     def test_notes_errors(self):
         self.assertEqual(self.notes("2026-01-01T00:00:00", token="wrong").status_code, 401)
