@@ -21,5 +21,8 @@
         "wizards/optical_focus_import_wizard_views.xml",
         "views/optical_focus_sync_menus.xml",
     ],
+    "demo": [
+        "demo/optical_focus_store_demo.xml",
+    ],
     "installable": True,
 }

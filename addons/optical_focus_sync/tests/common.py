@@ -15,9 +15,9 @@ class FocusSyncCase(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
-        cls.shop_a = cls.env.company
-        cls.shop_a.write({"name": "Ottica Centrale", "optical_catchup_days": 3, "optical_horizon_days": 7,
-                          "optical_pressure_max": 0})
+        # Shops of their own: customers of demo data (in the main company) are never matched.
+        cls.shop_a = cls.env["res.company"].create({"name": "Ottica Centrale", "optical_catchup_days": 3,
+                                                    "optical_horizon_days": 7, "optical_pressure_max": 0})
         cls.shop_b = cls.env["res.company"].create({"name": "Ottica del Corso"})
         cls.staff_a = new_test_user(
             cls.env, "focus_staff_a", groups="optical_crm.group_optical_crm_user",
