@@ -19,7 +19,7 @@ class ResPartner(models.Model):
         revokes the SMS consent of the customers with that number and notes
         it in their chatter; any other text is noted in their chatter.
         Returns ``(is_stop, customers)``."""
-        e164 = normalize_mobile(number, self.env.company._optical_sms_country_code()).e164
+        e164 = self._optical_inbound_e164(number)
         if not e164:
             raise ValueError("from: %r is not a phone number" % number)
         partners = self.sudo().with_context(active_test=False).search([
@@ -38,6 +38,16 @@ class ResPartner(models.Model):
         for partner in partners:
             partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         return is_stop, partners
+
+    @api.model
+    def _optical_inbound_e164(self, number):
+        """Gateways send international numbers; a national one is read in the
+        countries of the shops, the first that makes it a valid number wins."""
+        companies = self.env["res.company"].sudo().search([])
+        for country_code in dict.fromkeys(companies.mapped(lambda c: c._optical_sms_country_code())):
+            if e164 := normalize_mobile(number, country_code).e164:
+                return e164
+        return None
 
     @api.model
     def _optical_search_by_number(self, e164, found):

@@ -190,12 +190,12 @@ class TestSmsSend(OpticalSmsCommon):
 
     def test_text_in_customer_language_and_shop_time_zone(self):
         self.env["res.lang"]._activate_lang("it_IT")
-        self.step_link.with_context(lang="en_US").body = (
-            "Happy birthday {{ object.first_name }}, until {{ format_datetime(object.landing_expiry, "
-            "dt_format='dd/MM HH:mm') }}")
-        self.step_link.with_context(lang="it_IT").body = (
-            "Buon compleanno {{ object.first_name }}, fino al {{ format_datetime(object.landing_expiry, "
-            "dt_format='dd/MM HH:mm') }}")
+        self.step_link.update_field_translations("body", {
+            "en_US": "Happy birthday {{ object.first_name }}, until "
+                     "{{ format_datetime(object.landing_expiry, dt_format='dd/MM HH:mm') }}",
+            "it_IT": "Buon compleanno {{ object.first_name }}, fino al "
+                     "{{ format_datetime(object.landing_expiry, dt_format='dd/MM HH:mm') }}",
+        })
         anna, marco = self.customers[:2]
         anna.lang = "it_IT"
         marco.lang = "en_US"
