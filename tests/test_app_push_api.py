@@ -7,7 +7,6 @@ import pytest
 from conftest import ADDONS, load_tool
 
 push_api = load_tool("optical_crm_app", "push_api")
-pairing = load_tool("optical_crm_app", "pairing")
 
 _spec = importlib.util.spec_from_file_location(
     "plain_optical_crm_app_push_server", pathlib.Path(ADDONS) / "optical_crm_app" / "tests" / "push_server.py")
@@ -88,29 +87,3 @@ def test_bad_arguments_name_the_field():
         sender.send("", "t", "b", idempotency_key="k")
     with pytest.raises(push_api.PushError, match="idempotency_key"):
         sender.send("tok", "t", "b")
-
-
-def test_pairing_codes():
-    code = pairing.generate_pairing_code()
-    assert len(code) == 9 and code[4] == "-"
-    assert pairing.normalize_pairing_code(code.lower().replace("-", " ")) == code.replace("-", "")
-    assert pairing.normalize_pairing_code("0OIL-1234") == ""  # ambiguous characters are never issued
-    assert pairing.normalize_pairing_code(None) == ""
-    assert pairing.normalize_pairing_code(1234) == ""
-
-
-def test_hash_and_check():
-    hashed = pairing.hash_secret("ABCD2345", "pepper")
-    assert hashed != "ABCD2345" and len(hashed) == 64
-    assert pairing.check_secret("ABCD2345", "pepper", hashed)
-    assert not pairing.check_secret("ABCD2346", "pepper", hashed)
-    assert not pairing.check_secret("ABCD2345", "other", hashed)
-    assert not pairing.check_secret("", "pepper", hashed)
-    assert not pairing.check_secret("ABCD2345", "pepper", False)
-
-
-def test_bearer_token():
-    assert pairing.bearer_token("Bearer abc") == "abc"
-    assert pairing.bearer_token("bearer  abc ") == "abc"
-    assert pairing.bearer_token("Basic abc") == ""
-    assert pairing.bearer_token(None) == ""

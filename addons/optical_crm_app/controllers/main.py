@@ -8,10 +8,10 @@ import functools
 import json
 import logging
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 
-from ..tools.pairing import bearer_token
+from ..tools.http_api import api_datetime, bearer_token
 
 _logger = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ class OpticalAppController(http.Controller):
         return {
             "id": device.id,
             "name": device.name,
-            "paired_date": fields.Datetime.to_string(device.paired_date),
-            "last_seen_date": fields.Datetime.to_string(device.last_seen_date) if device.last_seen_date else None,
+            "paired_date": api_datetime(device.paired_date),
+            "last_seen_date": api_datetime(device.last_seen_date),
             "push": device.has_push_token,
             "current": device == current,
         }

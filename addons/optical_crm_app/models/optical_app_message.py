@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.http_api import api_datetime
+
 
 class OpticalAppMessage(models.Model):
     """One message in the customer's chat of the app (Il Mio Ottico): one per
@@ -48,9 +50,9 @@ class OpticalAppMessage(models.Model):
             "title": self.title,
             "text": self.body or "",
             "link_url": self.link_url or None,
-            "date": fields.Datetime.to_string(self.date),
+            "date": api_datetime(self.date),
             "read": self.is_read,
-            "read_date": fields.Datetime.to_string(self.read_date) if self.read_date else None,
+            "read_date": api_datetime(self.read_date),
             "campaign_id": self.campaign_id.id or None,
         }
 

@@ -53,6 +53,7 @@ class TestAppApi(OpticalAppCase):
         self.assertEqual([m["title"] for m in page["messages"]], ["Message 0"])
         first = page["messages"][0]
         self.assertEqual((first["text"], first["read"], first["link_url"]), ("A message for you", False, None))
+        self.assertRegex(first["date"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual([m["title"] for m in self.call("GET", "/messages", key=lucia).json()["messages"]],
                          ["For Lucia"])
         self.assertJsonError(self.call("GET", "/messages?limit=0", key=key), 400, "limit")

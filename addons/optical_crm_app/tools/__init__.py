@@ -1,2 +1,3 @@
+from . import http_api
 from . import pairing
 from . import push_api

@@ -42,13 +42,3 @@ def check_secret(secret, pepper, stored_hash):
     if not secret or not stored_hash:
         return False
     return hmac.compare_digest(hash_secret(secret, pepper), stored_hash)
-
-
-def bearer_token(header):
-    """The token of an ``Authorization: Bearer <token>`` header, or ``""``."""
-    if not header:
-        return ""
-    scheme, _sep, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return ""
-    return token.strip()

@@ -1,0 +1,38 @@
+"""The app's pairing codes, API keys and HTTP helpers (no Odoo)."""
+import datetime
+
+from conftest import load_tool
+
+pairing = load_tool("optical_crm_app", "pairing")
+http_api = load_tool("optical_crm_app", "http_api")
+
+
+def test_pairing_codes():
+    code = pairing.generate_pairing_code()
+    assert len(code) == 9 and code[4] == "-"
+    assert pairing.normalize_pairing_code(code.lower().replace("-", " ")) == code.replace("-", "")
+    assert pairing.normalize_pairing_code("0OIL-1234") == ""  # ambiguous characters are never issued
+    assert pairing.normalize_pairing_code(None) == ""
+    assert pairing.normalize_pairing_code(1234) == ""
+
+
+def test_hash_and_check():
+    hashed = pairing.hash_secret("ABCD2345", "pepper")
+    assert hashed != "ABCD2345" and len(hashed) == 64
+    assert pairing.check_secret("ABCD2345", "pepper", hashed)
+    assert not pairing.check_secret("ABCD2346", "pepper", hashed)
+    assert not pairing.check_secret("ABCD2345", "other", hashed)
+    assert not pairing.check_secret("", "pepper", hashed)
+    assert not pairing.check_secret("ABCD2345", "pepper", False)
+
+
+def test_bearer_token():
+    assert http_api.bearer_token("Bearer abc") == "abc"
+    assert http_api.bearer_token("bearer  abc ") == "abc"
+    assert http_api.bearer_token("Basic abc") == ""
+    assert http_api.bearer_token(None) == ""
+
+
+def test_api_datetime():
+    assert http_api.api_datetime(datetime.datetime(2026, 3, 2, 10, 5, 7, 123)) == "2026-03-02T10:05:07Z"
+    assert http_api.api_datetime(False) is None
