@@ -118,7 +118,7 @@ class OpticalCrmSmsController(http.Controller):
     def landing(self, token, **_kwargs):
         communication = self._landing_communication(token)
         if not communication:
-            return request.not_found()
+            raise request.not_found()
         # One statement: concurrent visits are all counted.
         request.env.cr.execute(SQL(
             """UPDATE optical_crm_communication
@@ -136,7 +136,7 @@ class OpticalCrmSmsController(http.Controller):
     def landing_image(self, token, **_kwargs):
         communication = self._landing_communication(token)
         if not communication or not communication.landing_page_id.image:
-            return request.not_found()
+            raise request.not_found()
         stream = request.env["ir.binary"]._get_image_stream_from(communication.landing_page_id, "image")
         return stream.get_response(max_age=3600)
 

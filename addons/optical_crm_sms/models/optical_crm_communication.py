@@ -8,6 +8,9 @@ from ..tools.phone import normalize_mobile
 from ..tools.sms_segments import sms_length
 from .optical_crm_step_mixin import SMS_CHANNELS
 
+# Skips this module makes, undone when the number becomes usable again.
+NUMBER_SKIP_CODES = ("contact", "invalid_number", "blacklist")
+
 
 class OpticalCrmCommunication(models.Model):
     """SMS and SMS with link: number checks before sending, hand-over to
@@ -60,65 +63,72 @@ class OpticalCrmCommunication(models.Model):
 
     @api.model
     def _apply_rules(self, scope):
-        super()._apply_rules(scope)
+        # Numbers first: an SMS that cannot be sent must not take the place of
+        # another contact under the contact pressure limit (core's last rule).
+        self.env.flush_all()
         self._apply_sms_number_rule(scope)
+        super()._apply_rules(scope)
 
     @api.model
     def _apply_sms_number_rule(self, scope):
-        """Read the mobile of every planned SMS in ``scope`` in the shop's
-        country: without one, invalid, a landline or on the phone blacklist
-        (STOP), the SMS is skipped with that reason; otherwise its E.164
-        number is kept for sending. One SELECT, then one UPDATE per 5,000 rows
+        """Read the customer's mobile of every SMS in ``scope`` in the shop's
+        country. Without one, invalid, a landline or on the phone blacklist
+        (STOP): the SMS is skipped with that reason. Otherwise its E.164
+        number is kept for sending, and an SMS still ahead that was skipped
+        for its number is planned again (the number was fixed, the STOP
+        withdrawn). One SELECT, then one UPDATE per 5,000 changed rows
         (phonenumbers is Python, the rest is set-based)."""
         cr = self.env.cr
         cr.execute(SQL(
-            """SELECT c.id, p.mobile, COALESCE(country.code, 'IT')
+            """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT')
                  FROM optical_crm_communication c
                  JOIN res_partner p ON p.id = c.partner_id
                  JOIN res_company co ON co.id = c.company_id
                  JOIN res_partner shop ON shop.id = co.partner_id
                  LEFT JOIN res_country country ON country.id = shop.country_id
-                WHERE c.state = 'planned' AND c.channel IN %s AND %s""",
-            SMS_CHANNELS, scope))
+                WHERE c.channel IN %s AND %s
+                  AND (c.state = 'planned'
+                       OR (c.state = 'skipped' AND c.skip_code IN %s AND c.scheduled_date >= CURRENT_DATE))""",
+            SMS_CHANNELS, scope, NUMBER_SKIP_CODES))
         rows = cr.fetchall()
         if not rows:
             return
-        _ = self.env._
-        skips, numbers = [], []
-        for communication_id, mobile, country_code in rows:
-            number = normalize_mobile(mobile, country_code)
-            if number.error == "missing":
-                skips.append((communication_id, "contact", _("No mobile number")))
-            elif number.error == "invalid":
-                skips.append((communication_id, "invalid_number", _("Invalid mobile number: %s", mobile)))
-            elif number.error == "landline":
-                skips.append((communication_id, "invalid_number",
-                               _("Landline number, it cannot receive SMS: %s", number.e164)))
-            else:
-                numbers.append((communication_id, number.e164))
+        numbers = {row[0]: normalize_mobile(row[5], row[6]) for row in rows}
         blacklisted = set()
-        for chunk in split_every(5000, {number for _id, number in numbers}):
+        for chunk in split_every(5000, {number.e164 for number in numbers.values() if not number.error}):
             cr.execute(SQL("SELECT number FROM phone_blacklist WHERE active AND number IN %s", tuple(chunk)))
             blacklisted.update(number for (number,) in cr.fetchall())
-        skips.extend(
-            (communication_id, "blacklist", _("Number on the phone blacklist (STOP): %s", number))
-            for communication_id, number in numbers if number in blacklisted
-        )
-        for chunk in split_every(5000, skips):
+        changes = []  # (id, state, skip_code, skip_reason, sms_number)
+        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country in rows:
+            number = numbers[communication_id]
+            skip = self._sms_number_skip(number, mobile, blacklisted)
+            if skip:
+                if (state, skip_code, skip_reason) != ("skipped", *skip):
+                    changes.append((communication_id, "skipped", *skip, None))
+            elif state == "skipped" or sms_number != number.e164:
+                changes.append((communication_id, "planned", None, None, number.e164))
+        for chunk in split_every(5000, changes):
             cr.execute(SQL(
                 """UPDATE optical_crm_communication c
-                      SET state = 'skipped', skip_code = v.code, skip_reason = v.reason,
+                      SET state = v.state, skip_code = v.code, skip_reason = v.reason, sms_number = v.number,
                           write_date = NOW() AT TIME ZONE 'UTC'
-                     FROM (VALUES %s) AS v(id, code, reason)
-                    WHERE c.id = v.id AND c.state = 'planned'""",
-                SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in chunk)))
-        for chunk in split_every(5000, [row for row in numbers if row[1] not in blacklisted]):
-            cr.execute(SQL(
-                """UPDATE optical_crm_communication c SET sms_number = v.number
-                     FROM (VALUES %s) AS v(id, number)
-                    WHERE c.id = v.id AND c.sms_number IS DISTINCT FROM v.number""",
-                SQL(", ").join(SQL("(%s, %s)", *row) for row in chunk)))
+                     FROM (VALUES %s) AS v(id, state, code, reason, number)
+                    WHERE c.id = v.id""",
+                SQL(", ").join(SQL("(%s, %s, %s::varchar, %s::varchar, %s::varchar)", *row) for row in chunk)))
         self.invalidate_model(["state", "skip_code", "skip_reason", "write_date", "sms_number"])
+
+    def _sms_number_skip(self, number, mobile, blacklisted):
+        """(skip_code, skip_reason) when ``number`` cannot get an SMS, else None."""
+        _ = self.env._
+        if number.error == "missing":
+            return "contact", _("No mobile number")
+        if number.error == "invalid":
+            return "invalid_number", _("Invalid mobile number: %s", mobile)
+        if number.error == "landline":
+            return "invalid_number", _("Landline number, it cannot receive SMS: %s", number.e164)
+        if number.e164 in blacklisted:
+            return "blacklist", _("Number on the phone blacklist (STOP): %s", number.e164)
+        return None
 
     # ------------------------------------------------------------------
     # Rendering: the shop's time zone, the personal link

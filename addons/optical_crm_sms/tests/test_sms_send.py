@@ -1,8 +1,11 @@
+import datetime
+
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged, users
+from odoo.tools import SQL
 
 from .common import OpticalSmsCommon
 
@@ -249,3 +252,48 @@ class TestSmsSend(OpticalSmsCommon):
             Page.create({"name": "Bad button", "button_url": "javascript:alert(1)"})
         with self.assertRaisesRegex(ValidationError, "^SMS sender:"):
             self.shop.optical_sms_sender = "Ottica Rossi & Figli"
+
+    def test_number_fixed_before_the_day_plans_the_sms_again(self):
+        customer = self._make_customers(["Senza Numero"], [False])
+        tomorrow = self.shop._optical_today() + datetime.timedelta(days=1)
+        communication = self._plan(customer, self.step_sms, date=tomorrow)
+        Communication = self.env["optical.crm.communication"]
+        scope = SQL("c.company_id = %s", self.shop.id)
+        Communication._apply_rules(scope)
+        self.assertEqual((communication.state, communication.skip_code), ("skipped", "contact"))
+        customer.mobile = "+39 345 000 1122"
+        Communication._apply_rules(scope)
+        self.assertEqual((communication.state, communication.skip_code, communication.sms_number),
+                         ("planned", False, "+393450001122"))
+        # STOP, then withdrawn: skipped, then planned again.
+        self.env["phone.blacklist"].sudo().add("+393450001122")
+        Communication._apply_rules(scope)
+        self.assertEqual((communication.state, communication.skip_code), ("skipped", "blacklist"))
+        self.env["phone.blacklist"].sudo().remove("+393450001122")
+        Communication._apply_rules(scope)
+        self.assertEqual(communication.state, "planned")
+        # A skip whose day has passed stays as it was.
+        customer.mobile = False
+        Communication._apply_rules(scope)
+        communication.scheduled_date = self.shop._optical_today() - datetime.timedelta(days=2)
+        customer.mobile = "+39 345 000 1122"
+        Communication._apply_rules(scope)
+        self.assertEqual((communication.state, communication.skip_code), ("skipped", "contact"))
+
+    def test_unusable_number_does_not_take_a_place_under_contact_pressure(self):
+        self.shop.write({"optical_pressure_max": 1, "optical_pressure_period_days": 30})
+        customer = self._make_customers(["Fisso Solo"], ["06 1234 5678"], email="fisso@example.com")
+        high = self.step_sms
+        self.cycle.priority = 20
+        low_cycle = self.env["optical.crm.cycle"].create({
+            "name": "Low", "event_type": "optometry", "company_id": self.shop.id, "priority": 1,
+            "step_ids": [Command.create({"name": "Mail", "channel": "email", "purpose": "marketing",
+                                         "interval_number": 12, "interval_unit": "months", "subject": "Hi"})],
+        })
+        sms = self._plan(customer, high)
+        mail = self._plan(customer, low_cycle.step_ids)
+        mail.priority = 1
+        sms.priority = 20
+        self.env["optical.crm.communication"]._apply_rules(SQL("c.company_id = %s", self.shop.id))
+        self.assertEqual((sms.state, sms.skip_code), ("skipped", "invalid_number"))
+        self.assertEqual(mail.state, "planned")
