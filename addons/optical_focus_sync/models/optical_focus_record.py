@@ -229,7 +229,7 @@ class OpticalFocusRecord(models.Model):
                     {k: v for k, v in values.items() if v or k.startswith("optical_consent_")})
                 continue
             # Two new customers of the same batch that are the same person make one partner.
-            keys = _identity_keys(values)
+            keys = [(record.company_id.id, *key) for key in _identity_keys(values)]
             index = next((create_index[key] for key in keys if key in create_index
                           and _same_person(to_create[create_index[key]], values)), None)
             if index is None:
