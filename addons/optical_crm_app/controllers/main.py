@@ -21,7 +21,8 @@ MAX_PAGE_SIZE = 100
 
 
 def json_error(status, code, message):
-    return request.make_json_response({"error": code, "message": message}, status=status)
+    headers = [("WWW-Authenticate", 'Bearer realm="optical_app"')] if status == 401 else None
+    return request.make_json_response({"error": code, "message": message}, headers=headers, status=status)
 
 
 class ApiError(Exception):

@@ -57,6 +57,8 @@ class OpticalAppCase(HttpCase, OpticalCrmCase):
         payload = response.json()
         self.assertTrue(payload.get("error"))
         self.assertIn(field, payload["message"])
+        if status == 401:
+            self.assertTrue(response.headers.get("WWW-Authenticate", "").startswith("Bearer"))
         return payload
 
     def generate_code(self, partner, user=None):
