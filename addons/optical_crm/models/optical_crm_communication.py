@@ -77,29 +77,33 @@ class OpticalCrmCommunication(models.Model):
     source = fields.Selection(
         [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
          ("manual", "Manual")],
-        required=True, default="manual", index=True,
+        required=True, default="manual",
     )
-    cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", index=True, ondelete="set null")
-    cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", index=True, ondelete="set null")
-    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", index=True, ondelete="set null")
-    campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", index=True,
+    cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", index="btree_not_null", ondelete="set null")
+    cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", index="btree_not_null",
+                                    ondelete="set null")
+    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", index="btree_not_null", ondelete="set null")
+    campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", index="btree_not_null",
                                        ondelete="set null")
-    event_id = fields.Many2one("optical.crm.event", "Trigger event", index=True, ondelete="set null")
+    # Indexed by the unique (event_id, cycle_step_id) index below.
+    event_id = fields.Many2one("optical.crm.event", "Trigger event", ondelete="set null")
     event_type = fields.Selection(related="event_id.event_type")
     priority = fields.Integer(default=10)
     subject = fields.Char("Title")
     body = fields.Text("Text")
-    sent_date = fields.Datetime("Sent on", index=True, copy=False)
+    sent_date = fields.Datetime("Sent on", index="btree_not_null", copy=False)
     user_id = fields.Many2one("res.users", "Assigned to", help="Shop user who makes the call.")
-    activity_id = fields.Many2one("mail.activity", "Callback activity", ondelete="set null", copy=False)
+    activity_id = fields.Many2one("mail.activity", "Callback activity", ondelete="set null", copy=False,
+                                  index="btree_not_null")
     callback_outcome = fields.Selection(CALLBACK_OUTCOMES, "Outcome", copy=False)
     callback_note = fields.Text("Call note", copy=False)
     callback_attempts = fields.Integer("Attempts", copy=False)
-    outcome_date = fields.Datetime("Outcome on", index=True, copy=False)
+    outcome_date = fields.Datetime("Outcome on", index="btree_not_null", copy=False)
     opened = fields.Boolean("Opened", copy=False, help="The customer opened the landing page or read the app message.")
     opened_date = fields.Datetime("Opened on", copy=False)
-    purchased_after_contact = fields.Boolean("Bought after contact", copy=False, index=True)
-    purchase_event_id = fields.Many2one("optical.crm.event", "Purchase", ondelete="set null", copy=False)
+    purchased_after_contact = fields.Boolean("Bought after contact", copy=False)
+    purchase_event_id = fields.Many2one("optical.crm.event", "Purchase", ondelete="set null", copy=False,
+                                        index="btree_not_null")
     partner_phone = fields.Char(related="partner_id.phone", string="Phone")
     partner_mobile = fields.Char(related="partner_id.mobile", string="Mobile")
     partner_email = fields.Char(related="partner_id.email", string="E-mail")
@@ -169,7 +173,16 @@ class OpticalCrmCommunication(models.Model):
     def _cancel_planned(self, domain, reason):
         planned = self.sudo().search(domain + [("state", "=", "planned")])
         planned.write({"state": "cancelled", "skip_reason": reason})
+        # A cancelled contact may free a place under the contact pressure limit.
+        self._apply_rules_for_partners(planned.partner_id)
         return planned
+
+    @api.model
+    def _apply_rules_for_partners(self, partners):
+        """Re-apply the rules to the pending contacts of these customers, after
+        something changed for them (consent, an event archived or added)."""
+        if partners:
+            self._apply_rules(SQL("c.partner_id IN %s", tuple(partners.ids)))
 
     # ------------------------------------------------------------------
     # Rules: cancel what lost its reason, skip what may not be sent

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
+from .optical_crm_event import BULK_ANALYZE_THRESHOLD
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ class OpticalCrmCommunication(models.Model):
         """
         self.env["optical.crm.campaign"].sudo()._update_states()
         self.env.flush_all()
+        # The rules run on what this run adds; what was planned before had them
+        # applied then, again whenever its customer or event changed, and again
+        # by the sender on the day.
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM optical_crm_communication")
+        last_id = self.env.cr.fetchone()[0]
         cycles = self.env["optical.crm.cycle"].sudo().search([
             ("company_id", "in", (False, company.id)), ("step_ids", "!=", False),
         ])
@@ -68,7 +74,9 @@ class OpticalCrmCommunication(models.Model):
         ])
         for campaign in campaigns:
             planned += self._plan_campaign(campaign, date_from, date_to)
-        self._apply_rules(SQL("c.company_id = %s AND c.scheduled_date <= %s", company.id, date_to))
+        if planned > BULK_ANALYZE_THRESHOLD:
+            self.env.cr.execute("ANALYZE optical_crm_communication")
+        self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
         _logger.info("Planner: %s communications planned for %s up to %s", planned, company.name, date_to)
         return planned
 
@@ -104,6 +112,9 @@ class OpticalCrmCommunication(models.Model):
                  CROSS JOIN LATERAL (SELECT %(step_date)s AS day) d
                 WHERE s.cycle_id = %(cycle)s AND d.day BETWEEN %(from)s AND %(to)s
                   %(lens_filter)s %(partner_filter)s %(supersede_filter)s
+                  -- already planned: skip in bulk (an anti-join), the unique index guards the race
+                  AND NOT EXISTS (SELECT 1 FROM optical_crm_communication x
+                                   WHERE x.event_id = e.id AND x.cycle_step_id = s.id)
                ON CONFLICT DO NOTHING""",
             columns=INSERT_COLUMNS, priority=cycle.priority, now=self._now_columns(), company=company.id,
             event_type=cycle.event_type, step_date=STEP_DATE_SQL, cycle=cycle.id,
@@ -128,6 +139,8 @@ class OpticalCrmCommunication(models.Model):
                 WHERE ca.id = %(campaign)s
                   AND (ca.date_start + s.day_offset) BETWEEN GREATEST(%(from)s, ca.date_start)
                                                          AND LEAST(%(to)s, ca.date_end)
+                  AND NOT EXISTS (SELECT 1 FROM optical_crm_communication x
+                                   WHERE x.partner_id = p.id AND x.campaign_step_id = s.id)
                ON CONFLICT DO NOTHING""",
             columns=INSERT_COLUMNS, now=self._now_columns(), partners=query.subselect(), campaign=campaign.id,
             **{"from": date_from, "to": date_to},

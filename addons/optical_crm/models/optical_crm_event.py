@@ -21,6 +21,10 @@ LENS_TYPES = [
     ("other", "Other"),
 ]
 
+# Above this many rows written at once, the planner refreshes the table's
+# statistics so that PostgreSQL plans the following joins for the real sizes.
+BULK_ANALYZE_THRESHOLD = 10_000
+
 # Events that are a purchase, for "bought after contact" in the analysis.
 PURCHASE_EVENT_TYPES = ("glasses_entry", "lac_entry", "sale_delivery")
 
@@ -83,11 +87,18 @@ class OpticalCrmEvent(models.Model):
                 event.event_date or "",
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        # A newer event may supersede the pending steps of an older one.
+        self.env["optical.crm.communication"]._apply_rules_for_partners(events.partner_id)
+        return events
+
     def write(self, vals):
         res = super().write(vals)
-        if "active" in vals and not vals["active"]:
-            self.env["optical.crm.communication"]._apply_rules(SQL("c.event_id IN %s", tuple(self.ids)))
-        elif "event_date" in vals:
+        if "active" in vals:
+            self.env["optical.crm.communication"]._apply_rules_for_partners(self.partner_id)
+        if "event_date" in vals:
             # A moved event moves its pending steps: drop them, the planner writes them again.
             self.env["optical.crm.communication"]._reschedule_events(self)
         return res
@@ -119,4 +130,8 @@ class OpticalCrmEvent(models.Model):
             uid=self.env.uid, company_filter=company_filter,
             **{"from": date_from, "to": date_to},
         ))
-        return self.env.cr.rowcount
+        created = self.env.cr.rowcount
+        if created > BULK_ANALYZE_THRESHOLD:
+            # Fresh statistics, or the planner's next joins are planned for an empty table.
+            self.env.cr.execute("ANALYZE optical_crm_event")
+        return created

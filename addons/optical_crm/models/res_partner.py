@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+CONSENT_FIELDS = ("optical_consent_marketing", "optical_consent_sms", "optical_consent_app")
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -28,6 +30,12 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.optical_communication_count = counts.get(partner._origin, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if any(field in vals for field in CONSENT_FIELDS) or vals.get("active") is False:
+            self.env["optical.crm.communication"]._apply_rules_for_partners(self)
+        return res
 
     def _optical_first_name(self):
         self.ensure_one()

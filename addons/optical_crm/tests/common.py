@@ -31,6 +31,9 @@ class OpticalCrmCase(TransactionCase):
         )
         cls.shop_a.optical_callback_user_id = cls.staff_a
         cls.shop_b.optical_callback_user_id = cls.staff_b
+        # Start from a clean plan whatever the database holds (demo data included).
+        cls.env["optical.crm.cycle"].search([]).write({"active": False})
+        cls.env["optical.crm.campaign"].search([]).write({"state": "cancelled"})
         cls.Communication = cls.env["optical.crm.communication"]
         cls.Event = cls.env["optical.crm.event"]
         cls.mario = cls.customer("Mario Rossi", mobile="+393331112233", email="mario@example.com")

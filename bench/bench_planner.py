@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Planner benchmark (not run by CI).
+
+Builds, on a scratch database, 100,000 customers with 300,000 trigger events
+and 5 cyclic activities, runs the planner with a 365-day horizon and prints:
+communications planned per second, the time of a second run with nothing new,
+and the time of a bare ``INSERT ... SELECT`` of the same rows into a table of
+the same shape (same indexes), as a ratio.
+
+    python3 bench/bench_planner.py [--customers 100000] [--keep]
+"""
+import argparse
+import datetime
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DB = "optical_bench_planner"
+
+
+def sh(*args):
+    subprocess.run(args, check=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    options = parser.parse_args()
+    env_pg = dict(os.environ, PGHOST=os.environ.get("PGHOST", "127.0.0.1"))
+    subprocess.run(["dropdb", "-U", "postgres", "--if-exists", DB], check=True, env=env_pg)
+    print("Installing optical_crm on scratch database %s ..." % DB, flush=True)
+    sh(os.path.join(ROOT, "scripts", "odoo"), "-d", DB, "-i", "optical_crm", "--without-demo=all",
+       "--stop-after-init", "--log-level=warn")
+
+    import odoo
+    from odoo.tools import SQL
+
+    odoo.tools.config.parse_config(["-c", os.path.join(ROOT, "odoo.conf"),
+                                    "--addons-path", os.path.join(ROOT, "addons"), "-d", DB])
+    registry = odoo.modules.registry.Registry(DB)
+    n_customers = options.customers
+    n_events = n_customers * 3
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.company
+        company.write({"optical_horizon_days": 365, "optical_catchup_days": 3, "optical_pressure_max": 0})
+        today = company._optical_today()
+        t0 = time.perf_counter()
+        # Customers: one statement; consent for 9 in 10; birthdays spread over the year.
+        cr.execute(SQL(
+            """INSERT INTO res_partner (name, complete_name, company_id, active, type, is_company, lang,
+                                        birthdate, mobile, optical_consent_marketing, optical_consent_sms,
+                                        optical_consent_app, create_date, write_date)
+               SELECT 'Customer ' || g, 'Customer ' || g, %(company)s, TRUE, 'contact', FALSE, 'en_US',
+                      DATE '1950-01-01' + mod(g::bigint * 37, 18000)::int, '+39333' || lpad(g::text, 7, '0'),
+                      mod(g, 10) <> 0, mod(g, 10) <> 0, mod(g, 3) = 0,
+                      NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+                 FROM generate_series(1, %(n)s) g""", company=company.id, n=n_customers))
+        cr.execute(SQL("SELECT min(id) FROM res_partner WHERE name = 'Customer 1'"))
+        first_partner = cr.fetchone()[0]
+        # Events: 3 per customer, types and dates spread over the last 2 years and the next 2 months.
+        cr.execute(SQL(
+            """INSERT INTO optical_crm_event (partner_id, event_type, event_date, lens_type, company_id,
+                                              active, source, is_purchase, create_date, write_date)
+               SELECT %(first)s + mod(g, %(n)s),
+                      (ARRAY['glasses_delivery', 'lac_next_supply', 'optometry', 'sale_delivery',
+                             'glasses_delivery', 'lac_delivery'])[1 + mod(g, 6)],
+                      %(today)s::date - 730 + mod(g::bigint * 7919, 790)::int,
+                      CASE WHEN mod(g, 6) IN (0, 4) THEN (ARRAY['progressive', 'single_vision'])[1 + mod(g, 2)] END,
+                      %(company)s, TRUE, 'focus', mod(g, 6) = 3,
+                      NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+                 FROM generate_series(0, %(events)s - 1) g""",
+            first=first_partner, n=n_customers, today=today, company=company.id, events=n_events))
+        Cycle = env["optical.crm.cycle"]
+
+        def steps(*rows):
+            return [(0, 0, {"name": "%s %s %s" % row, "interval_number": row[0], "interval_unit": row[1],
+                            "channel": row[2], "body": "Hello {{ object.first_name }}"}) for row in rows]
+
+        Cycle.create([
+            {"name": "Progressive", "event_type": "glasses_delivery", "lens_type": "progressive",
+             "step_ids": steps((1, "weeks", "phone"), (3, "months", "email"), (12, "months", "sms"),
+                               (24, "months", "sms"))},
+            {"name": "Glasses", "event_type": "glasses_delivery",
+             "step_ids": steps((12, "months", "export"))},
+            {"name": "Contact lenses", "event_type": "lac_next_supply",
+             "step_ids": steps((-5, "days", "sms"))},
+            {"name": "Eye exam", "event_type": "optometry",
+             "step_ids": steps((1, "months", "export"), (12, "months", "sms"))},
+            {"name": "Birthday", "event_type": "birthday", "step_ids": steps((0, "days", "sms_link"))},
+        ])
+        cr.execute("ANALYZE")
+        cr.commit()
+        print("Built %d customers and %d events in %.1f s" % (n_customers, n_events, time.perf_counter() - t0))
+
+        Communication = env["optical.crm.communication"]
+        date_from = today - datetime.timedelta(days=3)
+        date_to = today + datetime.timedelta(days=365)
+        t0 = time.perf_counter()
+        Communication._plan_company(company, date_from, date_to)
+        cr.commit()
+        first_run = time.perf_counter() - t0
+        cr.execute("SELECT count(*) FROM optical_crm_communication")
+        planned = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM optical_crm_event WHERE source = 'birthday'")
+        birthdays = cr.fetchone()[0]
+
+        t0 = time.perf_counter()
+        again = Communication._plan_company(company, date_from, date_to)
+        cr.commit()
+        second_run = time.perf_counter() - t0
+
+        # The bare write of the same rows: same columns, same indexes, no logic.
+        cr.execute("CREATE TABLE bench_bare_insert (LIKE optical_crm_communication INCLUDING ALL)")
+        cr.commit()
+        columns = ("partner_id, company_id, channel, purpose, scheduled_date, state, source, priority, "
+                   "cycle_id, cycle_step_id, event_id, campaign_id, campaign_step_id, "
+                   "create_uid, write_uid, create_date, write_date")
+        t0 = time.perf_counter()
+        cr.execute("INSERT INTO bench_bare_insert (%s) SELECT %s FROM optical_crm_communication" % (columns, columns))
+        cr.commit()
+        bare = time.perf_counter() - t0
+        cr.execute("DROP TABLE bench_bare_insert")
+        cr.commit()
+
+    print()
+    print("customers                 %d" % n_customers)
+    print("events                    %d (+ %d birthday events generated)" % (n_events, birthdays))
+    print("communications planned    %d" % planned)
+    print("first run                 %.2f s  (%.0f communications/s)" % (first_run, planned / first_run))
+    print("second run, nothing new   %.2f s  (%d planned, %.1f%% of the first run)"
+          % (second_run, again, 100 * second_run / first_run))
+    print("bare INSERT ... SELECT    %.2f s" % bare)
+    print("planner / bare insert     %.2fx" % (first_run / bare))
+    odoo.modules.registry.Registry.delete(DB)
+    if not options.keep:
+        odoo.sql_db.close_all()
+        subprocess.run(["dropdb", "-U", "postgres", "--if-exists", DB], check=True, env=env_pg)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
