@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged, users
+from odoo.tests import Form, tagged, users
 from odoo.tools import SQL
 
 from .common import OpticalSmsCommon
@@ -161,6 +161,15 @@ class TestSmsSend(OpticalSmsCommon):
         self.assertAlmostEqual(step.sms_cost_estimate, 0.10)
         link_step = self.step_link.with_user(self.env.user)
         self.assertGreater(link_step.sms_characters, len("Auguri xxxxxxxxxx! /l/") + 32)
+        # While editing the step in the cyclic activity's form, the count follows the text.
+        with Form(self.cycle.with_user(self.env.user)) as cycle_form:
+            index = self.cycle.step_ids.ids.index(self.step_sms.id)
+            with cycle_form.step_ids.edit(index) as step_form:
+                step_form.body = "Ciao"
+                self.assertEqual((step_form.sms_segments, step_form.sms_encoding), (1, "gsm7"))
+                step_form.body = "Auguri! 🎂" * 10
+                self.assertEqual((step_form.sms_segments, step_form.sms_encoding), (2, "ucs2"))
+                self.assertAlmostEqual(step_form.sms_cost_estimate, 0.10)
 
     def test_long_unicode_sms_cost(self):
         self.step_sms.body = "Ciao {{ object.first_name }} 👓 " + "x" * 70
