@@ -209,9 +209,11 @@ class OpticalCrmCommunication(models.Model):
 
     def _sms_update_from_delivery(self, sms_state, reason=False):
         """Reflect the gateway's answer or a delivery report on the ledger:
-        delivered → done, error → failed with the reason; late or repeated
-        reports never move a communication backwards."""
+        delivered → done (also after a failure: an SMS whose answer timed out
+        may have been delivered all the same), error → failed with the
+        reason; late or repeated reports never move a communication back."""
         if sms_state == "sent":
-            self.filtered(lambda c: c.state == "sent").write({"state": "done", "outcome_date": fields.Datetime.now()})
+            self.filtered(lambda c: c.state in ("sent", "failed")).write({
+                "state": "done", "failure_reason": False, "outcome_date": fields.Datetime.now()})
         elif sms_state == "error":
             self.filtered(lambda c: c.state == "sent").write({"state": "failed", "failure_reason": reason})

@@ -43,6 +43,10 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self._post("/optical_crm_sms/v1/status", {"reference": delivered.sms_reference, "status": "sent"})
         self.env.invalidate_all()
         self.assertEqual(delivered.state, "done")
+        # "Delivered" wins over an earlier failure (an answer that timed out).
+        self._post("/optical_crm_sms/v1/status", {"reference": undelivered.sms_reference, "status": "delivered"})
+        self.env.invalidate_all()
+        self.assertEqual((undelivered.state, undelivered.failure_reason), ("done", False))
 
     def test_delivery_report_after_sms_garbage_collected(self):
         communication = self._sent(self.customers[0], self.step_sms)
