@@ -252,6 +252,10 @@ class TestSmsSend(OpticalSmsCommon):
         self.assertTrue(communication.with_user(self.staff).landing_url)
         with self.assertRaises(AccessError):
             communication.with_user(self.staff).read(["landing_token"])
+        # The communication form (SMS tab included) opens for shop staff.
+        communication_form = Form(communication.with_user(self.staff))
+        self.assertEqual(communication_form.landing_url, communication.landing_url)
+        self.assertEqual(communication_form.sms_number, "+393471112233")
 
     def test_landing_page_bad_input_names_the_field(self):
         Page = self.env["optical.crm.landing.page"].with_user(self.manager)
@@ -306,3 +310,25 @@ class TestSmsSend(OpticalSmsCommon):
         self.env["optical.crm.communication"]._apply_rules(SQL("c.company_id = %s", self.shop.id))
         self.assertEqual((sms.state, sms.skip_code), ("skipped", "invalid_number"))
         self.assertEqual(mail.state, "planned")
+
+    def test_forms_landing_page_and_settings(self):
+        with Form(self.env["optical.crm.landing.page"].with_user(self.manager)) as page_form:
+            page_form.name = "Back to school"
+            page_form.title = "Ciao {{ object.first_name }}"
+            page_form.body = "<p>Nuovi occhiali per la scuola</p>"
+            page_form.video_url = "https://youtu.be/dQw4w9WgXcQ"
+            page_form.button_label = "Prenota"
+            page_form.button_url = "https://ottica.example.it/prenota"
+        page = page_form.record
+        self.assertEqual((page.company_id, page.validity_days), (self.shop, 30))
+        settings = Form(self.env["res.config.settings"].with_company(self.shop))
+        settings.optical_sms_cost_per_segment = 0.07
+        settings.optical_sms_sender = "Rossi"
+        settings.optical_sms_provider = "http"
+        settings.optical_sms_gateway_url = "https://sms.example.it/api/send"
+        settings.optical_sms_gateway_api_key = "new-key"
+        settings.save().execute()
+        self.assertEqual((self.shop.optical_sms_cost_per_segment, self.shop.optical_sms_sender), (0.07, "Rossi"))
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(params.get_param("optical_crm_sms.gateway_url"), "https://sms.example.it/api/send")
+        self.assertEqual(params.get_param("optical_crm_sms.provider"), "http")
