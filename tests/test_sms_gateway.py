@@ -42,9 +42,17 @@ def test_batches_and_bearer(gateway):
     assert [r.state for r in results] == ["accepted"] * 5
     assert [r.reference for r in results] == ["ref-%s" % n for n in range(5)]
     assert {auth for _client, auth, _body in gateway.requests} == {"Bearer k3y"}
-    assert gateway.requests[0][2] == {"to": "+393470000000", "text": "Ciao 0", "sender": "Ottica",
-                                      "reference": "ref-0"}
+    assert gateway.delivered["ref-0"] == {"to": "+393470000000", "text": "Ciao 0", "sender": "Ottica",
+                                          "reference": "ref-0"}
     assert len(gateway.delivered) == 5
+    # Three batches of at most two, each over its own keep-alive connection, sent side by side.
+    assert len({client for client, _auth, _body in gateway.requests}) == 3
+
+
+def test_one_worker_sends_in_order(gateway):
+    provider, _sleeps = make(gateway, batch_size=2, workers=1)
+    provider.send_batch([message(n) for n in range(5)])
+    assert gateway.references() == ["ref-%s" % n for n in range(5)]
 
 
 def test_5xx_retried_with_backoff_same_reference(gateway):

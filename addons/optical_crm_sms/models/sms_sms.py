@@ -51,6 +51,7 @@ class SmsSms(models.Model):
             max_attempts=int(params.get_param("optical_crm_sms.gateway_attempts", 3)),
             backoff=float(params.get_param("optical_crm_sms.gateway_backoff", 1)),
             batch_size=int(params.get_param("optical_crm_sms.gateway_batch_size", 100)),
+            workers=int(params.get_param("optical_crm_sms.gateway_workers", 4)),
         )
 
     def send(self, *args, **kwargs):

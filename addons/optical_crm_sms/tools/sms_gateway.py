@@ -5,11 +5,15 @@ tests (and other providers) replace one thing. Each SMS is one ``POST`` of
 ``{"to", "text", "sender", "reference"}`` with ``Authorization: Bearer <key>``;
 any 2xx answer means accepted. Timeouts, connection errors, 429 and 5xx are
 retried with exponential backoff and the *same* reference, which the gateway
-uses to drop a message it already has: a retry never sends twice.
+uses to drop a message it already has: a retry never sends twice. Batches of
+``batch_size`` messages go over one keep-alive session each, ``workers``
+batches at a time (a reseller's gateway answers in tens of milliseconds: one
+SMS after the other would take hours for a big campaign).
 """
 import logging
 import time
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -25,7 +29,7 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class HttpSmsGateway:
-    def __init__(self, url, api_key, timeout=10.0, max_attempts=3, backoff=0.5, batch_size=100,
+    def __init__(self, url, api_key, timeout=10.0, max_attempts=3, backoff=0.5, batch_size=100, workers=4,
                  session=None, sleep=time.sleep):
         if not url:
             raise ValueError("gateway_url: the SMS gateway URL is not set")
@@ -35,25 +39,29 @@ class HttpSmsGateway:
         self.max_attempts = max(int(max_attempts), 1)
         self.backoff = backoff
         self.batch_size = max(int(batch_size), 1)
+        self.workers = max(int(workers), 1)
         self.session = session
         self.sleep = sleep
 
     def send_batch(self, messages):
         """Send ``messages`` (dicts with ``to``, ``text``, ``sender``,
-        ``reference``), ``batch_size`` at a time over one keep-alive session.
-        Returns one :data:`GatewayResult` per message, in order; a bad or
-        refused message never stops the others."""
-        results = []
+        ``reference``). Returns one :data:`GatewayResult` per message, in
+        order; a bad or refused message never stops the others."""
+        batches = [messages[start:start + self.batch_size] for start in range(0, len(messages), self.batch_size)]
+        if self.session is not None or self.workers == 1 or len(batches) < 2:
+            return [result for batch in batches for result in self._send_batch(batch)]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(batches))) as pool:
+            return [result for results in pool.map(self._send_batch, batches) for result in results]
+
+    def _send_batch(self, batch):
+        """One batch over one keep-alive session."""
         session = self.session or requests.Session()
-        session.headers.update({"Authorization": "Bearer %s" % self.api_key})
         try:
-            for start in range(0, len(messages), self.batch_size):
-                results.extend(self._send_one(session, message)
-                               for message in messages[start:start + self.batch_size])
+            session.headers.update({"Authorization": "Bearer %s" % self.api_key})
+            return [self._send_one(session, message) for message in batch]
         finally:
             if self.session is None:
                 session.close()
-        return results
 
     def _send_one(self, session, message):
         reference = message.get("reference")
