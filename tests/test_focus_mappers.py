@@ -139,6 +139,8 @@ def test_optometria_and_vendita():
     ("occhiale", {"data_consegna": "2026-02-01"}, "cliente"),
     ("occhiale", {"cliente": "7", "data_consegna": "01-02-2026"}, "data_consegna"),
     ("occhiale", {"cliente": "7", "importo": "tanti"}, "importo"),
+    ("occhiale", {"cliente": "7", "importo": 1e300}, "importo"),
+    ("vendita", {"cliente": "7", "importo": "NaN"}, "importo"),
     ("fornitura_lac", {"cliente": "7", "quantita": "sei"}, "quantita"),
     ("optometria", {"cliente": "7", "data": "2026-02-31"}, "data"),
     ("vendita", {"cliente": True}, "cliente"),

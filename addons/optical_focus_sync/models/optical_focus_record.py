@@ -1,10 +1,15 @@
 import json
+import logging
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools.mappers import RECORD_TYPES, MappingError, map_record
+
+_logger = logging.getLogger(__name__)
 
 RECORD_TYPE_SELECTION = [
     ("cliente", "Customer (cliente)"),
@@ -137,6 +142,34 @@ class OpticalFocusRecord(models.Model):
                 ("customer_focus_id", "in", list({r.focus_id for r in arrived})),
             ]).filtered(lambda r: (r.store_id.id, r.customer_focus_id) in keys) - others
         (others | released)._apply_events(statuses)
+        return statuses, released
+
+    def _apply_safely(self):
+        """:meth:`_apply`, but a record that Odoo refuses for a reason the
+        mappers do not know (a constraint of another module, …) only puts that
+        record in error: the batch is then applied record by record."""
+        try:
+            with self.env.cr.savepoint():
+                return self._apply()
+        except psycopg2.OperationalError:
+            raise  # concurrency: Odoo retries the whole request
+        except Exception:  # whatever it is, the valid records of the batch must not be lost
+            _logger.warning("FOCUS: a batch of %s records failed as a whole, applying them one by one",
+                            len(self), exc_info=True)
+        statuses, released = {}, self.browse()
+        # Customers first, so that the records of the batch find them.
+        for record in self.sorted(lambda r: r.record_type != "cliente"):
+            try:
+                with self.env.cr.savepoint():
+                    record_statuses, record_released = record._apply()
+            except psycopg2.OperationalError:
+                raise
+            except Exception as error:
+                record._set_error("record", "Odoo refused it: %s" % (str(error).strip().splitlines() or [""])[0])
+                statuses[record.id] = record._status("error")
+                continue
+            statuses.update(record_statuses)
+            released |= record_released
         return statuses, released
 
     def _map(self):
@@ -355,7 +388,7 @@ class OpticalFocusRecord(models.Model):
         records = self.filtered(lambda r: r.state in ("error", "waiting", "received"))
         # Applying writes customers and events as the sync does (the FOCUS
         # data decides), for whoever may correct FOCUS records.
-        statuses, _released = records.sudo()._apply()
+        statuses, _released = records.sudo()._apply_safely()
         applied = len([s for s in statuses.values() if s["status"] not in ("error", "waiting")])
         failed = len(statuses) - applied
         return {

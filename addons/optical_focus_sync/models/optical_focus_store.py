@@ -186,7 +186,7 @@ class OpticalFocusStore(models.Model):
         for position, row in zip(new_positions, created):
             results[position] = row
         to_apply |= created
-        statuses, released = to_apply._apply()
+        statuses, released = to_apply._apply_safely()
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
         results = [statuses[item.id] if isinstance(item, models.BaseModel) else item for item in results]
         for position, record in enumerate(records):

@@ -2,6 +2,7 @@ import datetime
 import json
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import FocusSyncCase
 
@@ -260,6 +261,26 @@ class TestFocusBatch(FocusSyncCase):
         self.assertEqual(bad.partner_id.birthdate, datetime.date(1985, 12, 10))
         self.store_a.invalidate_recordset(["error_count"])
         self.assertEqual(self.store_a.error_count, 3)
+
+    def test_a_record_odoo_refuses_does_not_sink_the_batch(self):
+        # A real database rule the mappers know nothing of (rolled back with the test).
+        self.env.cr.execute("ALTER TABLE optical_crm_event ADD CONSTRAINT focus_test_no_far_future "
+                            "CHECK (event_date < '2099-01-01')")
+        # The refused INSERTs are logged as bad queries, the fallback as a warning.
+        with mute_logger("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_record"):
+            answer = self.send(
+                self.record("optometria", "E1", cliente="C1", data="2026-01-03"),
+                self.record("vendita", "V1", cliente="C1", data_consegna="2099-06-01"),
+                self.cliente("C1"),
+            )
+        self.assertEqual(self.statuses(answer), [("optometria", "E1", "created"), ("vendita", "V1", "error"),
+                                                 ("cliente", "C1", "created")])
+        self.assertEqual(answer["results"][1]["field"], "record")
+        self.assertIn("focus_test_no_far_future", answer["results"][1]["reason"])
+        refused = self.focus_record("vendita", "V1")
+        self.assertEqual((refused.state, refused.error_field), ("error", "record"))
+        partner = self.focus_record("cliente", "C1").partner_id
+        self.assertEqual(set(self.events(partner).mapped("event_type")), {"new_customer", "optometry"})
 
     def test_a_fixed_customer_releases_its_waiting_records(self):
         self.send(self.cliente("C1", email="mario@"),

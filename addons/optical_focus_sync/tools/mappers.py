@@ -5,6 +5,7 @@ Every function takes what FOCUS sent and returns plain values, or raises
 resolve what needs the database (province → state, sex → title) and write.
 """
 import datetime
+import math
 import re
 
 import phonenumbers
@@ -58,6 +59,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PROVINCE_RE = re.compile(r"^[A-Z]{2}$")
 ZIP_RE = re.compile(r"^\d{5}$")
 DEFAULT_REGION = "IT"
+MAX_AMOUNT = 10**9
 
 
 class MappingError(ValueError):
@@ -135,19 +137,20 @@ def parse_amount(data, field):
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise MappingError(field, "%r is not an amount" % (value,))
-    if isinstance(value, (int, float)):
-        return float(value)
-    if not isinstance(value, str):
-        raise MappingError(field, "%r is not an amount" % (value,))
-    raw = value.strip().replace("€", "").replace(" ", "")
-    if "," in raw:
-        raw = raw.replace(".", "").replace(",", ".")
-    try:
-        return float(raw)
-    except ValueError:
-        raise MappingError(field, "%r is not an amount" % (value,)) from None
+    amount = value
+    if isinstance(value, str):
+        raw = value.strip().replace("€", "").replace(" ", "")
+        if "," in raw:
+            raw = raw.replace(".", "").replace(",", ".")
+        try:
+            amount = float(raw)
+        except ValueError:
+            raise MappingError(field, "%r is not an amount" % (value,)) from None
+    if not math.isfinite(amount) or abs(amount) >= MAX_AMOUNT:
+        raise MappingError(field, "%r is not a plausible amount" % (value,))
+    return float(amount)
 
 
 def parse_int(data, field):
