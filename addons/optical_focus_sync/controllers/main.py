@@ -62,6 +62,10 @@ class FocusSyncController(http.Controller):
         if length is not None and length > max_bytes:
             return self._error(413, "body: %d bytes, more than the %d bytes allowed; send smaller batches"
                                % (length, max_bytes), field="body")
+        if request.httprequest.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # Odoo has already read such a body as a form: the JSON is gone.
+            return self._error(415, "Content-Type: send the batch as application/json, not as a form",
+                               field="Content-Type")
         # A body sent without Content-Length (chunked) is cut by werkzeug at the limit.
         request.httprequest.max_content_length = max_bytes
         try:

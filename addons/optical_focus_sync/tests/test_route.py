@@ -65,6 +65,16 @@ class TestFocusRoute(FocusSyncCase):
         answer = self.send(*records)
         self.assertEqual(answer["counts"], {"waiting": 1000})
 
+    def test_body_whatever_the_content_type(self):
+        body = json.dumps({"store": "MI01", "records": [self.cliente("C1")]})
+        for content_type in ("", "text/plain", "application/json; charset=utf-8"):
+            response = self.post(None, body=body, headers={"Content-Type": content_type})
+            self.assertEqual(response.status_code, 200, "%s: %s" % (content_type, response.text))
+            self.assertIn(response.json()["results"][0]["status"], ("created", "unchanged"))
+        response = self.post(None, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(response.status_code, 415)
+        self.assertEqual(response.json()["field"], "Content-Type")
+
     def test_malformed_body(self):
         cases = [
             ("{not json", "body"),
