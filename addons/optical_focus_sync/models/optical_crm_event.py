@@ -45,7 +45,10 @@ class OpticalCrmEvent(models.Model):
                     "data": mapped.get("data") or False,
                 }
                 if not event:
-                    to_create.append(dict(values, event_type=event_type, company_id=record.company_id.id,
+                    # Empty values are the defaults: leaving them out spares the ORM converting
+                    # them (a zero amount is rounded in the shop's currency, one event at a time).
+                    to_create.append(dict({name: value for name, value in values.items() if value},
+                                          event_type=event_type, company_id=record.company_id.id,
                                           source="focus", focus_record_id=record.id))
                     continue
                 changes = {name: value for name, value in values.items() if event._focus_differs(name, value)}
