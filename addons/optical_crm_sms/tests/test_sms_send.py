@@ -332,3 +332,12 @@ class TestSmsSend(OpticalSmsCommon):
         params = self.env["ir.config_parameter"].sudo()
         self.assertEqual(params.get_param("optical_crm_sms.gateway_url"), "https://sms.example.it/api/send")
         self.assertEqual(params.get_param("optical_crm_sms.provider"), "http")
+
+    def test_gateway_not_configured_fails_with_the_parameter_named(self):
+        communication = self._plan(self.customers[0], self.step_sms)
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_sms.gateway_url", False)
+        self.env["optical.crm.communication"]._cron_send_communications()
+        self.env["sms.sms"]._process_queue()
+        self.env.invalidate_all()
+        self.assertEqual((communication.state, communication.sms_id.state), ("failed", "error"))
+        self.assertIn("gateway_url", communication.failure_reason)
