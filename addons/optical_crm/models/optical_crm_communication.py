@@ -221,17 +221,26 @@ class OpticalCrmCommunication(models.Model):
                                  AND e2.company_id = e.company_id AND e2.active
                                  AND (e2.event_date, e2.id) > (e.event_date, e.id))""",
             cancel, _("Superseded by a newer event"), planned))
-        channels = tuple(self._channel_registry())
+        skip_code, skip_reason = self._skip_case_sql()
         cr.execute(SQL(
-            "UPDATE optical_crm_communication c SET state = 'skipped', skip_code = 'channel', skip_reason = %s "
-            "WHERE c.channel NOT IN %s AND %s",
-            _("Channel not available: its module is not installed"), channels, planned))
-        self._apply_consent_rule(planned)
+            """UPDATE optical_crm_communication c SET state = 'skipped', skip_code = x.code, skip_reason = x.reason
+                 FROM (SELECT c.id, %s AS code, %s AS reason
+                         FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
+                        WHERE %s) x
+                WHERE c.id = x.id AND x.code IS NOT NULL""",
+            skip_code, skip_reason, planned))
         self._apply_pressure_rule(scope)
         self.invalidate_model()
 
-    def _apply_consent_rule(self, planned):
+    @api.model
+    def _skip_conditions(self):
+        """Why a pending contact may not go ahead: (condition, skip_code,
+        reason) triples, the first that matches wins. Conditions are SQL on
+        the communication ``c`` and its customer ``p``; the planner evaluates
+        them while inserting, ``_apply_rules`` again later. Modules add theirs."""
         _ = self.env._
+        conditions = [(SQL("c.channel NOT IN %s", tuple(self._channel_registry())), "channel",
+                       _("Channel not available: its module is not installed"))]
         reasons = {
             "optical_consent_marketing": _("No marketing consent"),
             "optical_consent_sms": _("No SMS consent"),
@@ -240,13 +249,19 @@ class OpticalCrmCommunication(models.Model):
         for channel, consent_fields in CHANNEL_CONSENT_FIELDS.items():
             # The most specific missing consent is the reason given.
             for consent_field in reversed(consent_fields):
-                self.env.cr.execute(SQL(
-                    """UPDATE optical_crm_communication c
-                          SET state = 'skipped', skip_code = 'consent', skip_reason = %s
-                         FROM res_partner p
-                        WHERE c.partner_id = p.id AND c.purpose = 'marketing' AND c.channel = %s
-                          AND p.%s IS NOT TRUE AND %s""",
-                    reasons[consent_field], channel, SQL.identifier(consent_field), planned))
+                conditions.append((
+                    SQL("c.purpose = 'marketing' AND c.channel = %s AND p.%s IS NOT TRUE",
+                        channel, SQL.identifier(consent_field)),
+                    "consent", reasons[consent_field]))
+        return conditions
+
+    @api.model
+    def _skip_case_sql(self):
+        """(skip_code, skip_reason) SQL expressions: NULL when the contact may go ahead."""
+        conditions = self._skip_conditions()
+        code = SQL("CASE %s END", SQL(" ").join(SQL("WHEN %s THEN %s", c, code) for c, code, _r in conditions))
+        reason = SQL("CASE %s END", SQL(" ").join(SQL("WHEN %s THEN %s", c, r) for c, _code, r in conditions))
+        return code, reason
 
     def _apply_pressure_rule(self, scope):
         """At most N marketing contacts per customer in any period: only the

@@ -19,10 +19,9 @@ STEP_DATE_SQL = SQL(
             days => CASE WHEN s.interval_unit = 'days' THEN s.interval_number ELSE 0 END))::date"""
 )
 
-INSERT_COLUMNS = SQL(
-    """partner_id, company_id, channel, purpose, scheduled_date, state, source, priority,
-       cycle_id, cycle_step_id, event_id, campaign_id, campaign_step_id,
-       create_uid, write_uid, create_date, write_date"""
+PLANNED_COLUMNS = SQL(
+    """partner_id, company_id, channel, purpose, scheduled_date, source, priority,
+       cycle_id, cycle_step_id, event_id, campaign_id, campaign_step_id"""
 )
 
 
@@ -74,14 +73,9 @@ class OpticalCrmCommunication(models.Model):
         ])
         for campaign in campaigns:
             planned += self._plan_campaign(campaign, date_from, date_to)
-        if planned > BULK_ANALYZE_THRESHOLD:
-            self.env.cr.execute("ANALYZE optical_crm_communication")
         self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
         _logger.info("Planner: %s communications planned for %s up to %s", planned, company.name, date_to)
         return planned
-
-    def _now_columns(self):
-        return SQL("%(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'", uid=self.env.uid)
 
     @api.model
     def _plan_cycle(self, cycle, company, date_from, date_to):
@@ -99,53 +93,75 @@ class OpticalCrmCommunication(models.Model):
                                        AND e2.company_id = e.company_id AND e2.active
                                        AND (e2.event_date, e2.id) > (e.event_date, e.id))""")
         lens_filter = SQL("AND e.lens_type = %s", cycle.lens_type) if cycle.lens_type else SQL()
-        self.env.cr.execute(SQL(
-            """INSERT INTO optical_crm_communication (%(columns)s)
-               SELECT e.partner_id, e.company_id, s.channel, s.purpose, d.day, 'planned', 'cycle',
-                      %(priority)s, s.cycle_id, s.id, e.id, NULL, NULL, %(now)s
+        return self._insert_planned(SQL(
+            """SELECT e.partner_id, e.company_id, s.channel, s.purpose, d.day AS scheduled_date, 'cycle' AS source,
+                      %(priority)s AS priority, s.cycle_id, s.id AS cycle_step_id, e.id AS event_id,
+                      NULL::int AS campaign_id, NULL::int AS campaign_step_id
                  FROM optical_crm_cycle_step s
                  JOIN optical_crm_event e
                    ON e.company_id = %(company)s AND e.event_type = %(event_type)s AND e.active
                   -- the event dates that can reach the window, widened for month-end clamping
                   AND e.event_date BETWEEN %(event_from)s AND %(event_to)s
-                 JOIN res_partner p ON p.id = e.partner_id AND p.active
                  CROSS JOIN LATERAL (SELECT %(step_date)s AS day) d
                 WHERE s.cycle_id = %(cycle)s AND d.day BETWEEN %(from)s AND %(to)s
                   %(lens_filter)s %(partner_filter)s %(supersede_filter)s
                   -- already planned: skip in bulk (an anti-join), the unique index guards the race
                   AND NOT EXISTS (SELECT 1 FROM optical_crm_communication x
-                                   WHERE x.event_id = e.id AND x.cycle_step_id = s.id)
-               ON CONFLICT DO NOTHING""",
-            columns=INSERT_COLUMNS, priority=cycle.priority, now=self._now_columns(), company=company.id,
+                                   WHERE x.event_id = e.id AND x.cycle_step_id = s.id)""",
+            priority=cycle.priority, company=company.id,
             event_type=cycle.event_type, step_date=STEP_DATE_SQL, cycle=cycle.id,
             event_from=date_from - datetime.timedelta(days=high + 3),
             event_to=date_to - datetime.timedelta(days=low - 3),
             lens_filter=lens_filter, partner_filter=partner_filter, supersede_filter=supersede_filter,
             **{"from": date_from, "to": date_to},
         ))
-        return self.env.cr.rowcount
+
+    @api.model
+    def _insert_planned(self, select):
+        """Insert the rows of ``select`` (PLANNED_COLUMNS) as communications,
+        each already skipped with its reason when a rule forbids it: the
+        rules are evaluated in the same statement instead of updating rows
+        just written. Returns the number of rows written."""
+        skip_code, skip_reason = self._skip_case_sql()
+        self.env.cr.execute(SQL(
+            """INSERT INTO optical_crm_communication
+                      (%(columns)s, state, skip_code, skip_reason, create_uid, write_uid, create_date, write_date)
+               SELECT c.partner_id, c.company_id, c.channel, c.purpose, c.scheduled_date, c.source, c.priority,
+                      c.cycle_id, c.cycle_step_id, c.event_id, c.campaign_id, c.campaign_step_id,
+                      CASE WHEN %(skip_code)s IS NULL THEN 'planned' ELSE 'skipped' END,
+                      %(skip_code)s, %(skip_reason)s,
+                      %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+                 FROM (%(select)s) c
+                 JOIN res_partner p ON p.id = c.partner_id AND p.active
+               ON CONFLICT DO NOTHING""",
+            columns=PLANNED_COLUMNS, skip_code=skip_code, skip_reason=skip_reason, uid=self.env.uid, select=select,
+        ))
+        written = self.env.cr.rowcount
+        if written > BULK_ANALYZE_THRESHOLD:
+            # Fresh statistics: the next statements join this table at its real size.
+            self.env.cr.execute("ANALYZE optical_crm_communication")
+        return written
 
     @api.model
     def _plan_campaign(self, campaign, date_from, date_to):
         query = self.env["res.partner"]._search(campaign._target_domain())
-        self.env.cr.execute(SQL(
-            """INSERT INTO optical_crm_communication (%(columns)s)
-               SELECT p.id, ca.company_id, s.channel, s.purpose, (ca.date_start + s.day_offset), 'planned',
-                      CASE WHEN ca.is_supplier_campaign THEN 'supplier_campaign' ELSE 'campaign' END,
-                      ca.priority, NULL, NULL, NULL, ca.id, s.id, %(now)s
+        return self._insert_planned(SQL(
+            """SELECT tp.id AS partner_id, ca.company_id, s.channel, s.purpose,
+                      (ca.date_start + s.day_offset) AS scheduled_date,
+                      CASE WHEN ca.is_supplier_campaign THEN 'supplier_campaign' ELSE 'campaign' END AS source,
+                      ca.priority, NULL::int AS cycle_id, NULL::int AS cycle_step_id, NULL::int AS event_id,
+                      ca.id AS campaign_id, s.id AS campaign_step_id
                  FROM optical_crm_campaign ca
                  JOIN optical_crm_campaign_step s ON s.campaign_id = ca.id
-                 JOIN res_partner p ON p.id IN %(partners)s
+                 JOIN res_partner tp ON tp.id IN %(partners)s
                 WHERE ca.id = %(campaign)s
                   AND (ca.date_start + s.day_offset) BETWEEN GREATEST(%(from)s, ca.date_start)
                                                          AND LEAST(%(to)s, ca.date_end)
                   AND NOT EXISTS (SELECT 1 FROM optical_crm_communication x
-                                   WHERE x.partner_id = p.id AND x.campaign_step_id = s.id)
-               ON CONFLICT DO NOTHING""",
-            columns=INSERT_COLUMNS, now=self._now_columns(), partners=query.subselect(), campaign=campaign.id,
+                                   WHERE x.partner_id = tp.id AND x.campaign_step_id = s.id)""",
+            partners=query.subselect(), campaign=campaign.id,
             **{"from": date_from, "to": date_to},
         ))
-        return self.env.cr.rowcount
 
     @api.model
     def _reschedule_events(self, events):

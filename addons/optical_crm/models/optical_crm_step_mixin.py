@@ -40,6 +40,10 @@ class OpticalCrmStepMixin(models.AbstractModel):
         help="Message text, or the script of the call. Placeholders: {{ object.first_name }}, "
         "{{ object.partner_id.name }}, {{ object.event_id.event_date }}, {{ object.company_id.name }}.",
     )
+    lang = fields.Char(
+        default="{{ object.partner_id.lang }}",
+        help="Language the texts are rendered in: by default the customer's.",
+    )
     communication_ids = fields.One2many("optical.crm.communication", compute="_compute_communication_stats")
     communication_count = fields.Integer(compute="_compute_communication_stats")
 
