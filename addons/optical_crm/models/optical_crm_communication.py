@@ -199,6 +199,12 @@ class OpticalCrmCommunication(models.Model):
         cr = self.env.cr
         _ = self.env._
         planned = SQL("c.state = 'planned' AND %s", scope)
+        if self.env.context.get("optical_rows_just_planned"):
+            # The planner's INSERT already left out what lost its reason and
+            # skipped what may not go: only the rules across rows remain.
+            self._apply_pressure_rule(scope)
+            self.invalidate_model()
+            return
         cancel = SQL("state = 'cancelled', write_date = NOW() AT TIME ZONE 'UTC'")
         cr.execute(SQL(
             "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_event e "

@@ -73,7 +73,8 @@ class OpticalCrmCommunication(models.Model):
         ])
         for campaign in campaigns:
             planned += self._plan_campaign(campaign, date_from, date_to)
-        self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
+        self.with_context(optical_rows_just_planned=True)._apply_rules(
+            SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
         _logger.info("Planner: %s communications planned for %s up to %s", planned, company.name, date_to)
         return planned
 
