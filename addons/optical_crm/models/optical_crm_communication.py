@@ -228,6 +228,16 @@ class OpticalCrmCommunication(models.Model):
                                  AND (e2.event_date, e2.id) > (e.event_date, e.id))""",
             cancel, _("Superseded by a newer event"), planned))
         skip_code, skip_reason = self._skip_case_sql()
+        # A contact still ahead that was skipped by these conditions goes back
+        # to planned when none holds any more (consent given, module installed).
+        cr.execute(SQL(
+            """UPDATE optical_crm_communication c SET state = 'planned', skip_code = NULL, skip_reason = NULL
+                 FROM (SELECT c.id, %s AS code
+                         FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
+                        WHERE c.state = 'skipped' AND c.skip_code IN ('consent', 'channel')
+                          AND c.scheduled_date >= %s AND %s) x
+                WHERE c.id = x.id AND x.code IS NULL""",
+            skip_code, fields.Date.context_today(self), scope))
         cr.execute(SQL(
             """UPDATE optical_crm_communication c SET state = 'skipped', skip_code = x.code, skip_reason = x.reason
                  FROM (SELECT c.id, %s AS code, %s AS reason

@@ -24,6 +24,17 @@ class TestRules(OpticalCrmCase):
         self.assertEqual((marketing.state, marketing.skip_code, marketing.skip_reason),
                          ("skipped", "consent", "No marketing consent"))
 
+    @freeze_time("2026-03-01 10:00:00")
+    def test_consent_given_later_plans_the_contact_again(self):
+        self.cycle("optometry", [(3, "days", "email")])
+        shy = self.customer("Timido Neri", consent=False, email="timido@example.com")
+        self.event(shy, "optometry", D(2026, 3, 1))
+        self.plan(D(2026, 3, 1))
+        email = self.communications(partner_id=shy.id)
+        self.assertEqual(email.state, "skipped")
+        shy.optical_consent_marketing = True
+        self.assertEqual((email.state, email.skip_reason), ("planned", False))
+
     def test_channel_specific_consent_reason(self):
         self.cycle("optometry", [(0, "days", "sms"), (0, "days", "app")])
         partner = self.customer("Solo Marketing", optical_consent_sms=False)
