@@ -92,8 +92,13 @@ class OpticalCrmEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
-        # A newer event may supersede the pending steps of an older one.
-        self.env["optical.crm.communication"]._apply_rules_for_partners(events.partner_id)
+        # A newer event may supersede the pending steps of an older one: only
+        # where a cyclic activity says so for that type of event.
+        superseding = self.env["optical.crm.cycle"].sudo().search([
+            ("event_type", "in", list(set(events.mapped("event_type")))), ("supersede", "=", True),
+        ]).mapped("event_type")
+        self.env["optical.crm.communication"]._apply_rules_for_partners(
+            events.filtered(lambda e: e.event_type in superseding).partner_id)
         return events
 
     def write(self, vals):

@@ -50,6 +50,20 @@ class OpticalCrmStepMixin(models.AbstractModel):
     def _compute_render_model(self):
         self.render_model = "optical.crm.communication"
 
+    def _classify_per_lang(self, res_ids, engine="inline_template"):
+        """A customer whose language is not installed gets the texts in the
+        default language instead of stopping the whole batch."""
+        installed = dict(self.env["res.lang"].get_installed())
+        result = {}
+        for lang, (template, ids) in super()._classify_per_lang(res_ids, engine=engine).items():
+            if lang and lang not in installed:
+                lang, template = False, self
+            if lang in result:
+                result[lang] = (result[lang][0], result[lang][1] + list(ids))
+            else:
+                result[lang] = (template, list(ids))
+        return result
+
     @api.depends("channel")
     def _compute_communication_stats(self):
         Communication = self.env["optical.crm.communication"]

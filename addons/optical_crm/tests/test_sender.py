@@ -44,6 +44,17 @@ class TestSender(OpticalCrmCase):
         self.assertEqual(mail.subject, "Hello Mario")
         self.assertIn(self.mario, mail.recipient_ids)
 
+    def test_customer_language_not_installed_falls_back(self):
+        traveller = self.customer("Hans Muller", email="hans@example.com")
+        self.env.cr.execute("UPDATE res_partner SET lang = 'xx_XX' WHERE id = %s", [traveller.id])
+        traveller.invalidate_recordset(["lang"])
+        with freeze_time("2026-03-02 10:00:00"):
+            self.event(traveller, "optometry", D(2026, 3, 2))
+            self.plan(D(2026, 3, 2))
+            self.Communication._cron_send_communications()
+        export = self.communications(partner_id=traveller.id, channel="export")
+        self.assertEqual((export.state, export.body), ("sent", "Dear Hans Muller, from Ottica Centrale"))
+
     def test_email_without_address_is_skipped(self):
         silent = self.customer("Senza Email")
         with freeze_time("2026-03-02 10:00:00"):
