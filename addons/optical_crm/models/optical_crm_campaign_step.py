@@ -24,9 +24,3 @@ class OpticalCrmCampaignStep(models.Model):
                     "Day: step %(step)s falls outside campaign %(campaign)s.",
                     step=step.name, campaign=campaign.name,
                 ))
-
-    def unlink(self):
-        self.env["optical.crm.communication"]._cancel_planned(
-            [("campaign_step_id", "in", self.ids)], self.env._("Step removed")
-        )
-        return super().unlink()

@@ -19,9 +19,3 @@ class OpticalCrmCycleStep(models.Model):
 
     def _optical_step_field(self):
         return "cycle_step_id"
-
-    def unlink(self):
-        self.env["optical.crm.communication"]._cancel_planned(
-            [("cycle_step_id", "in", self.ids)], self.env._("Step removed")
-        )
-        return super().unlink()

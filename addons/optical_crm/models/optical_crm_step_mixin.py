@@ -44,7 +44,6 @@ class OpticalCrmStepMixin(models.AbstractModel):
         default="{{ object.partner_id.lang }}",
         help="Language the texts are rendered in: by default the customer's.",
     )
-    communication_ids = fields.One2many("optical.crm.communication", compute="_compute_communication_stats")
     communication_count = fields.Integer(compute="_compute_communication_stats")
 
     def _compute_render_model(self):
@@ -70,9 +69,14 @@ class OpticalCrmStepMixin(models.AbstractModel):
         field = self._optical_step_field()
         counts = dict(Communication._read_group([(field, "in", self.ids)], [field], ["__count"]))
         for step in self:
-            step.communication_ids = Communication
             step.communication_count = counts.get(step._origin, 0)
 
     def _optical_step_field(self):
         """Name of the communication field pointing to this kind of step."""
         raise NotImplementedError()
+
+    def unlink(self):
+        self.env["optical.crm.communication"]._cancel_planned(
+            [(self._optical_step_field(), "in", self.ids)], self.env._("Step removed")
+        )
+        return super().unlink()

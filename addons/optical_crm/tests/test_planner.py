@@ -152,6 +152,14 @@ class TestPlanner(OpticalCrmCase):
         exam.active = False
         self.assertEqual((first.state, first.skip_reason), ("cancelled", "Trigger event cancelled"))
 
+    def test_removed_step_cancels_its_pending_contacts(self):
+        self.event(self.mario, "glasses_delivery", D(2026, 3, 2), lens_type="progressive")
+        self.plan(D(2026, 3, 5))
+        call = self.communications(partner_id=self.mario.id)
+        self.assertEqual(call.cycle_step_id.communication_count, 1)
+        call.cycle_step_id.unlink()
+        self.assertEqual((call.state, call.skip_reason), ("cancelled", "Step removed"))
+
     def test_purchase_after_contact(self):
         self.cycle("optometry", [(0, "days", "export")])
         self.event(self.mario, "optometry", D(2026, 3, 1))
