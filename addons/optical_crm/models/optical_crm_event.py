@@ -132,6 +132,9 @@ class OpticalCrmEvent(models.Model):
              WHERE p.birthdate IS NOT NULL AND p.active AND p.company_id IS NOT NULL
                AND b.day BETWEEN %(from)s AND %(to)s AND b.day >= p.birthdate
                %(company_filter)s
+               -- already there: skip in bulk (an anti-join), the unique index guards the race
+               AND NOT EXISTS (SELECT 1 FROM optical_crm_event x
+                                WHERE x.partner_id = p.id AND x.event_date = b.day AND x.source = 'birthday')
             ON CONFLICT DO NOTHING
             """,
             uid=self.env.uid, company_filter=company_filter,
