@@ -10,11 +10,11 @@ class MailActivity(models.Model):
         """A callback marked done from the activity list counts as 'reached'."""
         if not self.env.context.get("optical_callback_handled"):
             communications = self.optical_communication_ids.filtered(lambda c: c.state == "sent")
-            if communications:
-                communications.write({
+            now = fields.Datetime.now()
+            for communication in communications:
+                communication.write({
                     "state": "done", "callback_outcome": "reached", "callback_note": feedback or False,
-                    "callback_attempts": communications[:1].callback_attempts + 1,
-                    "outcome_date": fields.Datetime.now(),
+                    "callback_attempts": communication.callback_attempts + 1, "outcome_date": now,
                 })
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 

@@ -369,8 +369,29 @@ class OpticalCrmCommunication(models.Model):
 
     def _render_texts(self):
         """Store the rendered subject and body on each communication."""
-        for communication_id, (subject, body) in self._rendered_texts().items():
-            self.browse(communication_id).write({"subject": subject, "body": body})
+        texts = self._rendered_texts()
+        self._write_per_row(["subject", "body"], [(cid, subject, body) for cid, (subject, body) in texts.items()])
+
+    def _write_per_row(self, columns, rows):
+        """Write different values on many communications in one UPDATE …
+        FROM (VALUES …) instead of one UPDATE per row. ``rows`` are
+        (id, value, …) tuples in the order of ``columns`` (plain columns)."""
+        if not rows:
+            return
+        self.env.flush_all()
+        types = {name: SQL(self._fields[name].column_type[1]) for name in columns}
+        self.env.cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC' "
+            "FROM (VALUES %s) AS v(id, %s) WHERE c.id = v.id",
+            SQL(", ").join(SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns),
+            self.env.uid,
+            SQL(", ").join(
+                SQL("(%s, %s)", row[0], SQL(", ").join(
+                    SQL("%s::%s", value, types[name]) for name, value in zip(columns, row[1:])))
+                for row in rows),
+            SQL(", ").join(SQL.identifier(name) for name in columns),
+        ))
+        self.browse([row[0] for row in rows]).invalidate_recordset(columns + ["write_uid", "write_date"])
 
     # ------------------------------------------------------------------
     # Channels delivered by this module
@@ -406,10 +427,9 @@ class OpticalCrmCommunication(models.Model):
             })
         # Quick update: no "you have been assigned" e-mail for every call of the day.
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        now = fields.Datetime.now()
-        for communication, activity in zip(self, activities):
-            communication.write({"state": "sent", "sent_date": now, "activity_id": activity.id,
-                                 "user_id": activity.user_id.id})
+        self._write_per_row(["activity_id", "user_id"], [
+            (communication.id, activity.id, activity.user_id.id) for communication, activity in zip(self, activities)])
+        self.write({"state": "sent", "sent_date": fields.Datetime.now()})
 
     def _send_email(self):
         without_email = self.filtered(lambda c: not c.partner_id.email)
