@@ -64,10 +64,11 @@ class OpticalCrmCampaign(models.Model):
 
     def _target_domain(self):
         self.ensure_one()
-        # The shop's customers: its individual contacts that are not Odoo users.
+        # The shop's customers (by the customer's-shop rule, so contacts without a
+        # company count): its individual contacts that are not Odoo users.
         return self.env["optical.crm.communication"]._partner_domain(
             self.partner_domain, self._fields["partner_domain"].string
-        ) + [("company_id", "=", self.company_id.id), ("is_company", "=", False), ("user_ids", "=", False)]
+        ) + [("optical_shop_id", "=", self.company_id.id), ("is_company", "=", False), ("user_ids", "=", False)]
 
     def action_schedule(self):
         for campaign in self:

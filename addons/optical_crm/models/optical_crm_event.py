@@ -113,15 +113,16 @@ class OpticalCrmEvent(models.Model):
     @api.model
     def _generate_birthday_events(self, date_from, date_to, company_ids=None):
         """Materialise the birthdays falling within [date_from, date_to] as
-        trigger events, one statement; 29 February falls on 28 February in
+        trigger events, one statement, each in the customer's shop
+        (``res.partner.optical_shop_id``); 29 February falls on 28 February in
         other years (PostgreSQL's year arithmetic clamps the month end)."""
-        company_filter = SQL("AND p.company_id IN %s", tuple(company_ids)) if company_ids else SQL()
+        company_filter = SQL("AND p.optical_shop_id IN %s", tuple(company_ids)) if company_ids else SQL()
         self.env.cr.execute(SQL(
             """
             INSERT INTO optical_crm_event
                    (partner_id, event_type, event_date, company_id, active, source, is_purchase,
                     create_uid, write_uid, create_date, write_date)
-            SELECT p.id, 'birthday', b.day, p.company_id, TRUE, 'birthday', FALSE,
+            SELECT p.id, 'birthday', b.day, p.optical_shop_id, TRUE, 'birthday', FALSE,
                    %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
               FROM res_partner p
               CROSS JOIN LATERAL (
@@ -129,7 +130,7 @@ class OpticalCrmEvent(models.Model):
                       FROM generate_series(EXTRACT(YEAR FROM %(from)s::date)::int,
                                            EXTRACT(YEAR FROM %(to)s::date)::int) AS y
                    ) b
-             WHERE p.birthdate IS NOT NULL AND p.active AND p.company_id IS NOT NULL
+             WHERE p.birthdate IS NOT NULL AND p.active AND p.optical_shop_id IS NOT NULL
                AND b.day BETWEEN %(from)s AND %(to)s AND b.day >= p.birthdate
                %(company_filter)s
                -- already there: skip in bulk (an anti-join), the unique index guards the race

@@ -2,7 +2,7 @@ import datetime
 
 import pytz
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -51,6 +51,24 @@ class ResCompany(models.Model):
         help="Days and hours (in the window's time zone) in which SMS and app notifications may be "
         "sent. Empty: any time.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # With a second shop, "the single shop" no longer decides a customer's shop.
+        self.env["res.partner"]._optical_update_shops()
+        return companies
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "active" in vals:
+            self.env["res.partner"]._optical_update_shops()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env["res.partner"]._optical_update_shops()
+        return res
 
     def _optical_tz(self):
         self.ensure_one()

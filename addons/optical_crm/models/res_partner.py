@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 CONSENT_FIELDS = ("optical_consent_marketing", "optical_consent_sms", "optical_consent_app")
 
@@ -20,6 +21,12 @@ class ResPartner(models.Model):
     optical_event_ids = fields.One2many("optical.crm.event", "partner_id", "Trigger events")
     optical_communication_ids = fields.One2many("optical.crm.communication", "partner_id", "Communications")
     optical_communication_count = fields.Integer(compute="_compute_optical_communication_count")
+    optical_shop_id = fields.Many2one(
+        "res.company", "Customer's shop", compute="_compute_optical_shop_id", store=True, index=True,
+        help="The shop this customer belongs to for birthdays, campaigns, app promotions, lists and "
+        "analysis: the contact's company; else the shop of their most recent trigger event; else, "
+        "when the database has a single shop, that shop.",
+    )
 
     @api.depends("optical_communication_ids")
     def _compute_optical_communication_count(self):
@@ -30,6 +37,57 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.optical_communication_count = counts.get(partner._origin, 0)
+
+    @api.model
+    def _optical_shop_sql(self, alias):
+        """The customer's shop of the ``res_partner`` row ``alias`` as an SQL
+        expression: the one definition of the rule, used by the stored field
+        (``optical_shop_id``) and by set-based statements. Birthday events are
+        derived from the shop, so they do not decide it."""
+        partner = SQL.identifier(alias)
+        return SQL(
+            """COALESCE(
+                   %(p)s.company_id,
+                   (SELECT e.company_id FROM optical_crm_event e
+                     WHERE e.partner_id = %(p)s.id AND e.active AND e.source != 'birthday'
+                     ORDER BY e.event_date DESC, e.id DESC LIMIT 1),
+                   (SELECT MIN(co.id) FROM res_company co WHERE co.active HAVING COUNT(*) = 1))""",
+            p=partner,
+        )
+
+    @api.depends("company_id", "optical_event_ids.company_id", "optical_event_ids.event_date",
+                 "optical_event_ids.active")
+    def _compute_optical_shop_id(self):
+        stored = self.filtered("id")
+        shops = {}
+        if stored:
+            self.env["optical.crm.event"].flush_model(["partner_id", "company_id", "event_date", "active", "source"])
+            self.flush_model(["company_id"])
+            self.env.cr.execute(SQL(
+                "SELECT p.id, %s FROM res_partner p WHERE p.id IN %s",
+                self._optical_shop_sql("p"), tuple(stored.ids)))
+            shops = dict(self.env.cr.fetchall())
+        single = self.env["res.company"].sudo().search([], limit=2)
+        single = single if len(single) == 1 else single.browse()
+        for partner in self:
+            if partner.id:
+                partner.optical_shop_id = shops.get(partner.id)
+            else:
+                # A contact being created on a form: no event yet.
+                partner.optical_shop_id = partner.company_id or single
+
+    @api.model
+    def _optical_update_shops(self):
+        """Set every customer's shop again, in one statement (a shop was added
+        or removed: "the single shop" may have changed)."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """UPDATE res_partner p SET optical_shop_id = x.shop_id
+                 FROM (SELECT p.id, %s AS shop_id FROM res_partner p) x
+                WHERE p.id = x.id AND p.optical_shop_id IS DISTINCT FROM x.shop_id""",
+            self._optical_shop_sql("p")))
+        self.invalidate_model(["optical_shop_id"])
+        return self.env.cr.rowcount
 
     def write(self, vals):
         res = super().write(vals)

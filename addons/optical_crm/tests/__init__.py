@@ -5,3 +5,4 @@ from . import test_callback
 from . import test_campaign
 from . import test_security
 from . import test_export
+from . import test_customer_shop

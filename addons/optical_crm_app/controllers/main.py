@@ -193,7 +193,9 @@ class OpticalAppController(http.Controller):
 
     def _promotions(self, device):
         Campaign = device.env["optical.crm.campaign"]
-        campaigns = Campaign.search(Campaign._app_promotion_domain(device.company_id),
+        # The customer's shop (the core rule), as the customer may now belong to another shop.
+        shop = device.partner_id.optical_shop_id or device.company_id
+        campaigns = Campaign.search(Campaign._app_promotion_domain(shop),
                                     order="date_start desc, id desc")
         return campaigns._app_promotions_for(device.partner_id)
 

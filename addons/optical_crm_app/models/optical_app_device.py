@@ -79,7 +79,7 @@ class OpticalAppDevice(models.Model):
         device = self.sudo().create({
             "name": (name or "").strip()[:64] or self.env._("App"),
             "partner_id": partner.id,
-            "company_id": partner.company_id.id or row[1] or self.env.company.id,
+            "company_id": partner.optical_shop_id.id or row[1] or self.env.company.id,
             "api_key_hash": self._hash(api_key),
             "push_token": (push_token or "").strip() or False,
             "last_seen_date": fields.Datetime.now(),

@@ -71,7 +71,7 @@ class ResPartner(models.Model):
             "optical_app_pairing_hash": hashed,
             "optical_app_pairing_expiry": fields.Datetime.now() + datetime.timedelta(
                 minutes=self._optical_app_pairing_minutes()),
-            "optical_app_pairing_company_id": self.company_id.id or self.env.company.id,
+            "optical_app_pairing_company_id": self.optical_shop_id.id or self.env.company.id,
         })
         return code
 

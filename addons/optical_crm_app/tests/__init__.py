@@ -1,3 +1,4 @@
 from . import test_app_api
 from . import test_app_channel
 from . import test_app_pairing
+from . import test_app_customer_shop

@@ -57,4 +57,4 @@ class ResPartner(models.Model):
             ("mobile", "!=", False), ("id", "not in", found.ids), ("phone_mobile_search", "ilike", digits),
         ]) if len(digits) >= 6 else self.browse()
         return candidates.filtered(lambda p: normalize_mobile(
-            p.mobile, (p.company_id or self.env.company)._optical_sms_country_code()).e164 == e164)
+            p.mobile, (p.optical_shop_id or self.env.company)._optical_sms_country_code()).e164 == e164)
