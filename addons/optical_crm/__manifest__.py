@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "data/resource_calendar_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_templates.xml",
         "views/optical_crm_event_views.xml",
         "views/optical_crm_cycle_views.xml",
         "views/optical_crm_campaign_views.xml",

@@ -10,4 +10,5 @@ from . import optical_crm_campaign_step
 from . import optical_crm_communication
 from . import optical_crm_communication_planner
 from . import optical_crm_communication_sender
+from . import optical_crm_communication_email
 from . import mail_activity

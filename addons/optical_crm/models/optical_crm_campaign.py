@@ -32,6 +32,8 @@ class OpticalCrmCampaign(models.Model):
     )
     is_supplier_campaign = fields.Boolean("Supplier campaign", index=True)
     supplier_id = fields.Many2one("res.partner", "Supplier", help="The lens maker offering the campaign.")
+    sender_name = fields.Char(
+        "Sender name", help="The name the customer sees as sender of the campaign's e-mails. Empty: the shop's name.")
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     description = fields.Html("Description", translate=True)
     communication_ids = fields.One2many("optical.crm.communication", "campaign_id", "Communications")

@@ -262,6 +262,11 @@ class OpticalCrmCommunication(models.Model):
             "optical_consent_sms": _("No SMS consent"),
             "optical_consent_app": _("No app consent"),
         }
+        # An address on Odoo's e-mail blacklist (the customer unsubscribed) revokes e-mail consent.
+        conditions.append((
+            SQL("""c.purpose = 'marketing' AND c.channel = 'email' AND EXISTS (
+                     SELECT 1 FROM mail_blacklist bl WHERE bl.active AND bl.email = p.email_normalized)"""),
+            "consent", _("Unsubscribed from e-mails (blacklisted address)")))
         for channel, consent_fields in CHANNEL_CONSENT_FIELDS.items():
             # The most specific missing consent is the reason given.
             for consent_field in reversed(consent_fields):
@@ -437,15 +442,8 @@ class OpticalCrmCommunication(models.Model):
                              "skip_reason": self.env._("No e-mail address")})
         to_send = self - without_email
         to_send._render_texts()
-        mails = self.env["mail.mail"].sudo().create([{
-            "subject": communication.subject,
-            "body_html": plaintext2html(communication.body or ""),
-            "recipient_ids": [(4, communication.partner_id.id)],
-            "email_from": communication.company_id.email_formatted or self.env.user.email_formatted,
-            "model": "res.partner",
-            "res_id": communication.partner_id.id,
-            "auto_delete": False,
-        } for communication in to_send])
+        # Rendered in the shop's layout (optical_crm_communication_email.py).
+        mails = self.env["mail.mail"].sudo().create(to_send._email_values())
         to_send.write({"state": "sent", "sent_date": fields.Datetime.now()})
         return mails
 

@@ -40,6 +40,15 @@ class OpticalCrmStepMixin(models.AbstractModel):
         help="Message text, or the script of the call. Placeholders: {{ object.first_name }}, "
         "{{ object.partner_id.name }}, {{ object.event_id.event_date }}, {{ object.company_id.name }}.",
     )
+    body_html = fields.Html(
+        "E-mail text",
+        translate=True,
+        render_engine="qweb",
+        render_options={"post_process": True},
+        sanitize="email_outgoing",
+        help="The e-mail as the customer sees it, with images and formatting, inside the shop's "
+        "layout. Placeholders: <t t-out=\"object.first_name\"/>. Empty: the text above is sent.",
+    )
     lang = fields.Char(
         default="{{ object.partner_id.lang }}",
         help="Language the texts are rendered in: by default the customer's.",

@@ -18,6 +18,11 @@ class ResPartner(models.Model):
     optical_consent_app = fields.Boolean(
         "App consent", help="The customer accepts promotional messages in the shop's app."
     )
+    optical_consent_email = fields.Boolean(
+        "E-mail consent", compute="_compute_optical_consent_email",
+        help="Marketing consent, and the address is not on the e-mail blacklist (the customer did not "
+        "unsubscribe).",
+    )
     optical_event_ids = fields.One2many("optical.crm.event", "partner_id", "Trigger events")
     optical_communication_ids = fields.One2many("optical.crm.communication", "partner_id", "Communications")
     optical_communication_count = fields.Integer(compute="_compute_optical_communication_count")
@@ -88,6 +93,11 @@ class ResPartner(models.Model):
             self._optical_shop_sql("p")))
         self.invalidate_model(["optical_shop_id"])
         return self.env.cr.rowcount
+
+    @api.depends("optical_consent_marketing", "is_blacklisted")
+    def _compute_optical_consent_email(self):
+        for partner in self:
+            partner.optical_consent_email = partner.optical_consent_marketing and not partner.is_blacklisted
 
     def write(self, vals):
         res = super().write(vals)

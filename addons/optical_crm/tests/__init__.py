@@ -6,3 +6,4 @@ from . import test_campaign
 from . import test_security
 from . import test_export
 from . import test_customer_shop
+from . import test_email

@@ -1,0 +1,105 @@
+import ast
+import base64
+import datetime
+import re
+
+from freezegun import freeze_time
+
+from odoo.tests import HttpCase, tagged
+
+from .common import OpticalCrmCase
+
+D = datetime.date
+# A 1x1 red PNG: a shop logo that is not Odoo's default one.
+LOGO = base64.b64encode(base64.b64decode(
+    b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="))
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestEmail(OpticalCrmCase, HttpCase):
+    """The e-mail channel sends the shop's e-mail: its layout, a rich body,
+    an unsubscribe link to Odoo's blacklist, opens tracked."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop_a.write({
+            "logo": LOGO, "street": "Via Roma 12", "zip": "20121", "city": "Milano",
+            "email": "info@otticacentrale.example", "country_id": cls.env.ref("base.it").id, "phone": "+39 02 1234567",
+            "primary_color": "#1f6f8b", "secondary_color": "#e07a5f",
+        })
+        cls.exam = cls.cycle("optometry", [(0, "days", "email"), (5, "days", "email")])
+        cls.exam.step_ids[0].body_html = (
+            '<p>Ciao <strong><t t-out="object.first_name"/></strong>, your new lenses are ready.</p>'
+            '<p><img src="https://cdn.example.com/lenses.jpg" alt="Lenses"/></p>')
+
+    def send(self, partner, day):
+        with freeze_time("%s 10:00:00" % day):
+            self.event(partner, "optometry", day)
+            self.plan(day)
+            self.Communication._cron_send_communications()
+        return self.communications(partner_id=partner.id, channel="email")
+
+    def test_email_in_shop_layout_and_unsubscribe_to_blacklist(self):
+        first, second = self.send(self.mario, D(2026, 3, 2))
+        self.assertEqual((first.state, second.state), ("sent", "planned"))
+        mail = self.env["mail.mail"].search([("res_id", "=", self.mario.id), ("model", "=", "res.partner")])
+        self.assertEqual(len(mail), 1)
+        body = str(mail.body_html)
+        # The rich body, personal, with its image.
+        self.assertIn("Ciao <strong>Mario</strong>, your new lenses are ready.", body)
+        self.assertIn('src="https://cdn.example.com/lenses.jpg"', body)
+        # The shop's layout: logo, colours, name and address.
+        self.assertIn("/logo.png?company=%s" % self.shop_a.id, body)
+        self.assertIn("#1f6f8b", body)
+        self.assertIn("#e07a5f", body)
+        self.assertIn("Via Roma 12", body)
+        self.assertIn("Milano", body)
+        self.assertIn("info@otticacentrale.example", body)
+        self.assertEqual(mail.email_from, 'Ottica Centrale <info@otticacentrale.example>')
+        self.assertEqual(first.body_html, mail.body_html)
+        # One-click unsubscribe for the mail client, as Odoo's mailings.
+        self.assertIn("List-Unsubscribe-Post", mail.headers)
+
+        # Opening the e-mail loads the pixel: the e-mail counts as opened.
+        pixel = re.search(r'src="([^"]*/open\.gif)"', body).group(1)
+        self.assertFalse(first.opened)
+        response = self.url_open(pixel)
+        self.assertEqual((response.status_code, response.headers["Content-Type"]), (200, "image/gif"))
+        first.invalidate_recordset()
+        self.assertTrue(first.opened)
+        # A forged token is refused, and nothing answers 500.
+        forged = pixel.replace("/open.gif", "x/open.gif")
+        self.assertEqual(self.url_open(forged).status_code, 404)
+        self.assertEqual(self.url_open("/optical_crm/email/999999/abc/unsubscribe").status_code, 404)
+
+        # The customer follows the unsubscribe link in the footer.
+        unsubscribe = re.search(r'href="([^"]*/unsubscribe)"', body).group(1)
+        self.assertTrue(self.mario.optical_consent_email)
+        response = self.url_open(unsubscribe)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("mario@example.com", response.text)
+        blacklist = self.env["mail.blacklist"].search([("email", "=", "mario@example.com")])
+        self.assertTrue(blacklist.active)
+        self.mario.invalidate_recordset()
+        self.assertFalse(self.mario.optical_consent_email)
+        self.assertTrue(self.mario.optical_consent_sms, "Only e-mail consent is revoked")
+        # The next marketing e-mail is skipped, saying why.
+        second.invalidate_recordset()
+        self.assertEqual((second.state, second.skip_code), ("skipped", "consent"))
+        self.assertIn("Unsubscribed", second.skip_reason)
+        # The shop sees it in the customer's chatter.
+        self.assertIn("unsubscribed", self.mario.message_ids[0].body)
+
+    def test_plain_text_step_in_layout_and_one_click_unsubscribe(self):
+        self.exam.step_ids[0].body_html = False
+        communication = self.send(self.lucia, D(2026, 3, 2))[:1]
+        mail = self.env["mail.mail"].search([("res_id", "=", self.lucia.id), ("model", "=", "res.partner")])
+        self.assertIn("Dear Lucia Bianchi, from Ottica Centrale", str(mail.body_html))
+        self.assertIn("Via Roma 12", str(mail.body_html))
+        headers = ast.literal_eval(mail.headers)
+        one_click = headers["List-Unsubscribe"].strip("<>")
+        response = self.url_open(one_click, data={"List-Unsubscribe": "One-Click"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
+        self.assertEqual(communication.channel, "email")
