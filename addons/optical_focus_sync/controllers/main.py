@@ -1,13 +1,14 @@
 """The HTTP adapter FOCUS talks to: authentication, limits and JSON in and
 out. Everything else happens in ``optical.focus.store`` and
 ``optical.focus.record``."""
-import datetime
 import json
 import logging
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..tools import gatekeeper
 
 _logger = logging.getLogger(__name__)
 
@@ -19,7 +20,9 @@ class FocusSyncController(http.Controller):
 
     def _json(self, payload, status=200):
         return request.make_response(
-            json.dumps(payload, ensure_ascii=False, default=str),
+            # ASCII: a value FOCUS sent that is not text (a lone surrogate)
+            # is echoed escaped instead of failing the answer.
+            json.dumps(payload, default=str),
             headers=[("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")],
             status=status,
         )
@@ -76,7 +79,7 @@ class FocusSyncController(http.Controller):
             return self._error(413, "body: more than the %d bytes allowed; send smaller batches" % max_bytes,
                                field="body")
         try:
-            payload = json.loads(body or b"null")
+            payload = gatekeeper.loads(body or b"null")
         except ValueError as error:
             return self._error(400, "body: not valid JSON (%s)" % error, field="body")
         if not isinstance(payload, dict):
@@ -98,8 +101,10 @@ class FocusSyncController(http.Controller):
         _logger.info("FOCUS batch from %s: %s records, %s", store.code, len(records), counts)
         return self._json(dict(store=store.code, received=len(records), counts=counts, **answer))
 
+    # Not readonly: the notes are read on the primary database, from a
+    # snapshot taken after their horizon (``_notes_since``), never a replica.
     @http.route("/optical_focus_sync/v1/notes", type="http", auth="none", methods=["GET"], csrf=False,
-                save_session=False)
+                save_session=False, readonly=False)
     def notes(self, since=None, **_kwargs):
         store = self._store()
         if store is None:
@@ -107,11 +112,9 @@ class FocusSyncController(http.Controller):
         if not since:
             return self._error(400, "since: required, an ISO date and time", field="since")
         try:
-            moment = datetime.datetime.fromisoformat(since.strip())
-        except ValueError:
-            return self._error(400, "since: %r is not an ISO date and time" % since, field="since")
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+            moment = gatekeeper.parse_moment(since, "since")
+        except gatekeeper.Refused as error:
+            return self._error(400, "since: %s" % error.reason, field="since")
         until, notes = store._notes_since(moment)
         return self._json({"store": store.code, "since": moment.isoformat(), "until": until.isoformat(),
                            "notes": notes})

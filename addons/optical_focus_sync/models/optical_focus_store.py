@@ -1,13 +1,19 @@
 import datetime
 import hashlib
 import hmac
+import logging
 import secrets
 
-from odoo import api, fields, models
+import psycopg2
+
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.gatekeeper import Refused, check_record
 from ..tools.mappers import MappingError, parse_envelope
+
+_logger = logging.getLogger(__name__)
 
 # How long a shop may stay quiet before it shows "FOCUS silent since…" (hours).
 DEFAULT_SILENCE_HOURS = 24
@@ -137,17 +143,24 @@ class OpticalFocusStore(models.Model):
         ``field`` and ``reason``. Nothing valid is lost because of a bad one.
         """
         self.ensure_one()
-        # One batch of a shop at a time: a concurrent batch that changed the
-        # shop waits here, then fails to serialise and Odoo retries it on a
-        # fresh snapshot, where it sees what the first one stored.
-        self.env.cr.execute(SQL("SELECT id FROM optical_focus_store WHERE id = %s FOR UPDATE", self.id))
+        # One batch per company at a time, since customers are matched per
+        # company: every store of the company is locked (two stores of one
+        # shop sending the same customer at once made two partners). A
+        # concurrent batch waits here, then fails to serialise on the store
+        # row the first one updated, and Odoo retries it on a fresh snapshot
+        # where it sees the customers the first one created.
+        self.env.cr.execute(SQL(
+            "SELECT id FROM optical_focus_store WHERE company_id = %s ORDER BY id FOR UPDATE", self.company_id.id))
         Record = self.env["optical.focus.record"]
         results = [None] * len(records)
         incoming = {}  # (type, id) → (position, updated_at, deleted, data)
+        now = fields.Datetime.now()
         for position, record in enumerate(records):
             try:
+                # What PostgreSQL cannot store is refused here, record by record.
+                check_record(record, now)
                 record_type, focus_id, updated_at, deleted, data = parse_envelope(record)
-            except MappingError as error:
+            except (Refused, MappingError) as error:
                 raw = record if isinstance(record, dict) else {}
                 results[position] = _result(raw.get("type"), raw.get("id"), "error", error.field, error.reason)
                 continue
@@ -163,7 +176,7 @@ class OpticalFocusStore(models.Model):
             incoming[key] = (position, updated_at, deleted, data)
         stored = Record._find(self, incoming)
         to_apply = Record.browse()
-        new_vals, new_positions = [], []
+        new_vals, new_positions, updates = [], [], []
         for key, (position, updated_at, deleted, data) in incoming.items():
             row = stored.get(key)
             if not row:
@@ -178,13 +191,28 @@ class OpticalFocusStore(models.Model):
             elif updated_at == row.updated_at:
                 results[position] = row._status("unchanged")
             else:
-                row.write({"updated_at": updated_at, "deleted": deleted, "payload": data, "state": "received",
-                           "error_field": False, "error_message": False})
+                updates.append((position, row, {
+                    "updated_at": updated_at, "deleted": deleted, "payload": data, "state": "received",
+                    "error_field": False, "error_message": False}))
+        # The gatekeeper refused what cannot be stored; should the database
+        # still refuse a record, only that record is in error.
+        for position, row, values in updates:
+            _done, error = _stored_safely(self.env.cr, row.write, values)
+            results[position] = _result(row.record_type, row.focus_id, "error", "record", error) if error else row
+            if not error:
                 to_apply |= row
+        created, error = _stored_safely(self.env.cr, Record.create, new_vals) if new_vals else (Record, None)
+        if error:
+            # One of them cannot be stored: store them one by one.
+            created = Record.browse()
+            for position, values in zip(new_positions, new_vals):
+                row, error = _stored_safely(self.env.cr, Record.create, values)
+                results[position] = _result(values["record_type"], values["focus_id"], "error", "record",
+                                            error) if error else row
+                created |= row or Record
+        else:
+            for position, row in zip(new_positions, created):
                 results[position] = row
-        created = Record.create(new_vals)
-        for position, row in zip(new_positions, created):
-            results[position] = row
         to_apply |= created
         statuses, released = to_apply._apply_safely()
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
@@ -202,19 +230,49 @@ class OpticalFocusStore(models.Model):
     # Call notes back to FOCUS
     # ------------------------------------------------------------------
 
+    def _notes_horizon(self):
+        """The newest moment (naive UTC, whole second) before which every
+        note is committed, as seen from a fresh connection: the start of the
+        oldest transaction still running in this database (other than this
+        request's), else now, minus ``optical_focus_sync.notes_lag_seconds``
+        for clocks of Odoo servers that differ. A note is dated when it is
+        written, inside a transaction that started before: a note not yet
+        committed is never older than the horizon."""
+        lag = int(self.env["ir.config_parameter"].sudo().get_param("optical_focus_sync.notes_lag_seconds", 1))
+        self.env.cr.execute(SQL("SELECT pg_backend_pid()"))
+        own_pid = self.env.cr.fetchone()[0]
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(SQL(
+                """SELECT LEAST(NOW(), MIN(xact_start)) AT TIME ZONE 'UTC'
+                     FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), %s)""", own_pid))
+            horizon = cr.fetchone()[0]
+        if horizon is None:  # min() of nothing: LEAST ignores it, but be explicit
+            horizon = fields.Datetime.now()
+        return horizon.replace(microsecond=0) - datetime.timedelta(seconds=lag)
+
     def _notes_since(self, since):
-        """Callback outcomes and notes recorded after ``since`` (naive UTC) for
-        the customers of this store: ``{FOCUS customer id: [note, …]}``, oldest
-        first. Returns ``(until, notes)``: ``until`` is the next ``since``."""
+        """Callback outcomes and notes recorded from ``since`` (naive UTC,
+        included) up to the horizon (excluded) for the customers of this
+        store: ``{FOCUS customer id: [note, …]}``, oldest first. Returns
+        ``(until, notes)``: ``until`` is the next ``since``. A note recorded
+        in the same second as a poll, or committed after a poll that started
+        before it, is in the next answer (:meth:`_notes_horizon`)."""
         self.ensure_one()
-        until = fields.Datetime.now()
+        until = max(self._notes_horizon(), since)
+        # Read from a snapshot taken after the horizon: what committed before
+        # it is all there.
+        with self.env.registry.cursor() as cr:
+            return until, self.with_env(self.env(cr=cr))._notes_between(since, until)
+
+    def _notes_between(self, since, until):
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """SELECT c.id, r.focus_id
                  FROM optical_crm_communication c
                  JOIN optical_focus_record r
                    ON r.partner_id = c.partner_id AND r.record_type = 'cliente' AND r.store_id = %s
-                WHERE c.company_id = %s AND c.outcome_date > %s AND c.outcome_date <= %s
+                WHERE c.company_id = %s AND c.outcome_date >= %s AND c.outcome_date < %s
                 ORDER BY c.outcome_date, c.id""",
             self.id, self.company_id.id, since, until))
         rows = self.env.cr.fetchall()
@@ -243,7 +301,7 @@ class OpticalFocusStore(models.Model):
                 "campaign": communication.campaign_id.name or None,
                 "scheduled_date": fields.Date.to_string(communication.scheduled_date),
             })
-        return until, notes
+        return notes
 
     # ------------------------------------------------------------------
     # Actions
@@ -276,6 +334,20 @@ class OpticalFocusStore(models.Model):
             "target": "new",
             "context": {"default_store_id": self.id},
         }
+
+
+def _stored_safely(cr, method, values):
+    """``method(values)`` in a savepoint: ``(result, None)``, or ``(None,
+    reason)`` when the database refused it. A concurrency error is raised for
+    Odoo to retry the request."""
+    try:
+        with cr.savepoint():
+            return method(values), None
+    except psycopg2.OperationalError:
+        raise
+    except Exception as error:  # noqa: BLE001 - one record refused must not sink the batch
+        _logger.warning("FOCUS: a record could not be stored", exc_info=True)
+        return None, "Odoo could not store it: %s" % ((str(error).strip().splitlines() or [""])[0])
 
 
 def _result(record_type, focus_id, status, field=None, reason=None):

@@ -1,3 +1,4 @@
 from . import test_batch
 from . import test_route
 from . import test_security_wizard
+from . import test_reliability
