@@ -61,28 +61,63 @@ def test_mixed_case_names_are_kept():
     assert mappers.map_cliente({"cognome": "De Luca", "nome": "Anna Maria"})["partner"]["name"] == "Anna Maria De Luca"
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("cognome", None, "missing"),
-    ("data_nascita", "10/12/1985", "YYYY-MM-DD"),
-    ("data_nascita", "1985-02-30", "not a valid calendar date"),
-    ("data_creazione", "2020-13-01", "not a valid calendar date"),
-    ("cellulare", "12", "not a valid phone number"),
-    ("cellulare", "abc", "not a phone number"),
-    ("telefono", "+39 0", "phone number"),
-    ("email", "mario.rossi@", "not an e-mail address"),
-    ("codice_fiscale", "RSSMRA85T10A562X", "not a valid fiscal code"),
-    ("consenso_marketing", "forse", "yes/no"),
-    ("sesso", "X", "not M or F"),
-    ("provincia", "Milano", "two-letter"),
-    ("cap", "2012", "five-digit"),
+def test_cliente_without_any_name_is_refused():
+    with pytest.raises(MappingError, match="missing") as error:
+        mappers.map_cliente({"telefono": "02 1234567"})
+    assert error.value.field == "cognome"
+
+
+@pytest.mark.parametrize("field, value, key, message", [
+    ("data_nascita", "31/02/1980", "birthdate", "not a valid calendar date"),
+    ("data_nascita", "10-12-1985", "birthdate", "YYYY-MM-DD"),
+    ("data_nascita", "1985-02-30", "birthdate", "not a valid calendar date"),
+    ("cellulare", "12", "mobile", "not a valid phone number"),
+    ("cellulare", "abc", "mobile", "not a phone number"),
+    ("telefono", "+39 0", "phone", "phone number"),
+    ("email", "mario.rossi@", "email", "not an e-mail address"),
+    ("email", "mario.rossi.example.com", "email", "not an e-mail address"),
+    ("codice_fiscale", "RSSMRA85T10A562X", "optical_fiscal_code", "not a valid fiscal code"),
+    ("consenso_marketing", "forse", "optical_consent_marketing", "yes/no"),
+    ("indirizzo", "Via " + "lunga " * 60, "street", "longer than 256"),
+    ("cap", "2012", "zip", "five-digit"),
+    ("citta", {"nome": "Milano"}, "city", "expected text"),
 ])
-def test_cliente_bad_field_is_named(field, value, message):
-    data = dict(CLIENTE, **{field: value})
-    if field == "cognome":
-        data.pop("nome")
-    with pytest.raises(MappingError, match=message) as error:
-        mappers.map_cliente(data)
-    assert error.value.field == field
+def test_cliente_bad_optional_value_is_dropped_and_named(field, value, key, message):
+    result = mappers.map_cliente(dict(CLIENTE, **{field: value}))
+    # The customer is kept; the bad value is left out, so Odoo keeps what it has.
+    assert result["partner"]["name"] == "Mario Rossi"
+    assert key not in result["partner"]
+    assert [w["field"] for w in result["warnings"]] == [field]
+    assert message in result["warnings"][0]["reason"]
+    assert mappers.map_cliente(CLIENTE)["partner"][key] is not None
+
+
+def test_cliente_bad_sex_province_and_creation_date_are_dropped():
+    result = mappers.map_cliente(dict(CLIENTE, sesso="X", provincia="Milano", data_creazione="2020-13-01"))
+    assert (result["sex"], result["province"]) == (None, None)
+    # The new-customer event is left as it is in Odoo (not removed).
+    assert result["events"] == {}
+    assert [w["field"] for w in result["warnings"]] == ["sesso", "provincia", "data_creazione"]
+
+
+def test_landline_of_a_possible_length_is_kept_as_written():
+    result = mappers.map_cliente(dict(CLIENTE, telefono="036 7492492"))
+    assert result["partner"]["phone"] == "036 7492492"
+    assert result["warnings"] == [{"field": "telefono", "reason": "'036 7492492' is not a valid phone number, "
+                                                                  "kept as written"}]
+
+
+def test_italian_dates_are_read():
+    result = mappers.map_cliente(dict(CLIENTE, data_nascita="10/12/1985", data_creazione="1/3/2020"))
+    assert result["partner"]["birthdate"] == D(1985, 12, 10)
+    assert result["events"]["new_customer"] == {"event_date": D(2020, 3, 1)}
+    assert result["warnings"] == []
+
+
+def test_overlong_name_is_shortened_not_refused():
+    result = mappers.map_cliente(dict(CLIENTE, cognome="R" * 300, nome="Mario"))
+    assert len(result["partner"]["name"]) <= 128 + len("Mario ")
+    assert [w["field"] for w in result["warnings"]] == ["cognome"]
 
 
 def test_fornitura_lac_gives_three_events():
@@ -113,8 +148,7 @@ def test_missing_date_means_no_event():
     ("monofocale", "single_vision"),
     ("bifocale", "bifocal"),
     ("office", "occupational"),
-    ("lenticolare", "other"),
-    ("", False),
+        ("", False),
 ])
 def test_occhiale_lens_types(focus, odoo):
     result = mappers.map_occhiale({"cliente": "7", "data_consegna": "2026-02-01", "tipo_lente": focus,
@@ -138,10 +172,6 @@ def test_optometria_and_vendita():
 @pytest.mark.parametrize("record_type, data, field", [
     ("occhiale", {"data_consegna": "2026-02-01"}, "cliente"),
     ("occhiale", {"cliente": "7", "data_consegna": "01-02-2026"}, "data_consegna"),
-    ("occhiale", {"cliente": "7", "importo": "tanti"}, "importo"),
-    ("occhiale", {"cliente": "7", "importo": 1e300}, "importo"),
-    ("vendita", {"cliente": "7", "importo": "NaN"}, "importo"),
-    ("fornitura_lac", {"cliente": "7", "quantita": "sei"}, "quantita"),
     ("optometria", {"cliente": "7", "data": "2026-02-31"}, "data"),
     ("vendita", {"cliente": True}, "cliente"),
 ])
@@ -151,30 +181,33 @@ def test_event_records_bad_field_is_named(record_type, data, field):
     assert error.value.field == field
 
 
-def test_envelope():
-    record_type, focus_id, updated_at, deleted, data = mappers.parse_envelope(
-        {"type": "cliente", "id": 12, "updated_at": "2026-03-01T10:00:00.123+01:00", "data": {"nome": "A"}})
-    assert (record_type, focus_id, deleted, data) == ("cliente", "12", False, {"nome": "A"})
-    assert updated_at == datetime.datetime(2026, 3, 1, 9, 0, 0)
-    assert mappers.parse_envelope({"type": "vendita", "id": "v1", "updated_at": "2026-03-01 10:00:00Z",
-                                   "deleted": True})[3] is True
-
-
-@pytest.mark.parametrize("record, field", [
-    ({"type": "fattura", "id": "1", "updated_at": "2026-03-01T10:00:00"}, "type"),
-    ({"type": "cliente", "id": "", "updated_at": "2026-03-01T10:00:00"}, "id"),
-    ({"type": "cliente", "id": "1", "updated_at": "ieri"}, "updated_at"),
-    ({"type": "cliente", "id": "1"}, "updated_at"),
-    ({"type": "cliente", "id": "1", "updated_at": "2026-03-01T10:00:00", "data": []}, "data"),
-    ({"type": "cliente", "id": "1", "updated_at": "2026-03-01T10:00:00", "deleted": "yes"}, "deleted"),
-    ("cliente", "record"),
+@pytest.mark.parametrize("record_type, data, field", [
+    ("occhiale", {"cliente": "7", "data_consegna": "2026-02-01", "importo": "tanti"}, "importo"),
+    ("occhiale", {"cliente": "7", "data_consegna": "2026-02-01", "importo": 1e300}, "importo"),
+    ("vendita", {"cliente": "7", "data_consegna": "2026-02-01", "importo": "NaN"}, "importo"),
+    ("fornitura_lac", {"cliente": "7", "data_consegna": "2026-02-01", "quantita": "sei"}, "quantita"),
+    ("optometria", {"cliente": "7", "data": "2026-02-01", "note": ["OD", "OS"]}, "note"),
 ])
-def test_envelope_errors_name_the_field(record, field):
-    with pytest.raises(MappingError) as error:
-        mappers.parse_envelope(record)
-    assert error.value.field == field
+def test_event_records_bad_optional_value_is_dropped_and_named(record_type, data, field):
+    result = mappers.map_record(record_type, data)
+    assert [w["field"] for w in result["warnings"]] == [field]
+    event = next(event for event in result["events"].values() if event)
+    assert field not in event["data"]
+    assert event.get("amount", 0.0) == 0.0
 
 
-def test_focus_fields_cover_the_contract():
-    assert set(mappers.FOCUS_FIELDS) == set(mappers.RECORD_TYPES) == set(mappers.MAPPERS)
-    assert len(mappers.FOCUS_FIELDS["cliente"]) == 16
+def test_unknown_lens_type_and_decimal_comma():
+    result = mappers.map_occhiale({"cliente": "7", "data_consegna": "2026-02-01", "tipo_lente": "lenticolare",
+                                   "importo": "12,50"})
+    delivery = result["events"]["glasses_delivery"]
+    assert (delivery["lens_type"], delivery["amount"]) == ("other", 12.5)
+    assert [w["field"] for w in result["warnings"]] == ["tipo_lente"]
+
+
+def test_one_bad_date_leaves_that_event_and_keeps_the_others():
+    result = mappers.map_fornitura_lac({"cliente": "7", "data_inserimento": "2026-01-10",
+                                        "data_consegna": "2026-02-30", "data_prossima_fornitura": ""})
+    assert result["events"]["lac_entry"]["event_date"] == D(2026, 1, 10)
+    assert "lac_delivery" not in result["events"]
+    assert result["events"]["lac_next_supply"] is None
+    assert [w["field"] for w in result["warnings"]] == ["data_consegna"]

@@ -64,6 +64,12 @@ class OpticalFocusRecord(models.Model):
     )
     error_field = fields.Char("Field in error")
     error_message = fields.Char("Error")
+    warnings = fields.Json(
+        "Warnings", readonly=True, copy=False,
+        help="Optional values FOCUS sent that were dropped (or kept as written) when the record was "
+        "applied: [{\"field\", \"reason\"}].")
+    warning_text = fields.Text("Dropped values", compute="_compute_warning_text")
+    has_warnings = fields.Boolean("With warnings", readonly=True, index=True, copy=False)
     customer_focus_id = fields.Char(
         "FOCUS customer id", index=True, help="The FOCUS customer the record belongs to.")
     partner_id = fields.Many2one("res.partner", "Customer", index=True, ondelete="set null")
@@ -86,6 +92,13 @@ class OpticalFocusRecord(models.Model):
     def _compute_payload_text(self):
         for record in self:
             record.payload_text = json.dumps(record.payload or {}, indent=2, ensure_ascii=False, sort_keys=True)
+
+    @api.depends("warnings")
+    def _compute_warning_text(self):
+        for record in self:
+            record.warning_text = "\n".join(
+                "%s: %s" % (warning.get("field"), warning.get("reason")) for warning in record.warnings or []
+            ) or False
 
     def _inverse_payload_text(self):
         for record in self:
@@ -115,6 +128,8 @@ class OpticalFocusRecord(models.Model):
         result = {"type": self.record_type, "id": self.focus_id}
         if self.state == "applied":
             result["status"] = status
+            if self.warnings:
+                result["warnings"] = self.warnings
         else:
             result.update(status="waiting" if self.state == "waiting" else "error",
                           field=self.error_field, reason=self.error_message)
@@ -194,26 +209,30 @@ class OpticalFocusRecord(models.Model):
         whole batch (a write per record costs more than the rest of the batch)."""
         if not self:
             return
-        for record in self:
+        values = [values_by_record.get(record, {}) for record in self]
+        for record, value in zip(self, values):
             status = "deleted" if record.deleted else ("updated" if record.applied_date else "created")
             statuses[record.id] = {"type": record.record_type, "id": record.focus_id, "status": status}
+            if value.get("warnings"):
+                statuses[record.id]["warnings"] = list(value["warnings"])
         self.flush_recordset()
-        values = [values_by_record.get(record, {}) for record in self]
         self.env.cr.execute(SQL(
             """UPDATE optical_focus_record r
                   SET state = 'applied', applied_date = %(now)s, error_field = NULL, error_message = NULL,
                       partner_id = COALESCE(v.partner_id, r.partner_id),
                       customer_focus_id = COALESCE(v.customer, r.customer_focus_id),
+                      warnings = v.warnings::jsonb, has_warnings = v.warnings IS NOT NULL,
                       write_date = %(now)s, write_uid = %(uid)s
-                 FROM unnest(%(ids)s::int[], %(partners)s::int[], %(customers)s::varchar[])
-                      AS v(id, partner_id, customer)
+                 FROM unnest(%(ids)s::int[], %(partners)s::int[], %(customers)s::varchar[], %(warnings)s::text[])
+                      AS v(id, partner_id, customer, warnings)
                 WHERE r.id = v.id""",
             now=fields.Datetime.now(), uid=self.env.uid, ids=self.ids,
             partners=[value.get("partner_id") or None for value in values],
             customers=[value.get("customer_focus_id") or None for value in values],
+            warnings=[json.dumps(value["warnings"]) if value.get("warnings") else None for value in values],
         ))
         self.invalidate_recordset(["state", "applied_date", "error_field", "error_message", "partner_id",
-                                   "customer_focus_id", "write_date", "write_uid"])
+                                   "customer_focus_id", "warnings", "has_warnings", "write_date", "write_uid"])
         self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
 
     def _record_errors(self, statuses):
@@ -239,10 +258,12 @@ class OpticalFocusRecord(models.Model):
             if result is None:
                 continue
             if result["province"] and result["province"] not in states:
-                record._set_error("provincia", "%r is not an Italian province code" % result["province"])
-                del mapped[record]
-                continue
-            values = dict(result["partner"], country_id=italy.id, state_id=states.get(result["province"], False))
+                result["warnings"].append({"field": "provincia", "reason": "%r is not an Italian province code: "
+                                           "dropped" % result["province"]})
+                result["province"] = None
+            values = dict(result["partner"], country_id=italy.id)
+            if result["province"] or "provincia" not in {w["field"] for w in result["warnings"]}:
+                values["state_id"] = states.get(result["province"], False)
             if result["sex"] and titles[result["sex"]]:
                 values["title"] = titles[result["sex"]].id
             partner_values[record] = values
@@ -279,7 +300,8 @@ class OpticalFocusRecord(models.Model):
         customer_values = {}
         for record in applied:
             partner = partners.get(record) or record.partner_id
-            customer_values[record] = {"partner_id": partner.id, "customer_focus_id": record.focus_id}
+            customer_values[record] = {"partner_id": partner.id, "customer_focus_id": record.focus_id,
+                                       "warnings": (mapped[record] or {}).get("warnings")}
         specs = {
             record: (customer_values[record]["partner_id"], mapped[record]["events"])
             for record in applied if mapped[record] is not None
@@ -297,9 +319,9 @@ class OpticalFocusRecord(models.Model):
         for record, values in values_by_record.items():
             by_company.setdefault(record.company_id.id, []).append((record, values))
         for company_id, items in by_company.items():
-            fiscal_codes = [v["optical_fiscal_code"] for _r, v in items if v["optical_fiscal_code"]]
-            mobiles = [v["mobile"] for _r, v in items if v["mobile"]]
-            emails = [v["email"] for _r, v in items if v["email"]]
+            fiscal_codes = [v["optical_fiscal_code"] for _r, v in items if v.get("optical_fiscal_code")]
+            mobiles = [v["mobile"] for _r, v in items if v.get("mobile")]
+            emails = [v["email"] for _r, v in items if v.get("email")]
             conditions = [SQL("optical_fiscal_code = ANY(%s)", fiscal_codes)] if fiscal_codes else []
             if mobiles:
                 conditions.append(SQL("mobile = ANY(%s)", mobiles))
@@ -323,12 +345,12 @@ class OpticalFocusRecord(models.Model):
                 if email:
                     index.setdefault(("email", email, name), (partner_id, fiscal_code))
             for record, values in items:
-                partner_id = index.get(("cf", values["optical_fiscal_code"]))
+                partner_id = index.get(("cf", values.get("optical_fiscal_code")))
                 if not partner_id:
                     name = values["name"].lower()
-                    for key in (("mobile", values["mobile"], name), ("email", values["email"], name)):
+                    for key in (("mobile", values.get("mobile"), name), ("email", values.get("email"), name)):
                         candidate = index.get(key)
-                        if candidate and (not candidate[1] or not values["optical_fiscal_code"]):
+                        if candidate and (not candidate[1] or not values.get("optical_fiscal_code")):
                             partner_id = candidate[0]
                             break
                 if partner_id:
@@ -373,7 +395,8 @@ class OpticalFocusRecord(models.Model):
                                   state="waiting")
                 continue
             specs[record] = (partner_id, result["events"])
-            values_by_record[record] = {"partner_id": partner_id, "customer_focus_id": result["customer"]}
+            values_by_record[record] = {"partner_id": partner_id, "customer_focus_id": result["customer"],
+                                        "warnings": result["warnings"]}
         self.env["optical.crm.event"]._focus_sync(specs)
         self.browse([record.id for record in values_by_record])._set_applied(statuses, values_by_record)
         self._record_errors(statuses)
@@ -406,17 +429,17 @@ class OpticalFocusRecord(models.Model):
 
 def _same_person(known, values):
     """Two customers that share a key are one unless their fiscal codes differ."""
-    return not (known["optical_fiscal_code"] and values["optical_fiscal_code"]
+    return not (known.get("optical_fiscal_code") and values.get("optical_fiscal_code")
                 and known["optical_fiscal_code"] != values["optical_fiscal_code"])
 
 
 def _identity_keys(values):
     name = values["name"].lower()
     keys = []
-    if values["optical_fiscal_code"]:
+    if values.get("optical_fiscal_code"):
         keys.append(("cf", values["optical_fiscal_code"]))
-    if values["mobile"]:
+    if values.get("mobile"):
         keys.append(("mobile", values["mobile"], name))
-    if values["email"]:
+    if values.get("email"):
         keys.append(("email", values["email"], name))
     return keys

@@ -58,6 +58,10 @@ class OpticalFocusStore(models.Model):
     applied_count = fields.Integer("Applied", compute="_compute_record_counts")
     waiting_count = fields.Integer("Waiting", compute="_compute_record_counts")
     error_count = fields.Integer("In error", compute="_compute_record_counts")
+    warning_count = fields.Integer(
+        "With warnings", compute="_compute_record_counts",
+        help="Records applied without some optional values FOCUS sent (an invalid landline, an e-mail "
+        "without @...): each names the field and why.")
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "A FOCUS store code must be unique."),
@@ -81,6 +85,11 @@ class OpticalFocusStore(models.Model):
             store.applied_count = counts.get((store.id, "applied"), 0)
             store.waiting_count = counts.get((store.id, "waiting"), 0)
             store.error_count = counts.get((store.id, "error"), 0)
+        warnings = dict(self.env["optical.focus.record"]._read_group(
+            [("store_id", "in", self.ids), ("state", "=", "applied"), ("has_warnings", "=", True)],
+            ["store_id"], ["__count"]))
+        for store in self:
+            store.warning_count = warnings.get(store._origin, 0)
 
     # ------------------------------------------------------------------
     # Token
@@ -140,7 +149,9 @@ class OpticalFocusStore(models.Model):
         Records: ``{"type", "id", "updated_at", "data", "deleted"}``. Every
         record gets ``{"type", "id", "status"}`` (created, updated, deleted,
         unchanged, ignored, waiting, error) and, unless it was applied, a
-        ``field`` and ``reason``. Nothing valid is lost because of a bad one.
+        ``field`` and ``reason``; an applied record whose optional values were
+        dropped carries ``warnings`` ([{"field", "reason"}]). Nothing valid is
+        lost because of a bad one.
         """
         self.ensure_one()
         # One batch per company at a time, since customers are matched per
@@ -322,6 +333,11 @@ class OpticalFocusStore(models.Model):
 
     def action_view_errors(self):
         return self._action_records("error")
+
+    def action_view_warnings(self):
+        action = self._action_records("applied")
+        action["domain"] += [("has_warnings", "=", True)]
+        return action
 
     def action_import(self):
         self.ensure_one()

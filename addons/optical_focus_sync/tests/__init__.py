@@ -2,3 +2,4 @@ from . import test_batch
 from . import test_route
 from . import test_security_wizard
 from . import test_reliability
+from . import test_dirty_export

@@ -228,7 +228,7 @@ class TestFocusBatch(FocusSyncCase):
 
     def test_bad_records_are_kept_with_their_error_and_others_applied(self):
         answer = self.send(
-            self.cliente("C1", data_nascita="10/12/1985"),
+            self.cliente("C1", cognome=None, nome=None),
             self.cliente("C2", codice_fiscale="BNCLCU90A41F205X", cognome="Bianchi", nome="Lucia",
                          cellulare="3331112233", email=None),
             self.cliente("C3", cognome="Verdi", nome="Carla", codice_fiscale=None, cellulare="3335556677",
@@ -241,26 +241,30 @@ class TestFocusBatch(FocusSyncCase):
             "not a record",
         )
         results = answer["results"]
+        # Refused: no name, unknown type, no updated_at, an event without its own date, not a record.
+        # Kept: a bad fiscal code or mobile only costs that value, named in a warning.
         self.assertEqual([result["status"] for result in results],
-                         ["error", "error", "created", "error", "error", "error", "error", "created", "error"])
+                         ["error", "created", "created", "created", "error", "error", "error", "created", "error"])
         self.assertEqual([result.get("field") for result in results],
-                         ["data_nascita", "codice_fiscale", None, "cellulare", "type", "updated_at",
-                          "data_consegna", None, "record"])
-        self.assertIn("YYYY-MM-DD", results[0]["reason"])
+                         ["cognome", None, None, None, "type", "updated_at", "data_consegna", None, "record"])
+        self.assertEqual([[w["field"] for w in result.get("warnings", [])] for result in results],
+                         [[], ["codice_fiscale"], [], ["cellulare"], [], [], [], [], []])
         self.assertIn("fattura", results[4]["reason"])
-        bad = self.focus_record("cliente", "C1")
-        self.assertEqual((bad.state, bad.error_field), ("error", "data_nascita"))
-        self.assertFalse(bad.partner_id)
-        self.assertEqual(self.store_a.error_count, 4)
+        lucia = self.focus_record("cliente", "C2").partner_id
+        self.assertEqual((lucia.name, lucia.mobile, lucia.optical_fiscal_code), ("Lucia Bianchi", "+393331112233", False))
+        bad = self.focus_record("vendita", "V2")
+        self.assertEqual((bad.state, bad.error_field), ("error", "data_consegna"))
+        self.assertFalse(bad.event_ids)
+        self.assertEqual(self.store_a.error_count, 2)
         # A person corrects the date in the UI and retries.
         payload = json.loads(bad.payload_text)
-        payload["data_nascita"] = "1985-12-10"
+        payload["data_consegna"] = "2026-02-28"
         bad.with_user(self.owner).payload_text = json.dumps(payload)
         bad.with_user(self.owner).action_retry()
         self.assertEqual(bad.state, "applied")
-        self.assertEqual(bad.partner_id.birthdate, datetime.date(1985, 12, 10))
+        self.assertEqual(bad.event_ids.event_date, datetime.date(2026, 2, 28))
         self.store_a.invalidate_recordset(["error_count"])
-        self.assertEqual(self.store_a.error_count, 3)
+        self.assertEqual(self.store_a.error_count, 1)
 
     def test_a_record_odoo_refuses_does_not_sink_the_batch(self):
         # A real database rule the mappers know nothing of (rolled back with the test).
@@ -283,11 +287,11 @@ class TestFocusBatch(FocusSyncCase):
         self.assertEqual(set(self.events(partner).mapped("event_type")), {"new_customer", "optometry"})
 
     def test_a_fixed_customer_releases_its_waiting_records(self):
-        self.send(self.cliente("C1", email="mario@"),
+        self.send(self.cliente("C1", cognome=None, nome=None),
                   self.record("optometria", "E1", cliente="C1", data="2026-01-03"))
         self.assertEqual(self.focus_record("optometria", "E1").state, "waiting")
         bad = self.focus_record("cliente", "C1")
-        bad.payload = dict(bad.payload, email="mario@example.com")
+        bad.payload = dict(bad.payload, cognome="Rossi")
         bad.action_retry()
         self.assertEqual(bad.state, "applied")
         exam = self.focus_record("optometria", "E1")

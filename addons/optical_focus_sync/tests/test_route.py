@@ -91,7 +91,7 @@ class TestFocusRoute(FocusSyncCase):
     def test_last_batch_and_silence_per_store(self):
         self.assertTrue(self.store_a.is_silent)
         self.assertFalse(self.store_a.last_batch_date)
-        self.send(self.cliente("C1"), self.cliente("C2", email="x@"))
+        self.send(self.cliente("C1"), self.cliente("C2", cognome=None, nome=None))
         self.assertFalse(self.store_a.is_silent)
         self.assertEqual(self.store_a.last_batch_count, 2)
         self.assertEqual((self.store_a.applied_count, self.store_a.error_count), (1, 1))

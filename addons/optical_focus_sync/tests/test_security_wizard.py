@@ -54,10 +54,13 @@ class TestFocusSecurityAndImport(FocusSyncCase):
     def test_import_csv_per_record_type(self):
         customers = ("id;updated_at;cognome;nome;cellulare;codice_fiscale;consenso_marketing\n"
                      "C1;2026-01-10T09:00:00;ROSSI;MARIO;3471234567;RSSMRA85T10A562S;S\n"
-                     "C2;2026-01-10T09:00:00;BIANCHI;LUCIA;12;;N\n")
+                     "C2;2026-01-10T09:00:00;BIANCHI;LUCIA;12;;N\n"
+                     "C3;2026-01-10T09:00:00;;;3331112233;;N\n")
         wizard = self._import(customers.encode("latin-1"), "csv", "cliente")
-        self.assertEqual((wizard.created_count, wizard.error_count), (1, 1))
-        self.assertIn("cellulare", wizard.error_report)
+        # A bad mobile costs the mobile, not the customer; no name at all is refused.
+        self.assertEqual((wizard.created_count, wizard.error_count, wizard.warning_count), (2, 1, 1))
+        self.assertIn("line 3: cliente C2: cellulare: '12' is not a valid phone number", wizard.warning_report)
+        self.assertIn("line 4: cliente C3: cognome", wizard.error_report)
         supplies = "id,updated_at,cliente,data_consegna,data_prossima_fornitura\nL1,2026-01-10,C1,2026-01-05,2026-04-05\n"
         wizard = self._import(supplies.encode(), "csv", "fornitura_lac")
         self.assertEqual(wizard.created_count, 1)
@@ -77,9 +80,11 @@ class TestFocusSecurityAndImport(FocusSyncCase):
         return wizard
 
     def test_owner_opens_the_records_of_a_shop_by_status(self):
-        self.send(self.cliente("C1"), self.cliente("C2", email="x@"),
+        self.send(self.cliente("C1"), self.cliente("C2", cognome=None, nome=None),
+                  self.cliente("C3", email="x@"),
                   self.record("vendita", "V1", cliente="C9", data_consegna="2026-01-04"))
         store = self.store_a.with_user(self.owner)
-        for action, expected in ((store.action_view_applied(), ["C1"]), (store.action_view_errors(), ["C2"]),
-                                 (store.action_view_waiting(), ["V1"])):
+        self.assertEqual(store.warning_count, 1)
+        for action, expected in ((store.action_view_applied(), ["C3", "C1"]), (store.action_view_errors(), ["C2"]),
+                                 (store.action_view_waiting(), ["V1"]), (store.action_view_warnings(), ["C3"])):
             self.assertEqual(self.Record.with_user(self.owner).search(action["domain"]).mapped("focus_id"), expected)

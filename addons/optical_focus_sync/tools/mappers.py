@@ -1,7 +1,12 @@
 """FOCUS 10 record → Odoo values: pure functions, no Odoo import.
 
-Every function takes what FOCUS sent and returns plain values, or raises
-:class:`MappingError` naming the FOCUS field that is wrong and why. The models
+Every parser takes what FOCUS sent and returns a plain value, or raises
+:class:`MappingError` naming the FOCUS field that is wrong and why. The
+mappers refuse a record only when it has no usable meaning (no name, no
+customer, an event without its own date); a bad optional value is dropped (or
+kept as written, for a phone number that is possible but not valid) and named
+in the record's ``warnings``: ``[{"field", "reason"}]``. A dropped value is left
+out of the values, so what Odoo already holds for that field stays. The models
 resolve what needs the database (province → state, sex → title) and write.
 """
 import datetime
@@ -56,6 +61,8 @@ FALSE_WORDS = {"0", "false", "f", "n", "no", ""}
 SEXES = {"m": "M", "f": "F"}
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Italian exports often write dates as 31/12/1980.
+ITALIAN_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 PROVINCE_RE = re.compile(r"^[A-Z]{2}$")
 ZIP_RE = re.compile(r"^\d{5}$")
 DEFAULT_REGION = "IT"
@@ -89,13 +96,17 @@ def text(data, field, max_length=None):
 
 
 def parse_date(data, field):
-    """A ``YYYY-MM-DD`` date, or None when absent or blank."""
+    """A ``YYYY-MM-DD`` (or Italian ``DD/MM/YYYY``) date, or None when absent or blank."""
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or not DATE_RE.match(value.strip()):
+    italian = ITALIAN_DATE_RE.match(value.strip()) if isinstance(value, str) else None
+    if not italian and (not isinstance(value, str) or not DATE_RE.match(value.strip())):
         raise MappingError(field, "%r is not a date in the form YYYY-MM-DD" % (value,))
     try:
+        if italian:
+            day, month, year = (int(part) for part in italian.groups())
+            return datetime.date(year, month, day)
         return datetime.date.fromisoformat(value.strip())
     except ValueError:
         raise MappingError(field, "%r is not a valid calendar date" % (value,)) from None
@@ -181,6 +192,24 @@ def parse_phone(data, field, region=DEFAULT_REGION):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def parse_phone_as_written(data, field, region=DEFAULT_REGION):
+    """:func:`parse_phone`, but a number of a possible length that does not
+    validate (``036 7492492``: an unknown area code) is kept as written, as
+    Odoo keeps a number typed on a contact, and returned with the reason:
+    ``(value, reason or None)``. Anything that cannot be a number raises."""
+    try:
+        return parse_phone(data, field, region), None
+    except MappingError as error:
+        value = text(data, field)
+        try:
+            possible = phonenumbers.is_possible_number(phonenumbers.parse(value, region))
+        except phonenumbers.NumberParseException:
+            possible = False
+        if not possible:
+            raise
+        return value, "%s, kept as written" % error.reason
+
+
 def parse_email(data, field):
     value = text(data, field)
     if not value:
@@ -245,50 +274,102 @@ def parse_envelope(record):
 # Mappers, one per record type
 # ----------------------------------------------------------------------
 
+class Warnings(list):
+    """The warnings of one record: ``[{"field", "reason"}]``, in field order."""
+
+    def add(self, field, reason):
+        self.append({"field": field, "reason": reason})
+
+    def optional(self, parse, data, field, *args):
+        """``parse(data, field, *args)``, or :data:`DROPPED` with a warning."""
+        try:
+            return parse(data, field, *args)
+        except MappingError as error:
+            self.add(error.field, "%s: dropped" % error.reason)
+            return DROPPED
+
+
+# A bad optional value: left out of the values written, so Odoo keeps what it has.
+DROPPED = object()
+
+
+def _put(values, key, value):
+    if value is not DROPPED:
+        values[key] = value
+
+
+def _shortened(warnings, data, field, max_length):
+    """Text cut to ``max_length`` (with a warning) rather than lost."""
+    value = warnings.optional(text, data, field)
+    if value not in (None, DROPPED) and len(value) > max_length:
+        warnings.add(field, "longer than %d characters: shortened" % max_length)
+        value = value[:max_length - 1] + "…"
+    return value
+
+
 def map_cliente(data):
     """``cliente`` → partner values, with what needs the database apart.
 
     Returns ``{"partner": {...}, "province": "MI" | None, "sex": "M" | "F" | None,
-    "events": {"new_customer": {...} | None}}``.
+    "events": {"new_customer": {...} | None}, "warnings": [...]}``; a value
+    left out of ``partner`` (or of ``events``) was dropped: Odoo keeps its own.
     """
-    last_name = person_name(text(data, "cognome", 128))
-    first_name = person_name(text(data, "nome", 128))
+    warnings = Warnings()
+    last_name = person_name(_shortened(warnings, data, "cognome", 128))
+    first_name = person_name(_shortened(warnings, data, "nome", 128))
+    last_name, first_name = (None if v is DROPPED else v for v in (last_name, first_name))
     if not last_name and not first_name:
         raise MappingError("cognome", "missing: a customer needs a last or first name")
-    sex = text(data, "sesso")
-    if sex and sex.lower() not in SEXES:
-        raise MappingError("sesso", "%r is not M or F" % (sex,))
-    province = text(data, "provincia")
-    if province:
+    sex = warnings.optional(text, data, "sesso")
+    if sex not in (None, DROPPED) and sex.lower() not in SEXES:
+        warnings.add("sesso", "%r is not M or F: dropped" % (sex,))
+        sex = DROPPED
+    province = warnings.optional(text, data, "provincia")
+    if province not in (None, DROPPED):
         province = province.upper()
         if not PROVINCE_RE.match(province):
-            raise MappingError("provincia", "%r is not a two-letter province code" % (province,))
-    zip_code = text(data, "cap")
-    if zip_code and not ZIP_RE.match(zip_code):
-        raise MappingError("cap", "%r is not a five-digit postcode" % (zip_code,))
-    birthdate = parse_date(data, "data_nascita")
-    created = parse_date(data, "data_creazione")
+            warnings.add("provincia", "%r is not a two-letter province code: dropped" % (province,))
+            province = DROPPED
+    zip_code = warnings.optional(text, data, "cap")
+    if zip_code not in (None, DROPPED) and not ZIP_RE.match(zip_code):
+        warnings.add("cap", "%r is not a five-digit postcode: dropped" % (zip_code,))
+        zip_code = DROPPED
     partner = {
         "name": " ".join(part for part in (first_name, last_name) if part),
         "optical_first_name": first_name or False,
-        "mobile": parse_phone(data, "cellulare") or False,
-        "phone": parse_phone(data, "telefono") or False,
-        "email": parse_email(data, "email") or False,
-        "street": text(data, "indirizzo", 256) or False,
-        "zip": zip_code or False,
-        "city": person_name(text(data, "citta", 128)) or False,
-        "birthdate": birthdate or False,
-        "optical_fiscal_code": parse_fiscal_code(data, "codice_fiscale") or False,
-        "optical_consent_marketing": parse_bool(data, "consenso_marketing"),
-        "optical_consent_sms": parse_bool(data, "consenso_sms"),
-        "optical_consent_app": parse_bool(data, "consenso_app"),
     }
+    for key, field in (("mobile", "cellulare"), ("phone", "telefono")):
+        number = warnings.optional(parse_phone_as_written, data, field)
+        if number is not DROPPED:
+            number, reason = number
+            if reason:
+                warnings.add(field, reason)
+            partner[key] = number or False
+    _put(partner, "email", _or_false(warnings.optional(parse_email, data, "email")))
+    _put(partner, "street", _or_false(warnings.optional(text, data, "indirizzo", 256)))
+    _put(partner, "zip", _or_false(zip_code))
+    city = warnings.optional(text, data, "citta", 128)
+    _put(partner, "city", _or_false(person_name(city) if city is not DROPPED else city))
+    _put(partner, "birthdate", _or_false(warnings.optional(parse_date, data, "data_nascita")))
+    _put(partner, "optical_fiscal_code", _or_false(warnings.optional(parse_fiscal_code, data, "codice_fiscale")))
+    for key, field in (("optical_consent_marketing", "consenso_marketing"), ("optical_consent_sms", "consenso_sms"),
+                       ("optical_consent_app", "consenso_app")):
+        _put(partner, key, warnings.optional(parse_bool, data, field))
+    created = warnings.optional(parse_date, data, "data_creazione")
+    events = {}
+    if created is not DROPPED:
+        events["new_customer"] = {"event_date": created} if created else None
     return {
         "partner": partner,
-        "province": province,
-        "sex": SEXES[sex.lower()] if sex else None,
-        "events": {"new_customer": {"event_date": created} if created else None},
+        "province": province if province is not DROPPED else None,
+        "sex": SEXES[sex.lower()] if sex not in (None, DROPPED) else None,
+        "events": events,
+        "warnings": warnings,
     }
+
+
+def _or_false(value):
+    return value if value is DROPPED else (value or False)
 
 
 def _customer(data):
@@ -298,12 +379,22 @@ def _customer(data):
     return str(customer).strip()
 
 
-def _events(record_type, data, values):
-    """One event per date field: the date's values, or None when the date is absent."""
-    events = {}
+def _events(record_type, data, values, warnings):
+    """One event per date field: the date's values, or None when the date is
+    absent; a bad date leaves its event out (as it is in Odoo) with a warning.
+    A record whose every date is bad has no event of its own date: refused."""
+    events, bad = {}, []
     for event_type, date_field in EVENT_DATE_FIELDS[record_type].items():
-        event_date = parse_date(data, date_field)
+        try:
+            event_date = parse_date(data, date_field)
+        except MappingError as error:
+            bad.append(error)
+            continue
         events[event_type] = dict(values, event_date=event_date) if event_date else None
+    if bad and not any(events.values()):
+        raise bad[0]
+    for error in bad:
+        warnings.add(error.field, "%s: this event is left as it was" % error.reason)
     return events
 
 
@@ -312,44 +403,70 @@ def _extra(data, fields):
     return {field: data[field] for field in fields if data.get(field) not in (None, "")}
 
 
+def _amount(warnings, data, field, extra):
+    amount = warnings.optional(parse_amount, data, field)
+    if amount is DROPPED:
+        extra.pop(field, None)
+        return 0.0
+    return amount or 0.0
+
+
 def map_fornitura_lac(data):
-    product = text(data, "prodotto", 256)
+    warnings = Warnings()
+    customer = _customer(data)
+    product = _shortened(warnings, data, "prodotto", 256)
     extra = _extra(data, ("prodotto", "tipo_ricambio"))
-    quantity = parse_int(data, "quantita")
-    if quantity is not None:
+    quantity = warnings.optional(parse_int, data, "quantita")
+    if quantity not in (None, DROPPED):
         extra["quantita"] = quantity
-    values = {"description": product or False, "data": extra}
-    return {"customer": _customer(data), "events": _events("fornitura_lac", data, values)}
+    values = {"description": product if product not in (None, DROPPED) else False, "data": extra}
+    return {"customer": customer, "events": _events("fornitura_lac", data, values, warnings), "warnings": warnings}
 
 
 def map_occhiale(data):
-    lens = text(data, "tipo_lente")
-    frame = text(data, "montatura", 256)
+    warnings = Warnings()
+    customer = _customer(data)
+    lens = warnings.optional(text, data, "tipo_lente")
+    lens_type = False
+    if lens not in (None, DROPPED):
+        lens_type = LENS_TYPES.get(lens.lower(), "other")
+        if lens.lower() not in LENS_TYPES:
+            warnings.add("tipo_lente", "%r is not a known lens type (%s): kept as other" % (
+                lens, ", ".join(LENS_TYPES)))
+    frame = _shortened(warnings, data, "montatura", 256)
+    extra = _extra(data, ("tipo_lente", "montatura", "importo"))
     values = {
-        "lens_type": LENS_TYPES.get(lens.lower(), "other") if lens else False,
-        "description": frame or False,
-        "amount": parse_amount(data, "importo") or 0.0,
-        "data": _extra(data, ("tipo_lente", "montatura", "importo")),
+        "lens_type": lens_type,
+        "description": frame if frame not in (None, DROPPED) else False,
+        "amount": _amount(warnings, data, "importo", extra),
+        "data": extra,
     }
-    return {"customer": _customer(data), "events": _events("occhiale", data, values)}
+    return {"customer": customer, "events": _events("occhiale", data, values, warnings), "warnings": warnings}
 
 
 def map_optometria(data):
-    note = text(data, "note")
+    warnings = Warnings()
+    customer = _customer(data)
+    note = warnings.optional(text, data, "note")
+    note = None if note is DROPPED else note
     values = {
         "description": (note[:250] + "…") if note and len(note) > 251 else (note or False),
-        "data": _extra(data, ("note",)),
+        "data": _extra(data, ("note",)) if note else {},
     }
-    return {"customer": _customer(data), "events": _events("optometria", data, values)}
+    return {"customer": customer, "events": _events("optometria", data, values, warnings), "warnings": warnings}
 
 
 def map_vendita(data):
+    warnings = Warnings()
+    customer = _customer(data)
+    description = _shortened(warnings, data, "descrizione", 256)
+    extra = _extra(data, ("descrizione", "importo"))
     values = {
-        "description": text(data, "descrizione", 256) or False,
-        "amount": parse_amount(data, "importo") or 0.0,
-        "data": _extra(data, ("descrizione", "importo")),
+        "description": description if description not in (None, DROPPED) else False,
+        "amount": _amount(warnings, data, "importo", extra),
+        "data": extra,
     }
-    return {"customer": _customer(data), "events": _events("vendita", data, values)}
+    return {"customer": customer, "events": _events("vendita", data, values, warnings), "warnings": warnings}
 
 
 MAPPERS = {
@@ -362,7 +479,8 @@ MAPPERS = {
 
 
 def map_record(record_type, data):
-    """Map the ``data`` of a FOCUS record of ``record_type``."""
+    """Map the ``data`` of a FOCUS record of ``record_type``: its values and
+    ``"warnings"`` (the optional values dropped), or :class:`MappingError`."""
     if record_type not in MAPPERS:
         raise MappingError("type", "%r is not a FOCUS record type (%s)" % (record_type, ", ".join(RECORD_TYPES)))
     return MAPPERS[record_type](data)

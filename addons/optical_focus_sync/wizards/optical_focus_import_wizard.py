@@ -38,6 +38,9 @@ class OpticalFocusImportWizard(models.TransientModel):
     waiting_count = fields.Integer("Waiting for customer", readonly=True)
     error_count = fields.Integer("In error", readonly=True)
     error_report = fields.Text("Errors", readonly=True)
+    warning_count = fields.Integer("With warnings", readonly=True,
+                                   help="Records applied without some optional values (each named below).")
+    warning_report = fields.Text("Warnings", readonly=True)
 
     def _read_records(self):
         content = base64.b64decode(self.file or b"")
@@ -57,8 +60,20 @@ class OpticalFocusImportWizard(models.TransientModel):
         store = self.store_id.sudo().with_company(self.store_id.company_id)
         counts = dict.fromkeys(STATUSES, 0)
         auto_commit = not getattr(threading.current_thread(), "testing", False)
-        errors = []
+        errors, warnings = [], []
         chunk, lines = [], []
+
+        waiting_lines = {}
+
+        warned = set()
+
+        def record_warnings(line, result):
+            if result.get("warnings"):
+                warned.add((result.get("type"), result.get("id")))
+            for warning in result.get("warnings") or ():
+                warnings.append(self.env._("line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
+                                           type=result.get("type") or "?", id=result.get("id") or "?",
+                                           field=warning["field"], reason=warning["reason"]))
 
         def flush():
             answer = store._receive(chunk)
@@ -68,9 +83,13 @@ class OpticalFocusImportWizard(models.TransientModel):
                     errors.append(self.env._("line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
                                              type=result.get("type") or "?", id=result.get("id") or "?",
                                              field=result["field"], reason=result["reason"]))
+                record_warnings(line, result)
             for result in answer["released"]:
                 counts["waiting"] = max(counts["waiting"] - 1, 0)
                 counts[result["status"]] += 1
+                record_warnings(waiting_lines.get((result.get("type"), result.get("id")), "?"), result)
+            waiting_lines.update({(result.get("type"), result.get("id")): line
+                                  for line, result in zip(lines, answer["results"]) if result["status"] == "waiting"})
             chunk.clear()
             lines.clear()
             if auto_commit:
@@ -91,7 +110,9 @@ class OpticalFocusImportWizard(models.TransientModel):
         if chunk:
             flush()
         values = {"%s_count" % status: count for status, count in counts.items()}
-        values.update(state="done", error_report="\n".join(errors[:1000]) or False)
+        values.update(state="done", error_report="\n".join(errors[:1000]) or False,
+                      warning_count=len(warned),
+                      warning_report="\n".join(warnings[:1000]) or False)
         self.write(values)
         return {
             "type": "ir.actions.act_window",
