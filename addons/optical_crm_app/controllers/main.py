@@ -11,6 +11,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
+from ..models.optical_app_message import CHAT_TEXT_MAX_LENGTH
 from ..tools.http_api import api_datetime, bearer_token
 
 _logger = logging.getLogger(__name__)
@@ -176,6 +177,26 @@ class OpticalAppController(http.Controller):
         offset = self._int_param("offset", 0, 0, 10 ** 9)
         page = device.env["optical.app.message"]._api_page(device.partner_id, limit, offset)
         return request.make_json_response(page)
+
+    @http.route(f"{API}/messages", type="http", auth="public", methods=["POST"], csrf=False)
+    @authenticated
+    def message_post(self, device, **_kwargs):
+        """The customer writes to the shop: ``{"text": "..."}`` → 201 with the
+        message; it lands in the customer's chatter where the staff reply."""
+        body = self._json_body()
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "bad_request", "text: required, the message to the shop.")
+        Message = device.env["optical.app.message"]
+        if len(text) > CHAT_TEXT_MAX_LENGTH:
+            raise ApiError(400, "bad_request",
+                           "text: a string of at most %s characters is expected." % CHAT_TEXT_MAX_LENGTH)
+        if "\x00" in text or any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+            raise ApiError(400, "bad_request", "text: contains characters that cannot be stored.")
+        if Message._chat_rate_limited(device.partner_id):
+            raise ApiError(429, "too_many_messages", "text: too many messages in a short time, try again later.")
+        message = device._chat_receive(text.strip())
+        return request.make_json_response(message._to_api(), status=201)
 
     @http.route(f"{API}/messages/<int:message_id>/read", type="http", auth="public", methods=["POST"], csrf=False)
     @authenticated

@@ -2,7 +2,7 @@ import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, plaintext2html
 
 from ..tools.pairing import check_secret, generate_api_key, hash_secret, normalize_pairing_code
 
@@ -139,3 +139,26 @@ class OpticalAppDevice(models.Model):
         self.check_access("read")
         self._revoke("shop")
         return True
+
+    def _chat_receive(self, text):
+        """A message the customer wrote in the app on this device: kept in the
+        chat, posted in the customer's chatter, and an activity for the shop
+        until answered (``optical.app.message`` holds the rest of the chat)."""
+        self.ensure_one()
+        partner = self.partner_id.sudo()
+        company = self.company_id
+        mail_message = partner.with_context(optical_app_inbound=True, mail_create_nosubscribe=True).message_post(
+            body=plaintext2html(text), author_id=partner.id, message_type="comment",
+            subtype_xmlid="mail.mt_comment")
+        message = self.env["optical.app.message"].sudo().create({
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "direction": "in",
+            "title": partner.name,
+            "body": text,
+            "mail_message_id": mail_message.id,
+            "is_read": True,
+            "read_date": fields.Datetime.now(),
+        })
+        partner._optical_app_chat_activity(company, text)
+        return message

@@ -36,8 +36,7 @@ class OpticalCrmCommunication(models.Model):
         to_send._render_texts()
         link_urls = to_send._optical_app_link_urls()
         now = fields.Datetime.now()
-        push_enabled = bool(self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.push_url"))
-        messages = self.env["optical.app.message"].sudo().create([{
+        messages = self.env["optical.app.message"]._deliver([{
             "partner_id": communication.partner_id.id,
             "company_id": communication.company_id.id,
             "communication_id": communication.id,
@@ -45,16 +44,6 @@ class OpticalCrmCommunication(models.Model):
             "title": communication.subject or communication.display_name,
             "body": communication.body,
             "link_url": link_urls.get(communication.id) or False,
-            "delivery": "push" if push_enabled and any(
-                devices_by_partner[communication.partner_id].mapped("push_token")) else "chat",
         } for communication in to_send])
-        pushes = self.env["optical.app.push"].sudo().create([
-            {"message_id": message.id, "device_id": device.id, "company_id": message.company_id.id}
-            for message in messages.filtered(lambda m: m.delivery == "push")
-            for device in devices_by_partner[message.partner_id] if device.push_token
-        ])
-        if pushes:
-            # Push right after this transaction commits, not at the cron's next round.
-            self.env.ref("optical_crm_app.ir_cron_process_push_queue").sudo()._trigger()
         to_send.write({"state": "sent", "sent_date": now})
         return messages

@@ -2,6 +2,7 @@ import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import plaintext2html
 
 from ..tools.pairing import generate_pairing_code, normalize_pairing_code
 
@@ -12,6 +13,8 @@ class ResPartner(models.Model):
     optical_app_device_ids = fields.One2many("optical.app.device", "partner_id", "App devices")
     optical_app_device_count = fields.Integer("Paired devices", compute="_compute_optical_app_device_count")
     optical_app_message_ids = fields.One2many("optical.app.message", "partner_id", "App messages")
+    optical_app_chat_unanswered = fields.Integer(
+        "App messages to answer", compute="_compute_optical_app_chat_unanswered")
     # The pairing code itself is never stored: only its hash, until it is used or expires.
     optical_app_pairing_hash = fields.Char(copy=False, groups="base.group_system")
     optical_app_pairing_expiry = fields.Datetime("Pairing code valid until", copy=False, readonly=True)
@@ -103,4 +106,68 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm_app.optical_app_device_action")
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"active_test": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # App chat
+    # ------------------------------------------------------------------
+
+    @api.depends("optical_app_message_ids.is_answered")
+    def _compute_optical_app_chat_unanswered(self):
+        counts = dict(self.env["optical.app.message"]._read_group(
+            [("partner_id", "in", self.ids), ("direction", "=", "in"), ("is_answered", "=", False)],
+            ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.optical_app_chat_unanswered = counts.get(partner._origin, 0)
+
+    def _optical_app_chat_activity(self, company, text):
+        """One open *App message* activity per customer, for the shop's callback
+        user, until someone replies: the shop cannot miss the message."""
+        self.ensure_one()
+        activity_type = self.env.ref("optical_crm_app.mail_activity_type_app_chat")
+        Activity = self.env["mail.activity"].sudo()
+        open_activity = Activity.search([
+            ("res_model", "=", "res.partner"), ("res_id", "=", self.id),
+            ("activity_type_id", "=", activity_type.id)], limit=1)
+        note = plaintext2html(text)
+        if open_activity:
+            open_activity.note = (open_activity.note or "") + note
+            return open_activity
+        user = (company.optical_callback_user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
+                or self.env.user)
+        return Activity.with_context(mail_activity_quick_update=True).create({
+            "activity_type_id": activity_type.id,
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": self.id,
+            "user_id": user.id,
+            "summary": self.env._("App message from %(name)s", name=self.name),
+            "note": note,
+        })
+
+    def _optical_app_chat_activity_done(self, mail_message):
+        self.ensure_one()
+        activity_type = self.env.ref("optical_crm_app.mail_activity_type_app_chat")
+        activities = self.env["mail.activity"].sudo().search([
+            ("res_model", "=", "res.partner"), ("res_id", "=", self.id),
+            ("activity_type_id", "=", activity_type.id)])
+        if activities:
+            activities.with_context(optical_app_chat_reply=True)._action_done(
+                feedback=self.env._("Replied in the app by %(user)s", user=mail_message.author_id.name))
+
+    def _message_post_after_hook(self, message, msg_values):
+        """*Send message* by a shop user in the chatter of a customer who has
+        the app: the reply reaches the app's chat (a *Log note* stays internal)."""
+        res = super()._message_post_after_hook(message, msg_values)
+        if (len(self) == 1 and not self.env.context.get("optical_app_inbound")
+                and message.message_type == "comment"
+                and message.subtype_id == self.env.ref("mail.mt_comment")
+                and message.author_id.user_ids.filtered(lambda user: not user.share)
+                and self.env["optical.app.device"].sudo().search_count([("partner_id", "=", self.id)], limit=1)):
+            self.env["optical.app.message"]._chat_reply(self, message)
+        return res
+
+    def action_optical_app_view_chat(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm_app.optical_app_message_action")
+        action["domain"] = [("partner_id", "=", self.id)]
         return action

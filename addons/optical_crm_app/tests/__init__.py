@@ -2,3 +2,4 @@ from . import test_app_api
 from . import test_app_channel
 from . import test_app_pairing
 from . import test_app_customer_shop
+from . import test_app_chat
