@@ -7,8 +7,10 @@ from . import optical_crm_cycle
 from . import optical_crm_cycle_step
 from . import optical_crm_campaign
 from . import optical_crm_campaign_step
+from . import optical_crm_results_mixin
 from . import optical_crm_communication
 from . import optical_crm_communication_planner
 from . import optical_crm_communication_sender
 from . import optical_crm_communication_email
+from . import optical_crm_communication_holdout
 from . import mail_activity

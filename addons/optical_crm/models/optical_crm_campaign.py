@@ -36,12 +36,19 @@ class OpticalCrmCampaign(models.Model):
         "Sender name", help="The name the customer sees as sender of the campaign's e-mails. Empty: the shop's name.")
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     description = fields.Html("Description", translate=True)
+    holdout_percent = fields.Integer(
+        "Control group (%)", default=0, tracking=True,
+        help="Share of the target (0-50%) who are not contacted, drawn once per customer: comparing "
+        "them with the contacted ones shows what the campaign causes.",
+    )
     communication_ids = fields.One2many("optical.crm.communication", "campaign_id", "Communications")
     communication_count = fields.Integer(compute="_compute_communication_count")
     target_count = fields.Integer("Target size", compute="_compute_target_count")
 
     _sql_constraints = [
         ("dates_ordered", "CHECK (date_end >= date_start)", "A campaign cannot end before it starts."),
+        ("holdout_percent_range", "CHECK (holdout_percent BETWEEN 0 AND 50)",
+         "Control group: the share held out is between 0% and 50%."),
     ]
 
     @api.constrains("is_supplier_campaign", "supplier_id")

@@ -34,6 +34,7 @@ SKIP_CODES = [
     ("contact", "No contact details"),
     ("blacklist", "Blacklisted / STOP"),
     ("invalid_number", "Invalid number"),
+    ("holdout", "Control group"),
     ("other", "Other"),
 ]
 
@@ -229,12 +230,13 @@ class OpticalCrmCommunication(models.Model):
             cancel, _("Superseded by a newer event"), planned))
         skip_code, skip_reason = self._skip_case_sql()
         # A contact still ahead that was skipped by these conditions goes back
-        # to planned when none holds any more (consent given, module installed).
+        # to planned when none holds any more (consent given, module installed,
+        # control group made smaller).
         cr.execute(SQL(
             """UPDATE optical_crm_communication c SET state = 'planned', skip_code = NULL, skip_reason = NULL
                  FROM (SELECT c.id, %s AS code
                          FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
-                        WHERE c.state = 'skipped' AND c.skip_code IN ('consent', 'channel')
+                        WHERE c.state = 'skipped' AND c.skip_code IN ('consent', 'channel', 'holdout')
                           AND c.scheduled_date >= %s AND %s) x
                 WHERE c.id = x.id AND x.code IS NULL""",
             skip_code, fields.Date.context_today(self), scope))
@@ -278,8 +280,9 @@ class OpticalCrmCommunication(models.Model):
 
     @api.model
     def _skip_case_sql(self):
-        """(skip_code, skip_reason) SQL expressions: NULL when the contact may go ahead."""
-        conditions = self._skip_conditions()
+        """(skip_code, skip_reason) SQL expressions: NULL when the contact may go ahead.
+        The control group comes last, after every rule modules add."""
+        conditions = self._skip_conditions() + self._holdout_skip_conditions()
         code = SQL("CASE %s END", SQL(" ").join(SQL("WHEN %s THEN %s", c, code) for c, code, _r in conditions))
         reason = SQL("CASE %s END", SQL(" ").join(SQL("WHEN %s THEN %s", c, r) for c, _code, r in conditions))
         return code, reason

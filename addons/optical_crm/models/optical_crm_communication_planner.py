@@ -191,22 +191,31 @@ class OpticalCrmCommunication(models.Model):
         """'Bought after contact': the first purchase event of the customer in
         the shop's purchase window after a contact. One statement; contacts
         sent in the last window (plus catch-up) are looked at again, as
-        purchases can arrive late."""
+        purchases can arrive late. A customer of the control group is looked
+        at from the day the contact would have been sent, so that both groups
+        are measured alike."""
         self.env.flush_all()
+        today = fields.Date.context_today(self)
         self.env.cr.execute(SQL(
             """UPDATE optical_crm_communication c
                   SET purchased_after_contact = TRUE, purchase_event_id = x.event_id
                  FROM (SELECT DISTINCT ON (c.id) c.id AS communication_id, e.id AS event_id
-                         FROM optical_crm_communication c
+                         FROM (SELECT c.id, c.partner_id, c.company_id,
+                                      CASE WHEN c.state = 'skipped' THEN c.scheduled_date
+                                           ELSE c.sent_date::date END AS contact_day
+                                 FROM optical_crm_communication c
+                                WHERE c.purchase_event_id IS NULL
+                                  AND (c.state IN ('sent', 'done')
+                                       OR (c.state = 'skipped' AND c.skip_code = 'holdout'
+                                           AND c.scheduled_date <= %(today)s))) c
                          JOIN res_company co ON co.id = c.company_id
                          JOIN optical_crm_event e
                            ON e.partner_id = c.partner_id AND e.is_purchase AND e.active
-                          AND e.event_date >= c.sent_date::date
-                          AND e.event_date <= c.sent_date::date + co.optical_purchase_window_days
-                        WHERE c.state IN ('sent', 'done') AND c.purchase_event_id IS NULL
-                          AND c.sent_date >= %s::date - co.optical_purchase_window_days
-                                             - co.optical_catchup_days - 1
+                          AND e.event_date >= c.contact_day
+                          AND e.event_date <= c.contact_day + co.optical_purchase_window_days
+                        WHERE c.contact_day >= %(today)s::date - co.optical_purchase_window_days
+                                               - co.optical_catchup_days - 1
                         ORDER BY c.id, e.event_date, e.id) x
-                WHERE c.id = x.communication_id""", fields.Date.context_today(self)))
+                WHERE c.id = x.communication_id""", today=today))
         self.invalidate_model(["purchased_after_contact", "purchase_event_id"])
         return self.env.cr.rowcount

@@ -33,6 +33,11 @@ class OpticalCrmCycle(models.Model):
         help="A newer event of the same type for the same customer cancels the pending steps of the older one.",
     )
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
+    holdout_percent = fields.Integer(
+        "Control group (%)", default=0, tracking=True,
+        help="Share of the customers (0-50%) who are not contacted, drawn once per customer: comparing "
+        "them with the contacted ones shows what the contact causes.",
+    )
     communication_ids = fields.One2many("optical.crm.communication", "cycle_id", "Communications")
     communication_count = fields.Integer(compute="_compute_communication_count")
 
@@ -43,6 +48,11 @@ class OpticalCrmCycle(models.Model):
         ))
         for cycle in self:
             cycle.communication_count = counts.get(cycle._origin, 0)
+
+    _sql_constraints = [
+        ("holdout_percent_range", "CHECK (holdout_percent BETWEEN 0 AND 50)",
+         "Control group: the share held out is between 0% and 50%."),
+    ]
 
     def write(self, vals):
         res = super().write(vals)

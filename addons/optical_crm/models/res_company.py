@@ -44,6 +44,14 @@ class ResCompany(models.Model):
         default=30,
         help="A purchase within this many days after a contact counts as 'bought after contact'.",
     )
+    optical_call_minutes = fields.Float(
+        "Minutes per call", default=5.0,
+        help="Average time a callback takes, attempts with no answer included: the cost of calls in the analysis.",
+    )
+    optical_call_hourly_cost = fields.Float(
+        "Staff hourly cost", default=0.0,
+        help="What an hour of the staff's time costs the shop: the cost of calls in the analysis.",
+    )
     optical_send_calendar_id = fields.Many2one(
         "resource.calendar",
         "Sending window",

@@ -17,6 +17,8 @@ class ResConfigSettings(models.TransientModel):
     optical_purchase_window_days = fields.Integer(
         related="company_id.optical_purchase_window_days", readonly=False
     )
+    optical_call_minutes = fields.Float(related="company_id.optical_call_minutes", readonly=False)
+    optical_call_hourly_cost = fields.Float(related="company_id.optical_call_hourly_cost", readonly=False)
     optical_send_calendar_id = fields.Many2one(related="company_id.optical_send_calendar_id", readonly=False)
     group_optical_supplier_campaign = fields.Boolean(
         "Supplier campaigns",

@@ -7,3 +7,5 @@ from . import test_security
 from . import test_export
 from . import test_customer_shop
 from . import test_email
+from . import test_holdout
+from . import test_analysis

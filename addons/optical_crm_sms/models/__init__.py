@@ -5,3 +5,4 @@ from . import optical_crm_landing_page
 from . import optical_crm_step_mixin
 from . import optical_crm_communication
 from . import sms_sms
+from . import optical_crm_analysis

@@ -1,0 +1,227 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from ..models.optical_crm_step_mixin import CHANNELS
+from ..tools.uplift import MIN_CUSTOMERS, return_on_cost, revenue_uplift, two_proportion_uplift
+
+# Ratios computed per cell from the counts below by tools.uplift (never summed).
+DERIVED_MEASURES = (
+    "conversion_rate", "control_rate", "uplift", "uplift_low", "uplift_high",
+    "revenue_per_customer", "control_revenue_per_customer", "revenue_uplift", "return_on_cost",
+)
+BASE_MEASURES = (
+    "customer_contacted:count_distinct", "customer_bought:count_distinct", "customer_control:count_distinct",
+    "customer_control_bought:count_distinct", "revenue:sum", "control_revenue:sum", "cost:sum",
+)
+# Revenue is the sum of the distinct purchase events of the group: a purchase
+# following two contacts of the same cycle counts once.
+DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
+
+
+class OpticalCrmAnalysis(models.Model):
+    """Results of the communications, counted in customers: who was targeted,
+    contacted, reached, who bought after the contact, what it brought and cost,
+    and the same purchase rate for the control group, whence the uplift.
+
+    One row per communication (cancelled ones left out); every customer count
+    is a ``count_distinct`` of a column holding the customer when the row
+    qualifies, so a customer contacted three times counts once in any cell.
+    """
+
+    _name = "optical.crm.analysis"
+    _description = "Communication results"
+    _auto = False
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+    # What the view reads: pending writes to these are flushed before a query.
+    _depends = {
+        "optical.crm.communication": [
+            "partner_id", "company_id", "channel", "source", "purpose", "state", "skip_code", "scheduled_date",
+            "cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "callback_attempts", "opened",
+            "purchased_after_contact", "purchase_event_id",
+        ],
+        "optical.crm.campaign": ["supplier_id"],
+        "optical.crm.event": ["amount"],
+        "res.company": ["optical_call_minutes", "optical_call_hourly_cost"],
+    }
+
+    communication_id = fields.Many2one("optical.crm.communication", "Communication", readonly=True)
+    date = fields.Date("Date", readonly=True)
+    partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
+    company_id = fields.Many2one("res.company", "Shop", readonly=True)
+    channel = fields.Selection(CHANNELS, readonly=True)
+    source = fields.Selection(
+        [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
+         ("manual", "Manual")], readonly=True)
+    purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], readonly=True)
+    cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
+    cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", readonly=True)
+    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", readonly=True)
+    campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", readonly=True)
+    supplier_id = fields.Many2one("res.partner", "Supplier", readonly=True)
+    audience = fields.Selection(
+        [("contacted", "Contacted"), ("control", "Control group"), ("other", "Not contacted")],
+        "Group", readonly=True,
+        help="Contacted: the message went out (a call counts once it was made). Control group: held out "
+        "on purpose, its day has come. Not contacted: planned, skipped or failed.")
+    purchase_event_id = fields.Many2one("optical.crm.event", "Purchase after contact", readonly=True)
+    control_purchase_event_id = fields.Many2one("optical.crm.event", "Purchase in the control group", readonly=True)
+
+    customer_targeted = fields.Integer("Customers targeted", aggregator="count_distinct", readonly=True)
+    customer_contacted = fields.Integer("Customers contacted", aggregator="count_distinct", readonly=True)
+    customer_reached = fields.Integer(
+        "Customers reached", aggregator="count_distinct", readonly=True,
+        help="SMS delivered, call answered, app message read, landing page opened.")
+    customer_bought = fields.Integer("Customers who bought", aggregator="count_distinct", readonly=True,
+                                     help="Contacted customers who bought within the shop's window after it.")
+    customer_control = fields.Integer("Control customers", aggregator="count_distinct", readonly=True)
+    customer_control_bought = fields.Integer("Control customers who bought", aggregator="count_distinct",
+                                             readonly=True)
+    revenue = fields.Float("Revenue after contact", digits=(16, 2), aggregator="sum", readonly=True)
+    control_revenue = fields.Float("Control group revenue", digits=(16, 2), aggregator="sum", readonly=True)
+    cost = fields.Float("Cost", digits=(16, 2), aggregator="sum", readonly=True,
+                        help="SMS segments times their price; calls made times minutes per call times the "
+                        "shop's hourly cost.")
+    conversion_rate = fields.Float("Conversion (%)", aggregator="sum", readonly=True,
+                                   help="Customers who bought after contact / customers contacted.")
+    control_rate = fields.Float("Control conversion (%)", aggregator="sum", readonly=True)
+    uplift = fields.Float(
+        "Uplift (pts)", aggregator="sum", readonly=True,
+        help="Conversion of the contacted minus conversion of the control group, in percentage points; "
+        "empty below %s customers in either group." % MIN_CUSTOMERS)
+    uplift_low = fields.Float("Uplift, 95% low (pts)", aggregator="sum", readonly=True)
+    uplift_high = fields.Float("Uplift, 95% high (pts)", aggregator="sum", readonly=True)
+    revenue_per_customer = fields.Float("Revenue per contacted customer", digits=(16, 2), aggregator="sum",
+                                        readonly=True)
+    control_revenue_per_customer = fields.Float("Revenue per control customer", digits=(16, 2),
+                                                aggregator="sum", readonly=True)
+    revenue_uplift = fields.Float("Revenue uplift per customer", digits=(16, 2), aggregator="sum", readonly=True)
+    return_on_cost = fields.Float("Return on cost", digits=(16, 2), aggregator="sum", readonly=True,
+                                  help="Revenue after contact per unit of cost.")
+
+    # ------------------------------------------------------------------
+    # The view
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cost_sql(self):
+        """Cost of the communication ``c`` of the shop ``co``: each call made
+        costs the shop's minutes per call at its hourly cost. Channel modules
+        add theirs (SMS segments)."""
+        return SQL("CASE WHEN c.channel = 'phone' THEN c.callback_attempts * COALESCE(co.optical_call_minutes, 0) "
+                   "* COALESCE(co.optical_call_hourly_cost, 0) / 60.0 ELSE 0 END")
+
+    @api.model
+    def _contacted_sql(self):
+        """Whether the message went out: a call counts once it was made."""
+        return SQL("((c.channel = 'phone' AND COALESCE(c.callback_attempts, 0) > 0) "
+                   "OR (c.channel <> 'phone' AND c.state IN ('sent', 'done')))")
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        contacted = self._contacted_sql()
+        control = SQL("(c.state = 'skipped' AND c.skip_code = 'holdout' AND c.scheduled_date <= CURRENT_DATE)")
+        self.env.cr.execute(SQL(
+            """CREATE OR REPLACE VIEW %(table)s AS (
+                SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
+                       c.channel, c.source, c.purpose, c.cycle_id, c.cycle_step_id, c.campaign_id,
+                       c.campaign_step_id, ca.supplier_id,
+                       CASE WHEN %(contacted)s THEN 'contacted' WHEN %(control)s THEN 'control' ELSE 'other' END
+                           AS audience,
+                       CASE WHEN %(contacted)s AND c.purchased_after_contact THEN c.purchase_event_id END
+                           AS purchase_event_id,
+                       CASE WHEN %(control)s AND c.purchased_after_contact THEN c.purchase_event_id END
+                           AS control_purchase_event_id,
+                       CASE WHEN c.skip_code IS DISTINCT FROM 'holdout' THEN c.partner_id END AS customer_targeted,
+                       CASE WHEN %(contacted)s THEN c.partner_id END AS customer_contacted,
+                       CASE WHEN %(contacted)s AND (c.state = 'done' OR c.opened) THEN c.partner_id END
+                           AS customer_reached,
+                       CASE WHEN %(contacted)s AND c.purchased_after_contact THEN c.partner_id END
+                           AS customer_bought,
+                       CASE WHEN %(control)s THEN c.partner_id END AS customer_control,
+                       CASE WHEN %(control)s AND c.purchased_after_contact THEN c.partner_id END
+                           AS customer_control_bought,
+                       NULL::float AS revenue, NULL::float AS control_revenue,
+                       (%(cost)s)::float AS cost,
+                       NULL::float AS conversion_rate, NULL::float AS control_rate, NULL::float AS uplift,
+                       NULL::float AS uplift_low, NULL::float AS uplift_high, NULL::float AS revenue_per_customer,
+                       NULL::float AS control_revenue_per_customer, NULL::float AS revenue_uplift,
+                       NULL::float AS return_on_cost
+                  FROM optical_crm_communication c
+                  JOIN res_company co ON co.id = c.company_id
+                  LEFT JOIN optical_crm_campaign ca ON ca.id = c.campaign_id
+                 WHERE c.state <> 'cancelled'
+            )""",
+            table=SQL.identifier(self._table), contacted=contacted, control=control, cost=self._cost_sql()))
+
+    # ------------------------------------------------------------------
+    # Aggregates: distinct revenue, ratios from tools.uplift
+    # ------------------------------------------------------------------
+
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec in DISTINCT_REVENUE:
+            return SQL(
+                "(SELECT COALESCE(SUM(pe.amount), 0) FROM optical_crm_event pe WHERE pe.id = ANY(ARRAY_AGG(DISTINCT %s)))",
+                self._field_to_sql(self._table, DISTINCT_REVENUE[aggregate_spec], query))
+        if aggregate_spec.split(":")[0] in DERIVED_MEASURES:
+            return SQL("NULL")
+        return super()._read_group_select(aggregate_spec, query)
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        names = {spec.split(":")[0] for spec in fields}
+        if not names & set(DERIVED_MEASURES):
+            return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+        fields = [spec for spec in fields if spec.split(":")[0] not in DERIVED_MEASURES]
+        fields += [spec for spec in BASE_MEASURES if spec.split(":")[0] not in names]
+        groups = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+        for group in groups:
+            # The web client shows False as an empty cell: no figure rather than noise.
+            group.update({key: False if value is None else value for key, value in self._figures(group).items()})
+        return groups
+
+    @api.model
+    def _figures(self, counts):
+        """The ratios of one cell from its counts (``BASE_MEASURES`` names):
+        percentages for rates, None where there is nothing to divide or too
+        few customers to tell an uplift from noise."""
+        contacted, bought = counts.get("customer_contacted") or 0, counts.get("customer_bought") or 0
+        control, control_bought = counts.get("customer_control") or 0, counts.get("customer_control_bought") or 0
+        revenue, control_revenue = counts.get("revenue") or 0.0, counts.get("control_revenue") or 0.0
+        rates = two_proportion_uplift(bought, contacted, control_bought, control)
+        per_contacted, per_control, per_uplift = revenue_uplift(revenue, contacted, control_revenue, control)
+
+        def pct(value):
+            return value * 100 if value is not None else None
+
+        return {
+            "conversion_rate": pct(rates.rate_contacted),
+            "control_rate": pct(rates.rate_control),
+            "uplift": pct(rates.uplift),
+            "uplift_low": pct(rates.ci_low),
+            "uplift_high": pct(rates.ci_high),
+            "revenue_per_customer": per_contacted,
+            "control_revenue_per_customer": per_control,
+            "revenue_uplift": per_uplift,
+            "return_on_cost": return_on_cost(revenue, counts.get("cost") or 0.0),
+            "enough_customers": rates.enough,
+        }
+
+    @api.model
+    def _figures_by(self, domain, groupby):
+        """{group key: counts and figures} for the cells of ``groupby`` (one field)."""
+        rows = self._read_group(domain, [groupby], list(BASE_MEASURES))
+        result = {}
+        for row in rows:
+            counts = dict(zip([spec.split(":")[0] for spec in BASE_MEASURES], row[1:]))
+            counts.update(self._figures(counts))
+            result[row[0]] = counts
+        return result
+
+    @api.model
+    def _uplift_text(self, figures):
+        """The uplift in a shop owner's words, or why it is not given."""
+        if not figures or not figures.get("enough_customers"):
+            return self.env._("Not enough customers yet")
+        return self.env._("%(uplift)+.1f pts (95%%: %(low)+.1f to %(high)+.1f)", uplift=figures["uplift"],
+                          low=figures["uplift_low"], high=figures["uplift_high"])

@@ -1,0 +1,175 @@
+import datetime
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import OpticalCrmCase
+
+D = datetime.date
+DT = datetime.datetime
+
+MEASURES = [
+    "customer_targeted:count_distinct", "customer_contacted:count_distinct", "customer_reached:count_distinct",
+    "customer_bought:count_distinct", "customer_control:count_distinct", "conversion_rate:sum",
+    "control_rate:sum", "uplift:sum", "uplift_low:sum", "uplift_high:sum", "revenue:sum", "control_revenue:sum",
+    "revenue_per_customer:sum", "control_revenue_per_customer:sum", "revenue_uplift:sum", "cost:sum",
+    "return_on_cost:sum", "__count",
+]
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestAnalysis(OpticalCrmCase):
+    """Every figure of the results on a small dataset checked by hand."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Analysis = cls.env["optical.crm.analysis"]
+        # A call costs 6 minutes at 30 an hour: 3 per attempt.
+        cls.shop_a.write({"optical_call_minutes": 6, "optical_call_hourly_cost": 30,
+                          "optical_purchase_window_days": 30})
+        cls.exam = cls.cycle("optometry", [(0, "days", "phone"), (1, "weeks", "email")])
+        cls.call_step, cls.mail_step = cls.exam.step_ids
+        # Contacts as Odoo creates them: no company.
+        names = ("Anna Verdi", "Bruno Neri", "Carla Gialli", "Dario Blu", "Elena Rosa")
+        cls.anna, cls.bruno, cls.carla, cls.dario, cls.elena = cls.env["res.partner"].create(
+            [{"name": name, "optical_consent_marketing": True} for name in names])
+
+    @classmethod
+    def contact(cls, partner, step, state, sent=None, **values):
+        return cls.Communication.create({
+            "partner_id": partner.id, "company_id": cls.shop_a.id, "channel": step.channel, "source": "cycle",
+            "cycle_id": step.cycle_id.id, "cycle_step_id": step.id, "state": state,
+            "scheduled_date": (sent or DT(2026, 3, 2)).date(), "sent_date": sent, **values,
+        })
+
+    def update_purchases(self, today=D(2026, 3, 25)):
+        with patch("odoo.fields.Date.context_today", return_value=today):
+            self.Communication._update_purchases()
+
+    def cells(self, domain, groupby, user=None):
+        Analysis = self.Analysis.with_user(user) if user else self.Analysis
+        return {group[groupby][0] if isinstance(group[groupby], tuple) else group[groupby]: group
+                for group in Analysis.read_group(domain, MEASURES, [groupby], lazy=False)}
+
+    def build_exam_results(self):
+        sent = DT(2026, 3, 2, 9, 0)
+        # Anna: called (2 attempts, answered), then an e-mail; both precede one purchase of 300.
+        self.contact(self.anna, self.call_step, "done", sent, callback_attempts=2, callback_outcome="reached")
+        self.contact(self.anna, self.mail_step, "sent", DT(2026, 3, 9, 9, 0))
+        # Bruno: the call is in the list but not made yet: targeted, not contacted.
+        self.contact(self.bruno, self.call_step, "sent", sent)
+        # Carla: three attempts, no answer; she bought before the call (does not count).
+        self.contact(self.carla, self.call_step, "failed", sent, callback_attempts=3, callback_outcome="no_answer")
+        # Dario: e-mail opened (reached), bought 120 after it.
+        self.contact(self.dario, self.mail_step, "sent", DT(2026, 3, 9, 9, 0), opened=True)
+        # Elena: no consent for the e-mail: skipped, only targeted.
+        self.contact(self.elena, self.mail_step, "skipped", skip_code="consent", scheduled_date=D(2026, 3, 9))
+        self.event(self.anna, "sale_delivery", D(2026, 3, 20), amount=300)
+        self.event(self.dario, "sale_delivery", D(2026, 3, 15), amount=120)
+        self.event(self.carla, "sale_delivery", D(2026, 2, 27), amount=999)
+        self.update_purchases()
+
+    def test_customers_not_rows_conversion_revenue_cost_and_return(self):
+        self.build_exam_results()
+        cycle = self.cells([("cycle_id", "=", self.exam.id)], "cycle_id")[self.exam.id]
+        self.assertEqual(cycle["__count"], 6)  # six rows ...
+        self.assertEqual(cycle["customer_targeted"], 5)  # ... five customers
+        self.assertEqual(cycle["customer_contacted"], 3)  # Anna, Carla, Dario (Bruno's call not made)
+        self.assertEqual(cycle["customer_reached"], 2)  # Anna answered, Dario opened
+        self.assertEqual(cycle["customer_bought"], 2)  # Anna, Dario
+        self.assertAlmostEqual(cycle["conversion_rate"], 200 / 3)
+        self.assertAlmostEqual(cycle["revenue"], 420)  # Anna's 300 once, though two contacts preceded it
+        self.assertAlmostEqual(cycle["cost"], 15)  # 5 calls made × 6 min × 30/h
+        self.assertAlmostEqual(cycle["return_on_cost"], 28)
+        self.assertAlmostEqual(cycle["revenue_per_customer"], 140)
+        self.assertFalse(cycle["uplift"])  # no control group: no uplift, not a zero
+        steps = self.cells([("cycle_id", "=", self.exam.id)], "cycle_step_id")
+        call, mail = steps[self.call_step.id], steps[self.mail_step.id]
+        self.assertEqual((call["customer_targeted"], call["customer_contacted"], call["customer_reached"],
+                          call["customer_bought"]), (3, 2, 1, 1))
+        self.assertEqual((mail["customer_targeted"], mail["customer_contacted"], mail["customer_reached"],
+                          mail["customer_bought"]), (3, 2, 1, 2))
+        self.assertAlmostEqual(call["revenue"], 300)
+        self.assertAlmostEqual(mail["revenue"], 420)
+        self.assertAlmostEqual(call["cost"], 15)
+        self.assertFalse(mail["cost"])
+        self.assertFalse(mail["return_on_cost"])  # nothing spent: no ratio
+        channels = self.cells([("cycle_id", "=", self.exam.id)], "channel")
+        self.assertEqual(channels["phone"]["customer_contacted"], 2)
+
+    def test_results_on_the_cycle_form(self):
+        self.build_exam_results()
+        self.exam.invalidate_recordset()
+        self.assertEqual((self.exam.result_contacted, self.exam.result_bought), (3, 2))
+        self.assertAlmostEqual(self.exam.result_conversion, 66.7)
+        self.assertEqual(self.exam.result_uplift, "Not enough customers yet")
+        action = self.exam.action_view_results()
+        self.assertEqual(action["res_model"], "optical.crm.analysis")
+        self.assertEqual(self.Analysis.search(action["domain"]).partner_id,
+                         self.anna | self.bruno | self.carla | self.dario | self.elena)
+
+    def build_control_group(self, contacted=40, bought=12, control=30, control_bought=3):
+        """A campaign-like cycle with a control group: ``bought`` of ``contacted``
+        customers bought 100 each after the SMS, ``control_bought`` of ``control``."""
+        promo = self.cycle("birthday", [(0, "days", "export")], holdout_percent=40)
+        step = promo.step_ids
+        partners = self.env["res.partner"].create([{"name": "Cliente %s" % n} for n in range(contacted + control)])
+        for n, partner in enumerate(partners):
+            if n < contacted:
+                self.contact(partner, step, "sent", DT(2026, 3, 2, 9, 0))
+                buys = n < bought
+            else:
+                self.contact(partner, step, "skipped", skip_code="holdout", scheduled_date=D(2026, 3, 2))
+                buys = n - contacted < control_bought
+            if buys:
+                self.event(partner, "sale_delivery", D(2026, 3, 10), amount=100)
+        self.update_purchases()
+        return promo
+
+    def test_uplift_and_its_interval_match_the_hand_calculation(self):
+        promo = self.build_control_group()
+        cell = self.cells([("cycle_id", "=", promo.id)], "cycle_id")[promo.id]
+        # 12/40 = 30% against 3/30 = 10%: +20 pts; se = sqrt(.3*.7/40 + .1*.9/30) = 0.090830,
+        # 95% interval 20 ± 17.80 → [2.20, 37.80] pts.
+        self.assertEqual((cell["customer_contacted"], cell["customer_control"]), (40, 30))
+        self.assertAlmostEqual(cell["conversion_rate"], 30)
+        self.assertAlmostEqual(cell["control_rate"], 10)
+        self.assertAlmostEqual(cell["uplift"], 20)
+        self.assertAlmostEqual(cell["uplift_low"], 2.198, places=2)
+        self.assertAlmostEqual(cell["uplift_high"], 37.802, places=2)
+        # Revenue: 1,200 over 40 = 30 per contacted customer, 300 over 30 = 10 per control customer.
+        self.assertAlmostEqual(cell["revenue"], 1200)
+        self.assertAlmostEqual(cell["control_revenue"], 300)
+        self.assertAlmostEqual(cell["revenue_per_customer"], 30)
+        self.assertAlmostEqual(cell["control_revenue_per_customer"], 10)
+        self.assertAlmostEqual(cell["revenue_uplift"], 20)
+        # Control customers are neither targeted nor contacted.
+        self.assertEqual(cell["customer_targeted"], 40)
+        promo.invalidate_recordset()
+        self.assertEqual(promo.result_uplift, "+20.0 pts (95%: +2.2 to +37.8)")
+
+    def test_not_enough_customers_yet(self):
+        promo = self.build_control_group(contacted=40, bought=12, control=20, control_bought=1)
+        cell = self.cells([("cycle_id", "=", promo.id)], "cycle_id")[promo.id]
+        self.assertAlmostEqual(cell["conversion_rate"], 30)
+        self.assertAlmostEqual(cell["control_rate"], 5)
+        self.assertFalse(cell["uplift"])
+        self.assertFalse(cell["uplift_low"])
+        self.assertFalse(cell["revenue_uplift"])
+        promo.invalidate_recordset()
+        self.assertEqual(promo.result_uplift, "Not enough customers yet")
+
+    def test_staff_see_only_their_shops_the_owner_sees_all(self):
+        self.build_exam_results()
+        zeno = self.customer("Zeno Viola", shop=self.shop_b)
+        self.Communication.create({
+            "partner_id": zeno.id, "company_id": self.shop_b.id, "channel": "email", "source": "cycle",
+            "cycle_id": self.exam.id, "cycle_step_id": self.mail_step.id, "state": "sent",
+            "scheduled_date": D(2026, 3, 2), "sent_date": DT(2026, 3, 2, 9, 0)})
+        domain = [("cycle_id", "=", self.exam.id)]
+        owner = self.cells(domain, "company_id", user=self.owner.with_context(
+            allowed_company_ids=[self.shop_a.id, self.shop_b.id]))
+        self.assertEqual({shop: cell["customer_contacted"] for shop, cell in owner.items()},
+                         {self.shop_a.id: 3, self.shop_b.id: 1})
+        self.assertEqual(list(self.cells(domain, "company_id", user=self.staff_b)), [self.shop_b.id])
