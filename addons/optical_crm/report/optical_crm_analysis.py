@@ -41,6 +41,7 @@ class OpticalCrmAnalysis(models.Model):
             "purchased_after_contact", "purchase_event_id",
         ],
         "optical.crm.campaign": ["supplier_id"],
+        "res.partner": ["optical_shop_id"],
         "optical.crm.event": ["amount"],
         "res.company": ["optical_call_minutes", "optical_call_hourly_cost"],
     }
@@ -48,7 +49,11 @@ class OpticalCrmAnalysis(models.Model):
     communication_id = fields.Many2one("optical.crm.communication", "Communication", readonly=True)
     date = fields.Date("Date", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    company_id = fields.Many2one("res.company", "Shop", readonly=True)
+    company_id = fields.Many2one("res.company", "Shop", readonly=True, help="The shop that sent the communication.")
+    customer_shop_id = fields.Many2one(
+        "res.company", "Customer's shop", readonly=True,
+        help="The shop the customer belongs to (their company, else their most recent trigger event's shop, "
+        "else the single shop).")
     channel = fields.Selection(CHANNELS, readonly=True)
     source = fields.Selection(
         [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
@@ -71,7 +76,7 @@ class OpticalCrmAnalysis(models.Model):
     customer_contacted = fields.Integer("Customers contacted", aggregator="count_distinct", readonly=True)
     customer_reached = fields.Integer(
         "Customers reached", aggregator="count_distinct", readonly=True,
-        help="SMS delivered, call answered, app message read, landing page opened.")
+        help="SMS delivered, call answered, e-mail or app message opened, landing page opened.")
     customer_bought = fields.Integer("Customers who bought", aggregator="count_distinct", readonly=True,
                                      help="Contacted customers who bought within the shop's window after it.")
     customer_control = fields.Integer("Control customers", aggregator="count_distinct", readonly=True)
@@ -124,6 +129,7 @@ class OpticalCrmAnalysis(models.Model):
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
+                       COALESCE(p.optical_shop_id, c.company_id) AS customer_shop_id,
                        c.channel, c.source, c.purpose, c.cycle_id, c.cycle_step_id, c.campaign_id,
                        c.campaign_step_id, ca.supplier_id,
                        CASE WHEN %(contacted)s THEN 'contacted' WHEN %(control)s THEN 'control' ELSE 'other' END
@@ -148,7 +154,9 @@ class OpticalCrmAnalysis(models.Model):
                        NULL::float AS control_revenue_per_customer, NULL::float AS revenue_uplift,
                        NULL::float AS return_on_cost
                   FROM optical_crm_communication c
-                  JOIN res_company co ON co.id = c.company_id
+                  -- Left joins on unique keys: PostgreSQL drops them when a query reads none of their columns.
+                  LEFT JOIN res_company co ON co.id = c.company_id
+                  LEFT JOIN res_partner p ON p.id = c.partner_id
                   LEFT JOIN optical_crm_campaign ca ON ca.id = c.campaign_id
                  WHERE c.state <> 'cancelled'
             )""",
