@@ -222,12 +222,8 @@ class OpticalCrmCommunication(models.Model):
         cr.execute(SQL(
             """UPDATE optical_crm_communication c SET %s, skip_reason = %s
                  FROM optical_crm_event e, optical_crm_cycle cy
-                WHERE c.event_id = e.id AND c.cycle_id = cy.id AND cy.supersede AND %s
-                  AND EXISTS (SELECT 1 FROM optical_crm_event e2
-                               WHERE e2.partner_id = e.partner_id AND e2.event_type = e.event_type
-                                 AND e2.company_id = e.company_id AND e2.active
-                                 AND (e2.event_date, e2.id) > (e.event_date, e.id))""",
-            cancel, _("Superseded by a newer event"), planned))
+                WHERE c.event_id = e.id AND c.cycle_id = cy.id AND cy.supersede AND %s AND %s""",
+            cancel, _("Superseded by a newer event"), planned, self.env["optical.crm.event"]._superseded_sql("e")))
         skip_code, skip_reason = self._skip_case_sql()
         # A contact still ahead that was skipped by these conditions goes back
         # to planned when none holds any more (consent given, module installed,

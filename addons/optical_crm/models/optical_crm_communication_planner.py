@@ -88,11 +88,7 @@ class OpticalCrmCommunication(models.Model):
             partner_filter = SQL("AND e.partner_id IN %s", query.subselect())
         supersede_filter = SQL()
         if cycle.supersede:
-            supersede_filter = SQL(
-                """AND NOT EXISTS (SELECT 1 FROM optical_crm_event e2
-                                     WHERE e2.partner_id = e.partner_id AND e2.event_type = e.event_type
-                                       AND e2.company_id = e.company_id AND e2.active
-                                       AND (e2.event_date, e2.id) > (e.event_date, e.id))""")
+            supersede_filter = SQL("AND NOT %s", self.env["optical.crm.event"]._superseded_sql("e"))
         lens_filter = SQL("AND e.lens_type = %s", cycle.lens_type) if cycle.lens_type else SQL()
         return self._insert_planned(SQL(
             """SELECT e.partner_id, e.company_id, s.channel, s.purpose, d.day AS scheduled_date, 'cycle' AS source,

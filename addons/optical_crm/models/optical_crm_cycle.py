@@ -30,7 +30,11 @@ class OpticalCrmCycle(models.Model):
     supersede = fields.Boolean(
         "Newer event supersedes",
         default=True,
-        help="A newer event of the same type for the same customer cancels the pending steps of the older one.",
+        help="When the customer comes back for the same kind of item, the follow-up of the older one "
+        "stops: a new pair of progressive glasses replaces the old progressive pair's calls and "
+        "messages (sunglasses or reading glasses bought later do not), a new supply of the same "
+        "contact lenses replaces the old one's reminders. Items bought on the same day are all "
+        "followed.",
     )
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     holdout_percent = fields.Integer(

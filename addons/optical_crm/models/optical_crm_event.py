@@ -28,6 +28,9 @@ BULK_ANALYZE_THRESHOLD = 10_000
 # Events that are a purchase, for "bought after contact" in the analysis.
 PURCHASE_EVENT_TYPES = ("glasses_entry", "lac_entry", "sale_delivery")
 
+GLASSES_EVENT_TYPES = ("glasses_entry", "glasses_delivery")
+LAC_EVENT_TYPES = ("lac_entry", "lac_delivery", "lac_next_supply")
+
 
 class OpticalCrmEvent(models.Model):
     _name = "optical.crm.event"
@@ -73,6 +76,36 @@ class OpticalCrmEvent(models.Model):
             "CREATE INDEX IF NOT EXISTS optical_crm_event_planner_idx "
             "ON optical_crm_event (company_id, event_type, event_date) WHERE active"
         )
+
+    @api.model
+    def _item_key_sql(self, alias):
+        """The kind of item an event is about, as SQL on the event ``alias``:
+        the lens type for glasses, the product for contact lenses (FOCUS's
+        ``prodotto``, else the description); other events have one kind."""
+        event = SQL.identifier(alias)
+        return SQL(
+            """(CASE WHEN %(e)s.event_type IN %(glasses)s THEN %(e)s.lens_type::text
+                     WHEN %(e)s.event_type IN %(lac)s
+                          THEN lower(btrim(COALESCE(%(e)s.data->>'prodotto', %(e)s.description)))
+                END)""",
+            e=event, glasses=GLASSES_EVENT_TYPES, lac=LAC_EVENT_TYPES)
+
+    @api.model
+    def _superseded_sql(self, alias):
+        """SQL condition: the event ``alias`` is superseded, i.e. the same
+        customer has a newer active event of the same type, in the same shop,
+        for the same kind of item (a new progressive pair replaces the old
+        progressive pair; sunglasses do not). Events of the same day never
+        supersede each other (two pairs bought together). The one definition
+        of the rule, used by the planner and by the rules on pending steps."""
+        event = SQL.identifier(alias)
+        return SQL(
+            """EXISTS (SELECT 1 FROM optical_crm_event e2
+                        WHERE e2.partner_id = %(e)s.partner_id AND e2.event_type = %(e)s.event_type
+                          AND e2.company_id = %(e)s.company_id AND e2.active
+                          AND e2.event_date > %(e)s.event_date
+                          AND %(key2)s IS NOT DISTINCT FROM %(key)s)""",
+            e=event, key=self._item_key_sql(alias), key2=self._item_key_sql("e2"))
 
     @api.depends("event_type")
     def _compute_is_purchase(self):

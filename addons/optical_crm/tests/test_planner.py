@@ -125,6 +125,42 @@ class TestPlanner(OpticalCrmCase):
         self.assertEqual(set(cancelled.mapped("skip_reason")), {"Superseded by a newer event"})
         self.assertTrue(self.communications(event_id=new.id, state="planned"))
 
+    def test_sunglasses_after_progressive_glasses_keep_the_progressive_follow_up(self):
+        # A shop that never opened the option (the cycle as created by default).
+        every_pair = self.cycle("glasses_delivery", [(1, "weeks", "export"), (12, "months", "export")])
+        progressive = self.event(self.mario, "glasses_delivery", D(2025, 1, 10), lens_type="progressive")
+        sunglasses = self.event(self.mario, "glasses_delivery", D(2025, 3, 1), lens_type="other",
+                                description="Sunglasses")
+        self.Communication._plan_company(self.shop_a, D(2025, 1, 1), D(2026, 6, 30))
+        # The progressive pair keeps its whole follow-up: the call, 3, 12 and 24... months within the window.
+        self.assertEqual(self.communications(event_id=progressive.id, cycle_id=self.progressive.id).mapped("state"),
+                         ["planned"] * 3)
+        self.assertEqual(set(self.communications(event_id=progressive.id, cycle_id=every_pair.id).mapped("state")),
+                         {"planned"})
+        self.assertEqual(set(self.communications(event_id=sunglasses.id).mapped("state")), {"planned"})
+        self.assertFalse(self.communications(state="cancelled"))
+
+    def test_two_pairs_on_the_same_day_are_both_followed(self):
+        first = self.event(self.mario, "glasses_delivery", D(2025, 1, 10), lens_type="progressive")
+        second = self.event(self.mario, "glasses_delivery", D(2025, 1, 10), lens_type="progressive",
+                            description="Second pair")
+        self.Communication._plan_company(self.shop_a, D(2025, 1, 1), D(2026, 2, 1))
+        for event in first | second:
+            self.assertEqual(self.communications(event_id=event.id).mapped("state"), ["planned"] * 3)
+
+    def test_contact_lenses_supersede_only_the_same_product(self):
+        reminder = self.cycle("lac_next_supply", [(-7, "days", "export")])
+        daily = self.event(self.mario, "lac_next_supply", D(2026, 4, 20), data={"prodotto": "Dailies Total1"})
+        monthly = self.event(self.mario, "lac_next_supply", D(2026, 4, 25), description="Air Optix")
+        self.plan(D(2026, 4, 12))
+        self.assertEqual(self.communications(cycle_id=reminder.id).mapped("state"), ["planned", "planned"])
+        # The same product again, later: only its older reminder stops.
+        newer = self.event(self.mario, "lac_next_supply", D(2026, 5, 20), data={"prodotto": "DAILIES TOTAL1 "})
+        self.assertEqual(self.communications(event_id=daily.id).state, "cancelled")
+        self.assertEqual(self.communications(event_id=monthly.id).state, "planned")
+        self.plan(D(2026, 5, 12))
+        self.assertEqual(self.communications(event_id=newer.id).state, "planned")
+
     def test_birthday_every_year_and_29_february(self):
         self.cycle("birthday", [(0, "days", "export")])
         leap = self.customer("Bisesto Febbraio", birthdate=D(1992, 2, 29))
