@@ -52,6 +52,10 @@ class ResCompany(models.Model):
         "Staff hourly cost", default=0.0,
         help="What an hour of the staff's time costs the shop: the cost of calls in the analysis.",
     )
+    optical_pair_life_months = fields.Integer(
+        "Pair life (months)", default=24,
+        help="Glasses and contact-lens supplies delivered within this many months count as pairs in use.",
+    )
     optical_send_calendar_id = fields.Many2one(
         "resource.calendar",
         "Sending window",

@@ -1,1 +1,2 @@
 from . import optical_crm_analysis
+from . import optical_crm_kpi_report

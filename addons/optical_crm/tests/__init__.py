@@ -9,3 +9,4 @@ from . import test_customer_shop
 from . import test_email
 from . import test_holdout
 from . import test_analysis
+from . import test_kpi_report
