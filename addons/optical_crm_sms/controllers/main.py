@@ -1,11 +1,17 @@
 import hmac
+import logging
 import re
 
+import psycopg2
+
 from odoo import fields, http
+from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import SQL
 
 from odoo.addons.sms.controllers import main
+
+_logger = logging.getLogger(__name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 PUBLIC_HEADERS = [
@@ -35,10 +41,40 @@ class OpticalCrmSmsController(http.Controller):
         """The request's JSON: one object or a list of objects."""
         try:
             data = request.get_json_data()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested beyond what the parser follows
             return None
         items = data if isinstance(data, list) else [data]
         return items if all(isinstance(item, dict) for item in items) else None
+
+    @staticmethod
+    def _text_error(item, field, max_length=1600):
+        """Why ``item[field]`` is not a usable text, or None."""
+        value = item.get(field)
+        if value is None or value == "":
+            return "%s: missing" % field
+        if not isinstance(value, str) or not value.strip():
+            return "%s: %r is not a text" % (field, value)
+        if len(value) > max_length:
+            return "%s: longer than %d characters" % (field, max_length)
+        if "\x00" in value:
+            return "%s: contains a NUL character" % field
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "%s: contains a lone UTF-16 surrogate" % field
+        return None
+
+    def _handle_safely(self, handle, item):
+        """``handle(item)`` in a savepoint: an item that fails is reported in
+        error alone, the other items of the list are kept."""
+        try:
+            with request.env.cr.savepoint():
+                return handle(item)
+        except psycopg2.OperationalError:
+            raise  # concurrency: Odoo retries the whole request
+        except Exception:  # noqa: BLE001 - one bad item must not roll the good ones back
+            _logger.warning("SMS gateway callback: item refused", exc_info=True)
+            return {"error": "record: could not be applied", "status": 422}
 
     def _error(self, status, message):
         return request.make_json_response({"error": message}, status=status)
@@ -49,7 +85,7 @@ class OpticalCrmSmsController(http.Controller):
         items = self._json_items()
         if not items:
             return self._error(400, "body: a JSON object or a list of JSON objects is expected")
-        results = [handle(item) for item in items]
+        results = [self._handle_safely(handle, item) for item in items]
         failed = [result for result in results if result.get("error")]
         status = 200 if not failed else (failed[0]["status"] if len(items) == 1 else 207)
         for result in results:
@@ -64,11 +100,11 @@ class OpticalCrmSmsController(http.Controller):
 
     def _delivery_status(self, item):
         reference, status = item.get("reference"), item.get("status")
-        if not isinstance(reference, str) or not reference:
-            return {"error": "reference: missing", "status": 400}
+        if error := self._text_error(item, "reference", 128):
+            return {"error": error, "status": 400}
         SmsSms = request.env["sms.sms"].sudo()
         known = set(SmsSms.HTTP_TO_SMS_STATE_SUCCESS) | set(SmsSms.HTTP_TO_SMS_FAILURE_TYPE)
-        status = status.strip().lower() if isinstance(status, str) else status
+        status = status.strip().lower() if isinstance(status, str) else None
         if status not in known:
             return {"reference": reference, "status": 400,
                     "error": "status: %r is not one of %s" % (item.get("status"), ", ".join(sorted(known)))}
@@ -85,10 +121,12 @@ class OpticalCrmSmsController(http.Controller):
 
     def _inbound(self, item):
         number, text = item.get("from"), item.get("text")
-        if not isinstance(number, str) or not number.strip():
-            return {"error": "from: missing", "status": 400}
-        if not isinstance(text, str):
-            return {"from": number, "error": "text: missing", "status": 400}
+        if error := self._text_error(item, "from", 64):
+            return {"error": error, "status": 400}
+        if isinstance(text, str) and not text.strip():
+            text = text.strip()  # an empty SMS is still an SMS
+        elif error := self._text_error(item, "text"):
+            return {"from": number, "error": error, "status": 400}
         try:
             is_stop, partners = request.env["res.partner"].sudo()._optical_sms_inbound(number, text)
         except ValueError as error:
@@ -147,8 +185,21 @@ class SmsController(main.SmsController):
     and an undelivered one failed with the reason."""
 
     @http.route()
-    def update_sms_status(self, message_statuses):
-        result = super().update_sms_status(message_statuses)
+    def update_sms_status(self, message_statuses=None, **_kwargs):
+        # IAP's reports are public (no key): with the HTTP gateway as the
+        # provider no SMS goes through IAP, so such a report can only be forged.
+        if request.env["sms.sms"].sudo()._optical_provider() == "http":
+            _logger.info("SMS: IAP delivery report ignored, the HTTP gateway is the provider")
+            return "OK"
+        if not isinstance(message_statuses, list) or not all(
+                isinstance(status, dict) and isinstance(status.get("sms_status"), str)
+                and isinstance(status.get("uuids"), list) and all(isinstance(uuid, str) for uuid in status["uuids"])
+                for status in message_statuses):
+            return {"error": "message_statuses: a list of {\"sms_status\", \"uuids\"} is expected"}
+        try:
+            result = super().update_sms_status(message_statuses)
+        except UserError as error:
+            return {"error": str(error)}
         SmsSms = request.env["sms.sms"].sudo()
         Communication = request.env["optical.crm.communication"].sudo()
         for status in message_statuses:

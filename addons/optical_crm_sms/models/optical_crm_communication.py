@@ -217,3 +217,9 @@ class OpticalCrmCommunication(models.Model):
                 "state": "done", "failure_reason": False, "outcome_date": fields.Datetime.now()})
         elif sms_state == "error":
             self.filtered(lambda c: c.state == "sent").write({"state": "failed", "failure_reason": reason})
+
+    def _sms_withdrawn(self, skip_code, reason):
+        """The queued SMS of these communications was cancelled before it went
+        out (STOP, consent withdrawn): they are cancelled with the reason."""
+        self.filtered(lambda c: c.state == "sent").write(
+            {"state": "cancelled", "skip_code": skip_code, "skip_reason": reason})

@@ -1,12 +1,9 @@
-import re
-
 from markupsafe import Markup
 
 from odoo import api, models
 
+from ..tools.opt_out import is_opt_out
 from ..tools.phone import normalize_mobile
-
-STOP_PATTERN = re.compile(r"^\W*stop\W*$", re.IGNORECASE)
 
 
 class ResPartner(models.Model):
@@ -14,8 +11,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _optical_sms_inbound(self, number, text):
-        """An SMS a customer sent to the shop. ``STOP`` (any case, spaces or
-        punctuation around it) puts the number on Odoo's phone blacklist,
+        """An SMS a customer sent to the shop. An opt-out (``STOP``, ``STOP
+        SMS``, ``ANNULLA``, ``BASTA``…: ``tools/opt_out.py``) puts the number
+        on Odoo's phone blacklist, cancels the SMS still queued for it,
         revokes the SMS consent of the customers with that number and notes
         it in their chatter; any other text is noted in their chatter.
         Returns ``(is_stop, customers)``."""
@@ -26,9 +24,12 @@ class ResPartner(models.Model):
             "|", ("phone_sanitized", "=", e164), ("mobile", "=", e164),
         ])
         partners |= self._optical_search_by_number(e164, partners)
-        is_stop = bool(STOP_PATTERN.match(text or ""))
+        is_stop = is_opt_out(text)
         if is_stop:
             self.env["phone.blacklist"].sudo()._add([e164], message=self.env._("STOP received by SMS"))
+            self.env["sms.sms"].sudo().search([
+                ("number", "=", e164), ("state", "=", "outgoing"), ("optical_communication_id", "!=", False),
+            ])._optical_cancel("sms_blacklist", "blacklist", self.env._("STOP received by SMS"))
             partners.write({"optical_consent_sms": False})
             body = Markup("<p>%s</p>") % self.env._(
                 "STOP received by SMS from %(number)s: the number is on the phone blacklist and the SMS "

@@ -1,10 +1,26 @@
+import datetime
 import logging
+import threading
+
+import psycopg2
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from ..tools.sms_gateway import HttpSmsGateway
 
 _logger = logging.getLogger(__name__)
+
+# Gateway outcomes that say nothing about the SMS itself (the gateway was
+# down, slow or overloaded): the SMS stays queued, same reference, and is
+# tried again later until the retry deadline.
+RETRY_LATER = frozenset({"timeout", "server_error", "connection_error"})
+# sms.sms states in the order an SMS goes through them: a gateway answer or a
+# delivery report only ever moves an SMS forward (a late "accepted" never
+# undoes "delivered"; "delivered" after an error is a success all the same).
+STATE_RANK = {"outgoing": 0, "process": 1, "pending": 2, "error": 3, "sent": 4, "canceled": 5}
+DEFAULT_RETRY_HOURS = 24
+MAX_RETRY_DELAY_MINUTES = 60
 
 
 class SmsSms(models.Model):
@@ -36,6 +52,13 @@ class SmsSms(models.Model):
 
     optical_communication_id = fields.Many2one(
         "optical.crm.communication", "Communication", index="btree_not_null", ondelete="set null", readonly=True)
+    optical_attempts = fields.Integer(
+        "Gateway attempts", readonly=True, copy=False,
+        help="Sending attempts the gateway did not answer (timeout, server or connection error).")
+    optical_first_failure = fields.Datetime("First failed attempt", readonly=True, copy=False)
+    optical_next_attempt = fields.Datetime(
+        "Next attempt", readonly=True, copy=False, index="btree_not_null",
+        help="After a failed attempt, the SMS stays in the queue and is not sent again before this time.")
 
     @api.model
     def _optical_provider(self):
@@ -54,10 +77,81 @@ class SmsSms(models.Model):
             workers=int(params.get_param("optical_crm_sms.gateway_workers", 4)),
         )
 
+    @api.model
+    def _process_queue(self, ids=None):
+        """Odoo's queue run, taking only what may go now: not an SMS of a shop
+        whose sending window is closed, not one waiting for its next attempt,
+        oldest first. (Odoo takes the newest 10,000 outgoing SMS, held ones
+        included: a closed shop's queue starved the open ones.)"""
+        now = fields.Datetime.now()
+        closed = self.env["res.company"].sudo().search([]).filtered(lambda c: not c._optical_in_send_window(now))
+        domain = [("state", "=", "outgoing"), ("to_delete", "!=", True),
+                  "|", ("optical_next_attempt", "=", False), ("optical_next_attempt", "<=", now)]
+        if closed:
+            domain += ["|", ("optical_communication_id", "=", False),
+                       ("optical_communication_id.company_id", "not in", closed.ids)]
+        due_ids = self.search(domain, limit=10000, order="id").ids
+        if ids:
+            due_ids = [sms_id for sms_id in due_ids if sms_id in set(ids)]
+        try:
+            # Commit per gateway session, except in tests (as Odoo does).
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
+            return self.browse(due_ids).send(unlink_failed=False, unlink_sent=True, auto_commit=auto_commit,
+                                             raise_exception=False)
+        except Exception:  # noqa: BLE001 - as Odoo's queue: a failed run is logged, the next run goes on
+            _logger.exception("Failed processing SMS queue")
+            return None
+
     def send(self, *args, **kwargs):
+        queued = self.filtered(lambda sms: sms.state == "outgoing" and not sms.to_delete)
+        # STOP or consent withdrawn while the SMS waited in the queue: it is cancelled, not sent.
+        withdrawn = queued._optical_cancel_withdrawn()
         # Quiet hours: an SMS of a shop whose sending window is closed stays in
-        # the queue for the next window, even if the queue runs now.
-        return super(SmsSms, self - self._optical_outside_window()).send(*args, **kwargs)
+        # the queue for the next window, even if the queue runs now. An SMS
+        # waiting for its next attempt waits.
+        now = fields.Datetime.now()
+        waiting = queued.filtered(lambda sms: sms.optical_next_attempt and sms.optical_next_attempt > now)
+        due = self - withdrawn - waiting - queued._optical_outside_window()
+        return super(SmsSms, due).send(*args, **kwargs)
+
+    def _optical_cancel_withdrawn(self):
+        """Cancel the queued SMS of the shop's customers that may no longer
+        get them: the number is on the phone blacklist (STOP) or a rule of the
+        ledger now skips the contact (consent withdrawn). Returns them."""
+        optical = self.filtered("optical_communication_id")
+        if not optical:
+            return self.browse()
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "SELECT number FROM phone_blacklist WHERE active AND number IN %s",
+            tuple(optical.mapped("number")) or ("",)))
+        blacklisted = {number for (number,) in self.env.cr.fetchall()}
+        stopped = optical.filtered(lambda sms: sms.number in blacklisted)
+        stopped._optical_cancel("sms_blacklist", "blacklist", self.env._(
+            "Number on the phone blacklist (STOP) when the SMS was to be sent"))
+        Communication = self.env["optical.crm.communication"]
+        code, reason = Communication._skip_case_sql()
+        rest = optical - stopped
+        skips = {}
+        if rest:
+            self.env.cr.execute(SQL(
+                """SELECT c.id, %s, %s FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
+                    WHERE c.id IN %s""", code, reason, tuple(rest.optical_communication_id.ids)))
+            skips = {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall() if row[1]}
+        withdrawn = rest.filtered(lambda sms: sms.optical_communication_id.id in skips)
+        for (skip_code, skip_reason), sms in withdrawn.grouped(
+                lambda sms: skips[sms.optical_communication_id.id]).items():
+            sms._optical_cancel("sms_optout", skip_code, skip_reason)
+        return stopped | withdrawn
+
+    def _optical_cancel(self, failure_type, skip_code, reason):
+        """Cancel these queued SMS (never sent), and their communications with the reason."""
+        if not self:
+            return
+        self.sms_tracker_id._action_update_from_sms_state("canceled", failure_type=failure_type)
+        self.write({"state": "canceled", "failure_type": failure_type})
+        self.optical_communication_id._sms_withdrawn(skip_code, reason)
+        _logger.info("SMS queue: %s SMS cancelled before sending: %s", len(self), reason)
 
     def _optical_outside_window(self):
         now = fields.Datetime.now()
@@ -68,9 +162,24 @@ class SmsSms(models.Model):
                 held |= sms
         return held
 
+    def _split_batch(self):
+        if self._optical_provider() != "http":
+            yield from super()._split_batch()
+            return
+        # One commit per gateway session: as many SMS as the gateway's workers
+        # send side by side, so that a crash or a time limit costs one session.
+        params = self.env["ir.config_parameter"].sudo()
+        size = min(int(params.get_param("sms.session.batch.size", 500)),
+                   int(params.get_param("optical_crm_sms.gateway_batch_size", 100))
+                   * int(params.get_param("optical_crm_sms.gateway_workers", 4)))
+        yield from tools.split_every(max(size, 1), self.ids)
+
     def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
         if self._optical_provider() != "http":
             return super()._send(unlink_failed=unlink_failed, unlink_sent=unlink_sent, raise_exception=raise_exception)
+        batch = self._optical_lock()
+        if not batch:
+            return None
         default_sender = self.env.company._optical_sms_sender()
         messages = [{
             "to": sms.number,
@@ -78,42 +187,104 @@ class SmsSms(models.Model):
             "sender": sms.optical_communication_id.company_id._optical_sms_sender()
             if sms.optical_communication_id else default_sender,
             "reference": sms.uuid,
-        } for sms in self]
+        } for sms in batch]
         try:
             results = self._optical_gateway().send_batch(messages)
         except Exception as error:  # noqa: BLE001 - a misconfigured gateway fails the batch, never the queue
-            _logger.warning("SMS gateway: batch of %s SMS failed: %s", len(self), error)
+            _logger.warning("SMS gateway: batch of %s SMS failed: %s", len(batch), error)
             if raise_exception:
                 raise
-            results = [(sms.uuid, "connection_error", str(error)) for sms in self]
-        self.sudo()._optical_apply_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent)
+            results = [(sms.uuid, "invalid" if isinstance(error, ValueError) else "connection_error", str(error))
+                       for sms in batch]
+        batch.sudo()._optical_apply_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent)
+        return None
+
+    def _optical_lock(self):
+        """Lock these SMS for this gateway session, before the gateway is
+        called: only those still queued and due, that no other worker holds.
+        A delivery report for one of them waits for the session's commit
+        (and Odoo retries it then), instead of making the session's final
+        writes fail and the whole session go out again."""
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    """SELECT id FROM sms_sms
+                        WHERE id IN %s AND state = 'outgoing' AND to_delete IS NOT TRUE
+                          AND (optical_next_attempt IS NULL OR optical_next_attempt <= %s)
+                        ORDER BY id FOR UPDATE SKIP LOCKED""",
+                    tuple(self.ids) or (0,), fields.Datetime.now()))
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            # Another worker sent some of them since this run began: the
+            # next session (a fresh snapshot) takes whatever is left.
+            _logger.info("SMS queue: %s SMS changed by another worker, left for the next session", len(self))
+            return self.browse()
+        self.invalidate_recordset()
+        return self.browse(ids)
 
     def _optical_apply_results(self, results, unlink_failed=False, unlink_sent=True):
         """Write the gateway's answers (reference, state, detail) on the SMS,
-        their trackers and their communications, one write per state."""
+        their trackers and their communications, one write per state. An SMS
+        the gateway did not answer stays queued for a later attempt."""
         by_uuid = {sms.uuid: sms for sms in self.with_context(sms_skip_msg_notification=True)}
         for (state, detail), group in tools.groupby(results, key=lambda result: (result[1], result[2])):
             sms = self.browse([by_uuid[result[0]].id for result in group if result[0] in by_uuid])
             sms = sms.with_context(sms_skip_msg_notification=True)
+            if state in RETRY_LATER:
+                sms = sms._optical_retry_later(state, detail)
             sms._optical_set_state(state, detail, unlink_failed=unlink_failed, unlink_sent=unlink_sent)
         self.mail_message_id._notify_message_notification_update()
 
+    def _optical_retry_later(self, state, detail):
+        """Keep these SMS queued (same reference) for another attempt, later
+        each time; returns those past the retry deadline
+        (``optical_crm_sms.retry_hours`` after the first failure), to fail."""
+        params = self.env["ir.config_parameter"].sudo()
+        hours = float(params.get_param("optical_crm_sms.retry_hours", DEFAULT_RETRY_HOURS))
+        now = fields.Datetime.now()
+        deadline = datetime.timedelta(hours=hours)
+        expired = self.filtered(lambda sms: sms.optical_first_failure and now >= sms.optical_first_failure + deadline)
+        for (attempts, first), group in (self - expired).grouped(
+                lambda sms: (sms.optical_attempts + 1, sms.optical_first_failure or now)).items():
+            group.write({"optical_attempts": attempts, "optical_first_failure": first,
+                         "optical_next_attempt": now + datetime.timedelta(minutes=self._optical_retry_delay(attempts))})
+        for attempts, group in expired.grouped(lambda sms: sms.optical_attempts + 1).items():
+            group.write({"optical_attempts": attempts})
+        if self - expired:
+            _logger.info("SMS gateway: %s SMS kept in the queue after %s (%s)", len(self - expired), state, detail)
+        return expired
+
+    @api.model
+    def _optical_retry_delay(self, attempts):
+        """Minutes before attempt ``attempts + 1``: 1, 2, 4… up to an hour."""
+        return min(2 ** (max(attempts, 1) - 1), MAX_RETRY_DELAY_MINUTES)
+
+    def _optical_forward(self, state):
+        """Those of these SMS that ``state`` moves forward (:data:`STATE_RANK`)."""
+        rank = STATE_RANK[state]
+        return self.filtered(lambda sms: STATE_RANK.get(sms.state, 0) < rank)
+
     def _optical_set_state(self, provider_state, detail=False, unlink_failed=False, unlink_sent=False):
         if success_state := self.HTTP_TO_SMS_STATE_SUCCESS.get(provider_state):
-            self.sms_tracker_id._action_update_from_sms_state(success_state)
-            self.write({"state": success_state, "failure_type": False, "to_delete": unlink_sent})
-            self.optical_communication_id._sms_update_from_delivery(success_state)
+            moved = self._optical_forward(success_state)
+            moved.sms_tracker_id._action_update_from_sms_state(success_state)
+            moved.write({"state": success_state, "failure_type": False, "to_delete": unlink_sent,
+                         "optical_next_attempt": False})
+            moved.optical_communication_id._sms_update_from_delivery(success_state)
             return success_state
         failure_type = self.HTTP_TO_SMS_FAILURE_TYPE.get(provider_state, "unknown")
+        moved = self._optical_forward("error")
         if failure_type != "unknown":
-            self.sms_tracker_id._action_update_from_sms_state("error", failure_type=failure_type)
+            moved.sms_tracker_id._action_update_from_sms_state("error", failure_type=failure_type)
         else:
-            self.sms_tracker_id._action_update_from_provider_error(provider_state)
-        self.write({"state": "error", "failure_type": failure_type, "to_delete": unlink_failed})
+            moved.sms_tracker_id._action_update_from_provider_error(provider_state)
+        moved.write({"state": "error", "failure_type": failure_type, "to_delete": unlink_failed,
+                     "optical_next_attempt": False})
         reason = self.env._("SMS gateway: %(state)s", state=provider_state)
         if detail:
             reason = "%s (%s)" % (reason, detail)
-        self.optical_communication_id._sms_update_from_delivery("error", reason)
+        moved.optical_communication_id._sms_update_from_delivery("error", reason)
         return "error"
 
     @api.model

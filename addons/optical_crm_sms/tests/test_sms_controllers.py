@@ -167,6 +167,7 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
 
     def test_iap_delivery_reports_move_the_ledger(self):
         delivered, undelivered = self._sent(self.customers[:2], self.step_sms)
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_sms.provider", "iap")
         payload = {"jsonrpc": "2.0", "method": "call", "params": {"message_statuses": [
             {"sms_status": "delivered", "uuids": [delivered.sms_reference]},
             {"sms_status": "not_delivered", "uuids": [undelivered.sms_reference]},

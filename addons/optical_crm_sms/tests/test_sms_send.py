@@ -2,7 +2,7 @@ import datetime
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged, users
 from odoo.tools import SQL
@@ -60,16 +60,24 @@ class TestSmsSend(OpticalSmsCommon):
             self.assertEqual(by_partner[anna].sms_id.state, "pending")
             self.assertEqual(by_partner[marco].sms_id.state, "pending")
             self.assertEqual(by_partner[anna].state, "sent")
+            # Still failing after the session's attempts: queued for a later run, same reference.
             failed = by_partner[giulia]
+            self.assertEqual((failed.sms_id.state, failed.sms_id.optical_attempts), ("outgoing", 1))
+            self.assertEqual(failed.state, "sent")
+            # Running the sender and the queue again sends nothing twice.
+            before = len(gateway.requests)
+            self._send()
+            self.assertEqual(len(gateway.requests), before)
+            # Past the retry deadline it fails, with the gateway's reason.
+            gateway.plan[failed.sms_reference] = ["500"] * 6
+            with freeze_time(fields.Datetime.now() + datetime.timedelta(hours=25)):
+                self._send()
             self.assertEqual(failed.sms_id.state, "error")
             self.assertEqual(failed.sms_id.failure_type, "sms_server")
             self.assertEqual(failed.state, "failed")
             self.assertIn("HTTP 500", failed.failure_reason)
             self.assertIn("3 attempts", failed.failure_reason)
-            # Running the sender and the queue again sends nothing twice.
-            before = len(gateway.requests)
-            self._send()
-            self.assertEqual(len(gateway.requests), before)
+            self.assertEqual(set(gateway.references()) - set(communications.mapped("sms_reference")), set())
 
     def test_rejected_sms_fails_alone(self):
         communications = self._plan(self.customers, self.step_sms)
