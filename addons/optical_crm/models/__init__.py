@@ -13,4 +13,6 @@ from . import optical_crm_communication_planner
 from . import optical_crm_communication_sender
 from . import optical_crm_communication_email
 from . import optical_crm_communication_holdout
+from . import optical_crm_communication_callback
+from . import optical_crm_callback_attempt
 from . import mail_activity

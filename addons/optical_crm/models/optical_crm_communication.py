@@ -1,10 +1,7 @@
 import ast
-import datetime
-
-from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL, plaintext2html
 
 from .optical_crm_step_mixin import CHANNELS
@@ -18,14 +15,6 @@ CHANNEL_CONSENT_FIELDS = {
     "sms_link": ("optical_consent_marketing", "optical_consent_sms"),
     "app": ("optical_consent_marketing", "optical_consent_app"),
 }
-
-CALLBACK_OUTCOMES = [
-    ("reached", "Reached"),
-    ("no_answer", "No answer"),
-    ("wrong_number", "Wrong number"),
-    ("call_back_later", "Call back later"),
-    ("given_up", "Given up"),
-]
 
 SKIP_CODES = [
     ("consent", "No consent"),
@@ -93,13 +82,6 @@ class OpticalCrmCommunication(models.Model):
     subject = fields.Char("Title")
     body = fields.Text("Text")
     sent_date = fields.Datetime("Sent on", index="btree_not_null", copy=False)
-    user_id = fields.Many2one("res.users", "Assigned to", help="Shop user who makes the call.")
-    activity_id = fields.Many2one("mail.activity", "Callback activity", ondelete="set null", copy=False,
-                                  index="btree_not_null")
-    callback_outcome = fields.Selection(CALLBACK_OUTCOMES, "Outcome", copy=False)
-    callback_note = fields.Text("Call note", copy=False)
-    callback_attempts = fields.Integer("Attempts", copy=False)
-    outcome_date = fields.Datetime("Outcome on", index="btree_not_null", copy=False)
     opened = fields.Boolean("Opened", copy=False, help="The customer opened the landing page or read the app message.")
     opened_date = fields.Datetime("Opened on", copy=False)
     purchased_after_contact = fields.Boolean("Bought after contact", copy=False)
@@ -401,40 +383,6 @@ class OpticalCrmCommunication(models.Model):
     # Channels delivered by this module
     # ------------------------------------------------------------------
 
-    def _callback_user(self):
-        self.ensure_one()
-        return (
-            self.company_id.optical_callback_user_id
-            or self.cycle_id.user_id
-            or self.campaign_id.user_id
-            or self.env.ref("base.user_admin", raise_if_not_found=False)
-            or self.env.user
-        )
-
-    def _send_phone(self):
-        """A phone communication becomes a callback activity on the customer."""
-        activity_type = self.env.ref("optical_crm.mail_activity_type_callback")
-        partner_model = self.env["ir.model"]._get_id("res.partner")
-        self._render_texts()
-        today = fields.Date.context_today(self)
-        vals_list = []
-        for communication in self:
-            user = communication._callback_user()
-            vals_list.append({
-                "activity_type_id": activity_type.id,
-                "res_model_id": partner_model,
-                "res_id": communication.partner_id.id,
-                "user_id": user.id,
-                "date_deadline": max(communication.scheduled_date, today),
-                "summary": communication.subject,
-                "note": plaintext2html(communication.body or ""),
-            })
-        # Quick update: no "you have been assigned" e-mail for every call of the day.
-        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        self._write_per_row(["activity_id", "user_id"], [
-            (communication.id, activity.id, activity.user_id.id) for communication, activity in zip(self, activities)])
-        self.write({"state": "sent", "sent_date": fields.Datetime.now()})
-
     def _send_email(self):
         without_email = self.filtered(lambda c: not c.partner_id.email)
         without_email.write({"state": "skipped", "skip_code": "contact",
@@ -450,103 +398,3 @@ class OpticalCrmCommunication(models.Model):
         """Listed for export to another tool (WhatsApp, letters): rendered, ready."""
         self._render_texts()
         self.write({"state": "sent", "sent_date": fields.Datetime.now()})
-
-    # ------------------------------------------------------------------
-    # Phone callbacks
-    # ------------------------------------------------------------------
-
-    def _check_callback(self):
-        for communication in self:
-            if communication.channel != "phone":
-                raise UserError(self.env._("Channel: %s is not a phone callback.", communication.display_name))
-            if communication.state != "sent":
-                raise UserError(self.env._(
-                    "State: the callback %s is not open (it is %s).", communication.display_name,
-                    dict(self._fields["state"]._description_selection(self.env))[communication.state]))
-
-    def _callback_message(self, title, note=False):
-        body = Markup("<p><b>%s</b></p>") % title
-        if note:
-            body += plaintext2html(note)
-        return body
-
-    def _close_activity(self, message):
-        activity = self.activity_id.with_context(optical_callback_handled=True)
-        if activity:
-            activity.action_feedback(feedback=message)
-        else:
-            self.partner_id.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
-
-    def action_callback_done(self, outcome="reached", note=False):
-        """Record the outcome of a call. ``no_answer`` retries up to the shop's
-        number of attempts; ``call_back_later`` moves the call to tomorrow."""
-        outcomes = dict(self._fields["callback_outcome"]._description_selection(self.env))
-        if outcome not in outcomes or outcome == "given_up":
-            raise UserError(self.env._("Outcome: %(outcome)r is not one of %(allowed)s.", outcome=outcome,
-                                       allowed=", ".join(k for k in outcomes if k != "given_up")))
-        self._check_callback()
-        now = fields.Datetime.now()
-        tomorrow = fields.Date.context_today(self) + datetime.timedelta(days=1)
-        for communication in self:
-            attempts = communication.callback_attempts + 1
-            values = {"callback_outcome": outcome, "callback_note": note, "callback_attempts": attempts,
-                      "outcome_date": now}
-            title = self.env._("Callback: %s", outcomes[outcome])
-            max_attempts = max(communication.company_id.optical_callback_max_attempts, 1)
-            if outcome == "reached":
-                values["state"] = "done"
-            elif outcome == "wrong_number":
-                values.update(state="failed", failure_reason=self.env._("Wrong number"))
-            elif outcome == "no_answer" and attempts >= max_attempts:
-                values.update(state="failed", failure_reason=self.env._(
-                    "Not reached after %s attempts", attempts))
-                title = self.env._("Callback: no answer (attempt %(n)s of %(max)s), given up",
-                                   n=attempts, max=max_attempts)
-            else:
-                # No answer with attempts left, or call back later: the call stays open for tomorrow.
-                if outcome == "no_answer":
-                    title = self.env._("Callback: no answer (attempt %(n)s of %(max)s), retry tomorrow",
-                                       n=attempts, max=max_attempts)
-                communication.write(values)
-                communication._reschedule_activity(tomorrow, communication._callback_message(title, note))
-                continue
-            communication.write(values)
-            communication._close_activity(communication._callback_message(title, note))
-        return True
-
-    def action_callback_postpone(self, date, note=False):
-        date = fields.Date.to_date(date)
-        if not date or date < fields.Date.context_today(self):
-            raise UserError(self.env._("Date: a callback can only be postponed to today or later."))
-        self._check_callback()
-        for communication in self:
-            communication.write({"callback_note": note or communication.callback_note,
-                                 "outcome_date": fields.Datetime.now()})
-            communication._reschedule_activity(date, communication._callback_message(
-                self.env._("Callback postponed to %s", fields.Date.to_string(date)), note))
-        return True
-
-    def action_callback_give_up(self, reason):
-        if not reason or not str(reason).strip():
-            raise UserError(self.env._("Reason: say why the callback is given up."))
-        self._check_callback()
-        for communication in self:
-            communication.write({"state": "cancelled", "skip_reason": reason, "callback_outcome": "given_up",
-                                 "callback_note": reason, "outcome_date": fields.Datetime.now()})
-            communication._close_activity(communication._callback_message(self.env._("Callback given up"), reason))
-        return True
-
-    def _reschedule_activity(self, date, message):
-        self.ensure_one()
-        if self.activity_id:
-            self.activity_id.write({"date_deadline": date})
-        self.partner_id.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
-
-    def action_open_callback_wizard(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "optical.crm.callback.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_communication_ids": self.ids},
-        }

@@ -3,6 +3,7 @@ import datetime
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 
 class ResCompany(models.Model):
@@ -90,6 +91,12 @@ class ResCompany(models.Model):
         """Today's date in the shop's time zone."""
         self.ensure_one()
         return datetime.datetime.now(pytz.utc).astimezone(self._optical_tz()).date()
+
+    def _optical_format_date(self, date):
+        """A date as the shop writes it, in its language's date format
+        (staff- and customer-facing texts, exports)."""
+        self.ensure_one()
+        return format_date(self.env, date, lang_code=self.partner_id.lang or self.env.lang) if date else ""
 
     def _optical_in_send_window(self, now=None):
         """Whether ``now`` (aware or naive UTC datetime) is inside the shop's sending window."""

@@ -1,6 +1,12 @@
 import datetime
 
+from dateutil.relativedelta import relativedelta
+from lxml import etree
+
+from odoo import fields
+from odoo.osv import expression
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools.safe_eval import datetime as safe_datetime, safe_eval
 
 
 class OpticalCrmCase(TransactionCase):
@@ -34,6 +40,8 @@ class OpticalCrmCase(TransactionCase):
         # Start from a clean plan whatever the database holds (demo data included).
         cls.env["optical.crm.cycle"].search([]).write({"active": False})
         cls.env["optical.crm.campaign"].search([]).write({"state": "cancelled"})
+        # Demo events are dated from the install day: they would meet the tests' own cycles.
+        cls.env["optical.crm.event"].search([]).write({"active": False})
         cls.Communication = cls.env["optical.crm.communication"]
         cls.Event = cls.env["optical.crm.event"]
         cls.mario = cls.customer("Mario Rossi", mobile="+393331112233", email="mario@example.com")
@@ -80,3 +88,35 @@ class OpticalCrmCase(TransactionCase):
     def communications(self, **filters):
         domain = [(key, "=", value) for key, value in filters.items()]
         return self.Communication.search(domain, order="scheduled_date, id")
+
+    def action_records(self, xmlid, user, **search_defaults):
+        """The records ``user`` sees on opening the window action ``xmlid``
+        with its default filters, as the web client combines them: filters of
+        one group (between separators) OR-ed, groups AND-ed with the action's
+        domain. ``search_defaults`` overrides them (``name=0`` removes one)."""
+        env = self.env(user=user, context={"allowed_company_ids": user.company_ids.ids})
+        action = env["ir.actions.act_window"]._for_xml_id(xmlid)
+        Model = env[action["res_model"]]
+        today = fields.Date.context_today(Model)
+        eval_context = {"uid": user.id, "context_today": lambda: today, "relativedelta": relativedelta,
+                        "datetime": safe_datetime}
+        context = safe_eval(action.get("context") or "{}", dict(eval_context, active_id=False))
+        active = {key[len("search_default_"):]: value for key, value in context.items()
+                  if key.startswith("search_default_")}
+        active.update(search_defaults)
+        view_id = action.get("search_view_id") and action["search_view_id"][0]
+        arch = etree.fromstring(Model.get_view(view_id, "search")["arch"])
+        groups, current = [], []
+        for node in arch:
+            if node.tag == "filter" and node.get("domain"):
+                current.append(node)
+            else:
+                groups.append(current)
+                current = []
+        groups.append(current)
+        domains = [safe_eval(action.get("domain") or "[]", eval_context)]
+        for group in groups:
+            chosen = [safe_eval(node.get("domain"), eval_context) for node in group if active.get(node.get("name"))]
+            if chosen:
+                domains.append(expression.OR(chosen))
+        return Model.search(expression.AND(domains))

@@ -1,6 +1,8 @@
-from odoo import fields, models
+import datetime
 
-from ..models.optical_crm_communication import CALLBACK_OUTCOMES
+from odoo import api, fields, models
+
+from ..models.optical_crm_communication_callback import CALLBACK_OUTCOMES
 
 
 class OpticalCrmCallbackWizard(models.TransientModel):
@@ -8,6 +10,13 @@ class OpticalCrmCallbackWizard(models.TransientModel):
     _description = "Phone callback outcome"
 
     communication_ids = fields.Many2many("optical.crm.communication", string="Callbacks", required=True)
+    partner_id = fields.Many2one("res.partner", "Customer", compute="_compute_call")
+    partner_phone = fields.Char("Phone", compute="_compute_call")
+    partner_mobile = fields.Char("Mobile", compute="_compute_call")
+    callback_reason = fields.Char("Why", compute="_compute_call")
+    script = fields.Text("Call script", compute="_compute_call")
+    callback_attempt_ids = fields.Many2many("optical.crm.callback.attempt", string="Earlier attempts",
+                                            compute="_compute_call")
     action = fields.Selection(
         [("done", "Log the call"), ("postpone", "Postpone"), ("give_up", "Give up")],
         required=True, default="done",
@@ -16,14 +25,36 @@ class OpticalCrmCallbackWizard(models.TransientModel):
         [o for o in CALLBACK_OUTCOMES if o[0] != "given_up"], default="reached",
     )
     note = fields.Text()
-    date = fields.Date("New date", default=lambda self: fields.Date.add(fields.Date.context_today(self), days=1))
+    date = fields.Date("New date", compute="_compute_date", store=True, readonly=False,
+                       help="Call back later: today by default (later today) or another day.")
     reason = fields.Char()
+
+    @api.depends("communication_ids")
+    def _compute_call(self):
+        for wizard in self:
+            call = wizard.communication_ids[:1] if len(wizard.communication_ids) == 1 else wizard.communication_ids.browse()
+            wizard.partner_id = call.partner_id
+            wizard.partner_phone = call.partner_phone
+            wizard.partner_mobile = call.partner_mobile
+            wizard.callback_reason = call.callback_reason
+            wizard.script = call.body
+            wizard.callback_attempt_ids = call.callback_attempt_ids
+
+    @api.depends("action", "outcome")
+    def _compute_date(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if wizard.action == "done" and wizard.outcome == "call_back_later":
+                wizard.date = today
+            else:
+                wizard.date = today + datetime.timedelta(days=1)
 
     def action_confirm(self):
         self.ensure_one()
         communications = self.communication_ids
         if self.action == "done":
-            communications.action_callback_done(self.outcome, self.note)
+            communications.action_callback_done(
+                self.outcome, self.note, date=self.date if self.outcome == "call_back_later" else None)
         elif self.action == "postpone":
             communications.action_callback_postpone(self.date, self.note)
         else:

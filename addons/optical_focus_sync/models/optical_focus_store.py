@@ -293,6 +293,8 @@ class OpticalFocusStore(models.Model):
         by_id = {communication.id: communication for communication in communications}
         outcomes = dict(communications._fields["callback_outcome"]._description_selection(communications.env))
         channels = dict(communications._fields["channel"]._description_selection(communications.env))
+        attempt_outcomes = dict(self.env["optical.crm.callback.attempt"].with_context(lang=lang)
+                                ._fields["outcome"]._description_selection(communications.env))
         notes = {}
         for communication_id, focus_id in rows:
             communication = by_id[communication_id]
@@ -311,6 +313,14 @@ class OpticalFocusStore(models.Model):
                 "cycle": communication.cycle_id.name or None,
                 "campaign": communication.campaign_id.name or None,
                 "scheduled_date": fields.Date.to_string(communication.scheduled_date),
+                # Every attempt at the call with its own note, oldest first.
+                "call_attempts": [{
+                    "date": attempt.create_date.isoformat(),
+                    "outcome": attempt.outcome,
+                    "outcome_label": attempt_outcomes.get(attempt.outcome),
+                    "note": attempt.note or None,
+                    "by": attempt.user_id.name,
+                } for attempt in communication.callback_attempt_ids.sorted("id")],
             })
         return notes
 

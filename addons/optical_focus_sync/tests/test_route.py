@@ -116,6 +116,7 @@ class TestFocusRoute(FocusSyncCase):
             "scheduled_date": self.today, "state": "sent", "cycle_id": cycle.id,
             "cycle_step_id": cycle.step_ids.id,
         })
+        reached.action_callback_done("no_answer", "Rang, no answer")
         reached.action_callback_done("reached", "Adapting well, back in March")
         Communication.create({
             "partner_id": lucia.id, "company_id": self.shop_a.id, "channel": "phone", "scheduled_date": self.today,
@@ -138,6 +139,9 @@ class TestFocusRoute(FocusSyncCase):
                           note["state"]),
                          ("reached", "Adapting well, back in March", "phone", "Call after one week",
                           "Adaptation call", "done"))
+        # Every attempt's note reaches FOCUS, not only the last one.
+        self.assertEqual([(a["outcome"], a["note"]) for a in note["call_attempts"]],
+                         [("no_answer", "Rang, no answer"), ("reached", "Adapting well, back in March")])
         until = response.json()["until"]
         self.assertEqual(self.notes(until).json()["notes"], {})
         self.assertEqual(sorted(self.notes("2000-01-01T00:00:00").json()["notes"]), ["C1", "C2"])
