@@ -17,3 +17,15 @@ def load_tool(addon, module):
     sys.modules[name] = loaded
     spec.loader.exec_module(loaded)
     return loaded
+
+
+def _alias_core_tools():
+    """The other addons' tools import core's as ``odoo.addons.optical_crm.tools.<name>``:
+    without Odoo, that full name is the file loaded here (Python finds a full
+    module name in ``sys.modules`` without importing its parents)."""
+    for path in sorted((ADDONS / "optical_crm" / "tools").glob("*.py")):
+        if path.stem != "__init__":
+            sys.modules.setdefault("odoo.addons.optical_crm.tools.%s" % path.stem, load_tool("optical_crm", path.stem))
+
+
+_alias_core_tools()

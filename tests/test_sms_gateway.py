@@ -57,7 +57,7 @@ def test_one_worker_sends_in_order(gateway):
 
 def test_5xx_retried_with_backoff_same_reference(gateway):
     gateway.plan["ref-1"] = ["503", "500", "ok"]
-    provider, sleeps = make(gateway, max_attempts=3)
+    provider, sleeps = make(gateway, retries=2)
     results = provider.send_batch([message(0), message(1)])
     assert [r.state for r in results] == ["accepted", "accepted"]
     assert gateway.references() == ["ref-0", "ref-1", "ref-1", "ref-1"]
@@ -77,7 +77,7 @@ def test_timeout_retried_never_sent_twice(gateway):
 def test_gives_up_after_attempts_and_goes_on(gateway):
     gateway.plan["ref-0"] = ["500", "502", "503"]
     gateway.plan["ref-1"] = ["400"]
-    provider, _sleeps = make(gateway, max_attempts=3)
+    provider, _sleeps = make(gateway, retries=2)
     bad = {"to": "", "text": "x", "reference": "ref-9"}
     results = provider.send_batch([message(0), message(1), bad, message(2)])
     assert [r.state for r in results] == ["server_error", "rejected", "invalid", "accepted"]
@@ -88,8 +88,8 @@ def test_gives_up_after_attempts_and_goes_on(gateway):
 
 
 def test_connection_refused():
-    provider = gateway_tool.HttpSmsGateway("http://127.0.0.1:9/send", "k", timeout=0.3, max_attempts=2,
-                                           backoff=0, sleep=lambda s: None)
+    provider = gateway_tool.HttpSmsGateway("http://127.0.0.1:9/send", "k", timeout=0.3, retries=1, backoff=0,
+                                           sleep=lambda s: None)
     assert provider.send_batch([message(0)])[0].state == "connection_error"
 
 

@@ -1,0 +1,108 @@
+"""Core's one home of outside calls (retry and backoff) against a real local HTTP server."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import load_tool
+
+http_client = load_tool("optical_crm", "http_client")
+
+
+class Server:
+    """Answers each POST with the next planned ``(status, headers)``, then 200."""
+
+    def __init__(self):
+        self.plan = []
+        self.requests = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append((dict(self.headers), body))
+                status, headers = server.plan.pop(0) if server.plan else (200, {})
+                data = b'{"ok": true}'
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = "http://127.0.0.1:%s/in" % self.httpd.server_port
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    running = Server()
+    yield running
+    running.stop()
+
+
+def call(server, retries=2, backoff=0.5, **kwargs):
+    sleeps = []
+    session = http_client.retrying_session(retries, backoff, sleeps.append, {"Authorization": "Bearer k"})
+    with session:
+        result = http_client.post_json(session, server.url, {"reference": "r1"}, timeout=2, **kwargs)
+    return result, sleeps
+
+
+def test_retries_means_repeats_after_the_first_attempt(server):
+    server.plan = [(503, {}), (500, {}), (502, {})]
+    result, sleeps = call(server, retries=2)
+    assert (result.outcome, result.status, result.attempts) == ("server_error", 502, 3)
+    assert "HTTP 502" in result.detail and "3 attempts" in result.detail
+    assert len(server.requests) == 3
+    # The first retry waits too: backoff, then twice the backoff.
+    assert sleeps == [0.5, 1.0]
+
+
+def test_every_retryable_status_is_retried_with_the_same_body(server):
+    server.plan = [(status, {}) for status in sorted(http_client.RETRY_STATUSES)]
+    result, _sleeps = call(server, retries=len(server.plan), backoff=0)
+    assert result.outcome == "ok"
+    assert len(server.requests) == len(http_client.RETRY_STATUSES) + 1
+    assert {body["reference"] for _headers, body in server.requests} == {"r1"}
+    assert {headers["Authorization"] for headers, _body in server.requests} == {"Bearer k"}
+
+
+def test_other_statuses_are_final(server):
+    server.plan = [(400, {})]
+    result, sleeps = call(server)
+    assert (result.outcome, result.status) == ("rejected", 400)
+    assert len(server.requests) == 1 and sleeps == []
+
+
+def test_retry_after_is_honoured_but_capped(server):
+    server.plan = [(429, {"Retry-After": "7"}), (503, {"Retry-After": "3600"})]
+    result, sleeps = call(server, retries=2, backoff=0.1)
+    assert result.outcome == "ok"
+    assert sleeps == [7, http_client.MAX_BACKOFF]
+
+
+def test_no_retries_is_one_attempt(server):
+    server.plan = [(503, {})]
+    result, sleeps = call(server, retries=0)
+    assert (result.outcome, result.attempts, len(server.requests), sleeps) == ("server_error", 1, 1, [])
+
+
+def test_refused_connection_is_a_connection_error():
+    sleeps = []
+    with http_client.retrying_session(1, 0.2, sleeps.append) as session:
+        result = http_client.post_json(session, "http://127.0.0.1:9/in", {}, timeout=0.5)
+    assert (result.outcome, result.status, result.attempts) == ("connection_error", None, 2)
+    assert sleeps == [0.2]
