@@ -1,4 +1,4 @@
-"""The app's pairing codes, API keys and HTTP helpers (no Odoo)."""
+"""The app's pairing codes and HTTP helpers (no Odoo)."""
 import datetime
 
 from conftest import load_tool
@@ -14,23 +14,6 @@ def test_pairing_codes():
     assert pairing.normalize_pairing_code("0OIL-1234") == ""  # ambiguous characters are never issued
     assert pairing.normalize_pairing_code(None) == ""
     assert pairing.normalize_pairing_code(1234) == ""
-
-
-def test_hash_and_check():
-    hashed = pairing.hash_secret("ABCD2345", "pepper")
-    assert hashed != "ABCD2345" and len(hashed) == 64
-    assert pairing.check_secret("ABCD2345", "pepper", hashed)
-    assert not pairing.check_secret("ABCD2346", "pepper", hashed)
-    assert not pairing.check_secret("ABCD2345", "other", hashed)
-    assert not pairing.check_secret("", "pepper", hashed)
-    assert not pairing.check_secret("ABCD2345", "pepper", False)
-
-
-def test_bearer_token():
-    assert http_api.bearer_token("Bearer abc") == "abc"
-    assert http_api.bearer_token("bearer  abc ") == "abc"
-    assert http_api.bearer_token("Basic abc") == ""
-    assert http_api.bearer_token(None) == ""
 
 
 def test_api_datetime():

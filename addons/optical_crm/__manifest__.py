@@ -10,7 +10,7 @@
     "development_status": "Beta",
     "application": True,
     "depends": ["mail", "phone_validation", "resource"],
-    "external_dependencies": {"python": ["xlsxwriter", "python-dateutil"]},
+    "external_dependencies": {"python": ["xlsxwriter", "python-dateutil", "phonenumbers", "requests"]},
     "data": [
         "security/optical_crm_security.xml",
         "security/ir.model.access.csv",

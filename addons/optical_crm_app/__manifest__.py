@@ -13,7 +13,6 @@
     "data": [
         "security/optical_crm_app_security.xml",
         "security/ir.model.access.csv",
-        "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
         "views/optical_app_device_views.xml",

@@ -13,7 +13,6 @@
     "data": [
         "security/optical_focus_sync_security.xml",
         "security/ir.model.access.csv",
-        "data/ir_config_parameter_data.xml",
         "views/optical_focus_store_views.xml",
         "views/optical_focus_record_views.xml",
         "views/optical_crm_event_views.xml",

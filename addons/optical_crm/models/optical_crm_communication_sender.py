@@ -16,8 +16,7 @@ class OpticalCrmCommunication(models.Model):
 
     @api.model
     def _cron_send_communications(self, batch_size=None, max_batches=None):
-        batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param("optical_crm.send_batch_size", 500))
+        batch_size = batch_size or self.env["ir.config_parameter"]._optical_param("optical_crm.send_batch_size")
         registry = self._channel_registry()
         quiet_channels = tuple(key for key, channel in registry.items() if channel.get("quiet_hours")) or ("",)
         now = fields.Datetime.now()

@@ -2,17 +2,19 @@
 
 ``POST /optical_app/v1/pair`` exchanges a pairing code for an API key; every
 other call authenticates with ``Authorization: Bearer <api_key>`` and sees
-only the data of the customer who paired the device. Errors are JSON:
-``{"error": "<code>", "message": "<what is wrong, naming the field>"}``."""
+only the data of the customer who paired the device. Errors follow core's
+API conventions (``optical_crm/controllers/api.py``):
+``{"error": "<code>", "message": "<what is wrong, naming the field>", "field": "<field>"}``."""
 import functools
-import json
 import logging
 
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.optical_crm.controllers.api import ApiError, json_body, json_response, request_bearer
+
 from ..models.optical_app_message import CHAT_TEXT_MAX_LENGTH
-from ..tools.http_api import api_datetime, bearer_token
+from ..tools.http_api import api_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -21,15 +23,10 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def json_error(status, code, message):
-    headers = [("WWW-Authenticate", 'Bearer realm="optical_app"')] if status == 401 else None
-    return request.make_json_response({"error": code, "message": message}, headers=headers, status=status)
 
 
-class ApiError(Exception):
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+def unauthorized(message, code="unauthorized"):
+    return ApiError(401, message, code=code, headers=[("WWW-Authenticate", 'Bearer realm="optical_app"')])
 
 
 def authenticated(route):
@@ -38,14 +35,13 @@ def authenticated(route):
 
     @functools.wraps(route)
     def wrapper(self, *args, **kwargs):
-        device = request.env["optical.app.device"].sudo()._authenticate(
-            bearer_token(request.httprequest.headers.get("Authorization")))
+        device = request.env["optical.app.device"].sudo()._authenticate(request_bearer())
         if not device:
-            return json_error(401, "unauthorized", "Authorization: a valid 'Bearer <api_key>' is required.")
+            return unauthorized("Authorization: a valid 'Bearer <api_key>' is required.").response()
         try:
             return route(self, device.with_context(lang=device.partner_id.lang or "en_US"), *args, **kwargs)
         except ApiError as error:
-            return json_error(error.status, error.code, error.message)
+            return error.response()
 
     return wrapper
 
@@ -57,16 +53,7 @@ class OpticalAppController(http.Controller):
 
     @staticmethod
     def _json_body():
-        raw = request.httprequest.get_data(cache=False, as_text=True)
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except ValueError as error:
-            raise ApiError(400, "bad_request", "body: invalid JSON (%s)." % error) from error
-        if not isinstance(body, dict):
-            raise ApiError(400, "bad_request", "body: a JSON object is expected.")
-        return body
+        return json_body(dict, empty={})
 
     @staticmethod
     def _optional_string(body, name, max_length):
@@ -74,8 +61,7 @@ class OpticalAppController(http.Controller):
         if value is None:
             return None
         if not isinstance(value, str) or len(value) > max_length:
-            raise ApiError(400, "bad_request",
-                           "%s: a string of at most %s characters is expected." % (name, max_length))
+            raise ApiError(400, "%s: a string of at most %s characters is expected." % (name, max_length))
         return value.strip()
 
     @staticmethod
@@ -88,7 +74,7 @@ class OpticalAppController(http.Controller):
         except ValueError:
             value = None
         if value is None or not minimum <= value <= maximum:
-            raise ApiError(400, "bad_request", "%s: an integer from %s to %s is expected." % (name, minimum, maximum))
+            raise ApiError(400, "%s: an integer from %s to %s is expected." % (name, minimum, maximum))
         return value
 
     @staticmethod
@@ -111,24 +97,24 @@ class OpticalAppController(http.Controller):
         Attempt = request.env["optical.app.pairing.attempt"].sudo()
         address = request.httprequest.remote_addr or "unknown"
         if Attempt._is_blocked(address):
-            return json_error(429, "too_many_attempts",
-                              "pairing_code: too many wrong codes from this address, try again later.")
+            return ApiError(429, "pairing_code: too many wrong codes from this address, try again later.",
+                            code="too_many_attempts").response()
         try:
             body = self._json_body()
             code = body.get("pairing_code")
             if not isinstance(code, str) or not code.strip():
-                raise ApiError(400, "bad_request", "pairing_code: required (the code shown by the shop).")
+                raise ApiError(400, "pairing_code: required (the code shown by the shop).")
             name = self._optional_string(body, "device_name", 64)
             push_token = self._optional_string(body, "push_token", 4096)
         except ApiError as error:
-            return json_error(error.status, error.code, error.message)
+            return error.response()
         device, api_key = request.env["optical.app.device"].sudo()._pair(code, name=name, push_token=push_token)
         if not device:
             Attempt._record(address)
-            return json_error(401, "invalid_pairing_code",
-                              "pairing_code: unknown, already used or expired; ask the shop for a new one.")
+            return unauthorized("pairing_code: unknown, already used or expired; ask the shop for a new one.",
+                                code="invalid_pairing_code").response()
         _logger.info("App paired: device %s of customer %s", device.id, device.partner_id.id)
-        return request.make_json_response({
+        return json_response({
             "api_key": api_key,
             "device_id": device.id,
             "customer": {"first_name": device.partner_id._optical_first_name()},
@@ -147,24 +133,24 @@ class OpticalAppController(http.Controller):
         if body.get("device_name") is not None:
             values["name"] = self._optional_string(body, "device_name", 64) or device.name
         if not values:
-            raise ApiError(400, "bad_request", "push_token: give push_token and/or device_name.")
+            raise ApiError(400, "push_token: give push_token and/or device_name.")
         device.write(values)
-        return request.make_json_response(self._device_to_api(device, device))
+        return json_response(self._device_to_api(device, device))
 
     @http.route(f"{API}/devices", type="http", auth="public", methods=["GET"], csrf=False)
     @authenticated
     def devices(self, device, **_kwargs):
         devices = device.search([("partner_id", "=", device.partner_id.id)])
-        return request.make_json_response({"devices": [self._device_to_api(d, device) for d in devices]})
+        return json_response({"devices": [self._device_to_api(d, device) for d in devices]})
 
     @http.route(f"{API}/devices/<int:device_id>/revoke", type="http", auth="public", methods=["POST"], csrf=False)
     @authenticated
     def device_revoke(self, device, device_id, **_kwargs):
         target = device.search([("id", "=", device_id), ("partner_id", "=", device.partner_id.id)])
         if not target:
-            raise ApiError(404, "not_found", "device: no such device.")
+            raise ApiError(404, "device: no such device.")
         target._revoke("customer")
-        return request.make_json_response({"id": target.id, "revoked": True})
+        return json_response({"id": target.id, "revoked": True})
 
     # ------------------------------------------------------------------
     # Messages
@@ -176,7 +162,7 @@ class OpticalAppController(http.Controller):
         limit = self._int_param("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
         offset = self._int_param("offset", 0, 0, 10 ** 9)
         page = device.env["optical.app.message"]._api_page(device.partner_id, limit, offset)
-        return request.make_json_response(page)
+        return json_response(page)
 
     @http.route(f"{API}/messages", type="http", auth="public", methods=["POST"], csrf=False)
     @authenticated
@@ -186,17 +172,16 @@ class OpticalAppController(http.Controller):
         body = self._json_body()
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, "bad_request", "text: required, the message to the shop.")
+            raise ApiError(400, "text: required, the message to the shop.")
         Message = device.env["optical.app.message"]
         if len(text) > CHAT_TEXT_MAX_LENGTH:
-            raise ApiError(400, "bad_request",
-                           "text: a string of at most %s characters is expected." % CHAT_TEXT_MAX_LENGTH)
+            raise ApiError(400, "text: a string of at most %s characters is expected." % CHAT_TEXT_MAX_LENGTH)
         if "\x00" in text or any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-            raise ApiError(400, "bad_request", "text: contains characters that cannot be stored.")
+            raise ApiError(400, "text: contains characters that cannot be stored.")
         if Message._chat_rate_limited(device.partner_id):
-            raise ApiError(429, "too_many_messages", "text: too many messages in a short time, try again later.")
+            raise ApiError(429, "text: too many messages in a short time, try again later.", code="too_many_messages")
         message = device._chat_receive(text.strip())
-        return request.make_json_response(message._to_api(), status=201)
+        return json_response(message._to_api(), status=201)
 
     @http.route(f"{API}/messages/<int:message_id>/read", type="http", auth="public", methods=["POST"], csrf=False)
     @authenticated
@@ -204,9 +189,9 @@ class OpticalAppController(http.Controller):
         message = device.env["optical.app.message"].search(
             [("id", "=", message_id), ("partner_id", "=", device.partner_id.id)])
         if not message:
-            raise ApiError(404, "not_found", "message: no such message.")
+            raise ApiError(404, "message: no such message.")
         message._mark_read()
-        return request.make_json_response(message._to_api())
+        return json_response(message._to_api())
 
     # ------------------------------------------------------------------
     # Promotions
@@ -223,9 +208,7 @@ class OpticalAppController(http.Controller):
     @http.route(f"{API}/promotions", type="http", auth="public", methods=["GET"], csrf=False)
     @authenticated
     def promotions(self, device, **_kwargs):
-        base_url = request.httprequest.host_url.rstrip("/")
-        return request.make_json_response(
-            {"promotions": [campaign._to_api(base_url) for campaign in self._promotions(device)]})
+        return json_response({"promotions": [campaign._to_api() for campaign in self._promotions(device)]})
 
     @http.route(f"{API}/promotions/<int:campaign_id>/cover", type="http", auth="public", methods=["GET"],
                 csrf=False)
@@ -234,12 +217,11 @@ class OpticalAppController(http.Controller):
         """The cover image, only of a promotion the caller can see."""
         campaign = self._promotions(device).filtered(lambda c: c.id == campaign_id and c.app_cover_image)
         if not campaign:
-            raise ApiError(404, "not_found", "promotion: no such promotion or it has no cover image.")
+            raise ApiError(404, "promotion: no such promotion or it has no cover image.")
         stream = request.env["ir.binary"].sudo()._get_image_stream_from(campaign, "app_cover_image")
         return stream.get_response(max_age=3600)
 
     @http.route(f"{API}/<path:path>", type="http", auth="public", csrf=False)
     def unknown(self, path, **_kwargs):
         """Any other address or method under the API: a JSON error, not a web page."""
-        return json_error(404, "not_found", "route: no %s %s/%s in this API." % (
-            request.httprequest.method, API, path))
+        return ApiError(404, "route: no %s %s/%s in this API." % (request.httprequest.method, API, path)).response()

@@ -1,3 +1,4 @@
+from . import ir_config_parameter
 from . import optical_app_device
 from . import optical_app_message
 from . import optical_app_pairing_attempt

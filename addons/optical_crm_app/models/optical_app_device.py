@@ -4,7 +4,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
 
-from ..tools.pairing import check_secret, generate_api_key, hash_secret, normalize_pairing_code
+from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
+
+from ..tools.pairing import generate_api_key, normalize_pairing_code
 
 
 class OpticalAppDevice(models.Model):
@@ -102,7 +104,7 @@ class OpticalAppDevice(models.Model):
         if not api_key or len(api_key) > 256:
             return self.browse()
         device = self.sudo().search([("api_key_hash", "=", self._hash(api_key))], limit=1)
-        if not device or not check_secret(api_key, self._pepper(), device.api_key_hash) or not device.partner_id.active:
+        if not device or not check_secret(api_key, device.api_key_hash, self._pepper()) or not device.partner_id.active:
             return self.browse()
         now = fields.Datetime.now()
         # Last seen to the minute: no write on every call of a chatty app.

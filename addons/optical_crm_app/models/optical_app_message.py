@@ -7,7 +7,6 @@ from ..tools.http_api import api_datetime
 
 # The customer may write this many messages per window (10 minutes) before the
 # API answers 429; the system parameter optical_crm_app.chat_rate_limit changes it.
-CHAT_RATE_LIMIT = 10
 CHAT_RATE_WINDOW = datetime.timedelta(minutes=10)
 CHAT_TEXT_MAX_LENGTH = 2000
 
@@ -63,7 +62,7 @@ class OpticalAppMessage(models.Model):
         partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
         devices = self.env["optical.app.device"].sudo().search([("partner_id", "in", partners.ids)])
         devices_by_partner = devices.grouped("partner_id")
-        push_enabled = bool(self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.push_url"))
+        push_enabled = bool(self.env["ir.config_parameter"]._optical_param("optical_crm_app.push_url"))
         for vals in vals_list:
             partner_devices = devices_by_partner.get(self.env["res.partner"].browse(vals["partner_id"]), devices.browse())
             vals["delivery"] = "push" if push_enabled and any(partner_devices.mapped("push_token")) else "chat"
@@ -85,8 +84,7 @@ class OpticalAppMessage(models.Model):
     @api.model
     def _chat_rate_limited(self, partner):
         """Whether the customer already wrote the most messages allowed in the window."""
-        limit = int(self.env["ir.config_parameter"].sudo().get_param(
-            "optical_crm_app.chat_rate_limit", CHAT_RATE_LIMIT))
+        limit = self.env["ir.config_parameter"]._optical_param("optical_crm_app.chat_rate_limit")
         recent = self.sudo().search_count([
             ("partner_id", "=", partner.id), ("direction", "=", "in"),
             ("date", ">=", fields.Datetime.now() - CHAT_RATE_WINDOW),

@@ -2,8 +2,6 @@ import datetime
 
 from odoo import api, fields, models
 
-MAX_WRONG_CODES = 10
-WINDOW_MINUTES = 15
 
 
 class OpticalAppPairingAttempt(models.Model):
@@ -20,9 +18,8 @@ class OpticalAppPairingAttempt(models.Model):
 
     @api.model
     def _limits(self):
-        params = self.env["ir.config_parameter"].sudo()
-        return (int(params.get_param("optical_crm_app.pairing_max_wrong", MAX_WRONG_CODES)),
-                int(params.get_param("optical_crm_app.pairing_window_minutes", WINDOW_MINUTES)))
+        param = self.env["ir.config_parameter"]._optical_param
+        return param("optical_crm_app.pairing_max_wrong"), param("optical_crm_app.pairing_window_minutes")
 
     @api.model
     def _is_blocked(self, address):

@@ -56,16 +56,16 @@ class OpticalAppPush(models.Model):
     @api.model
     def _provider(self):
         """The configured push provider, or None when push is not set up."""
-        params = self.env["ir.config_parameter"].sudo()
-        url = params.get_param("optical_crm_app.push_url")
+        param = self.env["ir.config_parameter"]._optical_param
+        url = param("optical_crm_app.push_url")
         if not url:
             return None
         return self._push_provider_class()(
             url,
-            api_key=params.get_param("optical_crm_app.push_api_key"),
-            timeout=float(params.get_param("optical_crm_app.push_timeout", 10)),
-            retries=int(params.get_param("optical_crm_app.push_retries", 2)),
-            backoff=float(params.get_param("optical_crm_app.push_backoff", 0.5)),
+            api_key=param("optical_crm_app.push_api_key"),
+            timeout=param("optical_crm_app.push_timeout"),
+            retries=param("optical_crm_app.push_retries"),
+            backoff=param("optical_crm_app.push_backoff"),
         )
 
     @api.model
@@ -76,8 +76,7 @@ class OpticalAppPush(models.Model):
         if provider is None:
             _logger.info("App push: no push service configured (optical_crm_app.push_url)")
             return 0
-        params = self.env["ir.config_parameter"].sudo()
-        batch_size = batch_size or int(params.get_param("optical_crm_app.push_batch_size", 100))
+        batch_size = batch_size or self.env["ir.config_parameter"]._optical_param("optical_crm_app.push_batch_size")
         now = fields.Datetime.now()
         open_shops = tuple(company.id for company in self.env["res.company"].sudo().search([])
                            if company._optical_in_send_window(now))
@@ -107,7 +106,7 @@ class OpticalAppPush(models.Model):
         return done
 
     def _push(self, provider):
-        max_attempts = int(self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.push_max_attempts", 5))
+        max_attempts = self.env["ir.config_parameter"]._optical_param("optical_crm_app.push_max_attempts")
         for push in self:
             device = push.device_id.sudo()
             if not device.active or not device.push_token:

@@ -43,12 +43,12 @@ class OpticalCrmCampaign(models.Model):
                 promotions |= campaign
         return promotions
 
-    def _to_api(self, base_url):
+    def _to_api(self):
         self.ensure_one()
         cover_url = None
         if self.app_cover_image:
             cover_url = "%s/optical_app/v1/promotions/%s/cover?unique=%s" % (
-                base_url, self.id, fields.Datetime.to_string(self.write_date).replace(" ", "T"))
+                self.get_base_url(), self.id, fields.Datetime.to_string(self.write_date).replace(" ", "T"))
         return {
             "id": self.id,
             "title": self.name,

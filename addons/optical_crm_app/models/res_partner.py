@@ -44,11 +44,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _optical_app_pairing_minutes(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("optical_crm_app.pairing_code_minutes", "15")
-        try:
-            return max(int(value), 1)
-        except ValueError:
-            return 15
+        return max(self.env["ir.config_parameter"]._optical_param("optical_crm_app.pairing_code_minutes"), 1)
 
     def _optical_app_check_staff(self):
         """Shop staff pair the customers they can see (their shops'); pairing

@@ -57,6 +57,8 @@ class OpticalAppCase(HttpCase, OpticalCrmCase):
         payload = response.json()
         self.assertTrue(payload.get("error"))
         self.assertIn(field, payload["message"])
+        # Core's one error shape: the field is named for programs too.
+        self.assertEqual(payload["field"], payload["message"].partition(":")[0])
         if status == 401:
             self.assertTrue(response.headers.get("WWW-Authenticate", "").startswith("Bearer"))
         return payload

@@ -1,14 +1,5 @@
-"""Small helpers of the app's HTTP API that need no Odoo."""
-
-
-def bearer_token(header):
-    """The token of an ``Authorization: Bearer <token>`` header, or ``""``."""
-    if not header:
-        return ""
-    scheme, _sep, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return ""
-    return token.strip()
+"""Small helpers of the app's HTTP API that need no Odoo (the conventions
+shared by every API are core's ``tools/http_api.py``)."""
 
 
 def api_datetime(value):

@@ -1,7 +1,6 @@
-"""Pairing codes and API keys of the app: generation, normalisation and
-hashing. Only hashes are stored; comparisons are made in constant time."""
-import hashlib
-import hmac
+"""Pairing codes and API keys of the app: generation and normalisation.
+Only their hashes are stored (core's ``tools/http_api.hash_secret`` with the
+database secret as pepper), compared in constant time."""
 import secrets
 
 # No 0/O, 1/I/L: a code is read aloud or typed from the shop's screen.
@@ -30,15 +29,3 @@ def generate_api_key():
     """A long random API key: 256 bits, URL-safe."""
     return secrets.token_urlsafe(32)
 
-
-def hash_secret(secret, pepper):
-    """HMAC-SHA256 of a code or key with a server-side pepper (the database
-    secret), so a leaked table of short codes cannot be brute-forced offline."""
-    return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
-
-
-def check_secret(secret, pepper, stored_hash):
-    """Constant-time comparison of a presented secret with a stored hash."""
-    if not secret or not stored_hash:
-        return False
-    return hmac.compare_digest(hash_secret(secret, pepper), stored_hash)

@@ -24,8 +24,8 @@ class OpticalAppPairingWizard(models.TransientModel):
     def _compute_pairing(self):
         code = self.env.context.get("optical_app_pairing_code") or ""
         expiry = self.env.context.get("optical_app_pairing_expiry")
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         for wizard in self:
+            base_url = (wizard.partner_id.company_id or self.env.company).get_base_url()
             wizard.pairing_code = code
             wizard.expiry = expiry or False
             # The app reads the server and the code from the QR code in one go.

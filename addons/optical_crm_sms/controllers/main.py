@@ -1,4 +1,3 @@
-import hmac
 import logging
 import re
 
@@ -9,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.optical_crm.controllers.api import ApiError, json_body, json_response, request_bearer
+from odoo.addons.optical_crm.tools.http_api import same_secret
 from odoo.addons.sms.controllers import main
 
 _logger = logging.getLogger(__name__)
@@ -21,6 +22,14 @@ PUBLIC_HEADERS = [
 ]
 
 
+class ItemError(ApiError):
+    """The error of one item of a callback, with the item's identifying keys."""
+
+    def __init__(self, status, message, **context):
+        super().__init__(status, message)
+        self.context = context
+
+
 class OpticalCrmSmsController(http.Controller):
     """The SMS gateway's callbacks (delivery reports, inbound SMS), both
     authenticated with the gateway key, and the public landing page."""
@@ -30,67 +39,62 @@ class OpticalCrmSmsController(http.Controller):
     # ------------------------------------------------------------------
 
     def _check_gateway_key(self):
-        expected = request.env["ir.config_parameter"].sudo().get_param("optical_crm_sms.gateway_api_key") or ""
-        header = request.httprequest.headers.get("Authorization", "")
-        scheme, _sep, given = header.partition(" ")
         # No key configured means no callback is accepted.
-        return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
-            given.strip().encode(), expected.encode())
-
-    def _json_items(self):
-        """The request's JSON: one object or a list of objects."""
-        try:
-            data = request.get_json_data()
-        except (ValueError, RecursionError):  # RecursionError: nested beyond what the parser follows
-            return None
-        items = data if isinstance(data, list) else [data]
-        return items if all(isinstance(item, dict) for item in items) else None
+        return same_secret(request_bearer(),
+                           request.env["ir.config_parameter"]._optical_param("optical_crm_sms.gateway_api_key"))
 
     @staticmethod
-    def _text_error(item, field, max_length=1600):
-        """Why ``item[field]`` is not a usable text, or None."""
+    def _text_error(item, field, max_length=1600, **context):
+        """An :class:`ItemError` when ``item[field]`` is not a usable text, else None."""
         value = item.get(field)
+        reason = None
         if value is None or value == "":
-            return "%s: missing" % field
-        if not isinstance(value, str) or not value.strip():
-            return "%s: %r is not a text" % (field, value)
-        if len(value) > max_length:
-            return "%s: longer than %d characters" % (field, max_length)
-        if "\x00" in value:
-            return "%s: contains a NUL character" % field
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "%s: contains a lone UTF-16 surrogate" % field
-        return None
+            reason = "%s: missing" % field
+        elif not isinstance(value, str) or not value.strip():
+            reason = "%s: %r is not a text" % (field, value)
+        elif len(value) > max_length:
+            reason = "%s: longer than %d characters" % (field, max_length)
+        elif "\x00" in value:
+            reason = "%s: contains a NUL character" % field
+        else:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                reason = "%s: contains a lone UTF-16 surrogate" % field
+        return ItemError(400, reason, **context) if reason else None
 
     def _handle_safely(self, handle, item):
-        """``handle(item)`` in a savepoint: an item that fails is reported in
-        error alone, the other items of the list are kept."""
+        """``(result, status)`` of ``handle(item)`` in a savepoint: an item
+        that fails is reported in error alone, the other items of the list
+        are kept."""
         try:
             with request.env.cr.savepoint():
-                return handle(item)
+                return handle(item), 200
+        except ItemError as error:
+            return dict(error.payload(), **error.context), error.status
         except psycopg2.OperationalError:
             raise  # concurrency: Odoo retries the whole request
         except Exception:  # noqa: BLE001 - one bad item must not roll the good ones back
             _logger.warning("SMS gateway callback: item refused", exc_info=True)
-            return {"error": "record: could not be applied", "status": 422}
-
-    def _error(self, status, message):
-        return request.make_json_response({"error": message}, status=status)
+            return ApiError(422, "record: could not be applied", code="unprocessable").payload(), 422
 
     def _callback(self, handle):
-        if not self._check_gateway_key():
-            return self._error(401, "Authorization: a valid Bearer gateway key is required")
-        items = self._json_items()
-        if not items:
-            return self._error(400, "body: a JSON object or a list of JSON objects is expected")
-        results = [self._handle_safely(handle, item) for item in items]
-        failed = [result for result in results if result.get("error")]
-        status = 200 if not failed else (failed[0]["status"] if len(items) == 1 else 207)
-        for result in results:
-            result.pop("status", None)
-        return request.make_json_response(results[0] if len(items) == 1 else {"results": results}, status=status)
+        """Apply ``handle`` to each item of the body (one object or a list of
+        them): one item answers with its result or its error and status, a
+        list with ``{"results": [...]}`` and 207 when any item failed."""
+        try:
+            if not self._check_gateway_key():
+                raise ApiError(401, "Authorization: a valid Bearer gateway key is required")
+            data = json_body((dict, list))
+            items = data if isinstance(data, list) else [data]
+            if not items or not all(isinstance(item, dict) for item in items):
+                raise ApiError(400, "body: a JSON object or a list of JSON objects is expected")
+        except ApiError as error:
+            return error.response()
+        results, statuses = zip(*[self._handle_safely(handle, item) for item in items])
+        failed = [status for status in statuses if status != 200]
+        status = 200 if not failed else (failed[0] if len(items) == 1 else 207)
+        return json_response(results[0] if len(items) == 1 else {"results": list(results)}, status=status)
 
     @http.route("/optical_crm_sms/v1/status", type="http", auth="public", methods=["POST"], csrf=False,
                 save_session=False)
@@ -101,16 +105,16 @@ class OpticalCrmSmsController(http.Controller):
     def _delivery_status(self, item):
         reference, status = item.get("reference"), item.get("status")
         if error := self._text_error(item, "reference", 128):
-            return {"error": error, "status": 400}
+            raise error
         SmsSms = request.env["sms.sms"].sudo()
         known = set(SmsSms.HTTP_TO_SMS_STATE_SUCCESS) | set(SmsSms.HTTP_TO_SMS_FAILURE_TYPE)
         status = status.strip().lower() if isinstance(status, str) else None
         if status not in known:
-            return {"reference": reference, "status": 400,
-                    "error": "status: %r is not one of %s" % (item.get("status"), ", ".join(sorted(known)))}
+            raise ItemError(400, "status: %r is not one of %s" % (item.get("status"), ", ".join(sorted(known))),
+                            reference=reference)
         state = SmsSms._optical_delivery_report(reference, status)
         if state is None:
-            return {"reference": reference, "status": 404, "error": "reference: unknown SMS"}
+            raise ItemError(404, "reference: unknown SMS", reference=reference)
         return {"reference": reference, "state": state}
 
     @http.route("/optical_crm_sms/v1/inbound", type="http", auth="public", methods=["POST"], csrf=False,
@@ -122,15 +126,15 @@ class OpticalCrmSmsController(http.Controller):
     def _inbound(self, item):
         number, text = item.get("from"), item.get("text")
         if error := self._text_error(item, "from", 64):
-            return {"error": error, "status": 400}
+            raise error
         if isinstance(text, str) and not text.strip():
             text = text.strip()  # an empty SMS is still an SMS
-        elif error := self._text_error(item, "text"):
-            return {"from": number, "error": error, "status": 400}
+        elif error := self._text_error(item, "text", **{"from": number}):
+            raise error
         try:
             is_stop, partners = request.env["res.partner"].sudo()._optical_sms_inbound(number, text)
         except ValueError as error:
-            return {"from": number, "error": str(error), "status": 400}
+            raise ItemError(400, str(error), **{"from": number}) from None
         return {"from": number, "stop": is_stop, "customers": len(partners)}
 
     # ------------------------------------------------------------------
@@ -143,7 +147,7 @@ class OpticalCrmSmsController(http.Controller):
         communication = request.env["optical.crm.communication"].sudo().search(
             [("landing_token", "=", token)], limit=1)
         # The search already matched it; compare again in constant time.
-        if not communication or not hmac.compare_digest(communication.landing_token, token):
+        if not communication or not same_secret(token, communication.landing_token):
             return None
         if not communication.landing_page_id.active or communication.state not in ("sent", "done"):
             return None

@@ -4,7 +4,7 @@ import secrets
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
-from ..tools.phone import normalize_mobile
+from odoo.addons.optical_crm.tools.phone import normalize_mobile
 from ..tools.sms_segments import sms_length
 from .optical_crm_step_mixin import SMS_CHANNELS
 

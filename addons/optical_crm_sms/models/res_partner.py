@@ -2,8 +2,9 @@ from markupsafe import Markup
 
 from odoo import api, models
 
+from odoo.addons.optical_crm.tools.phone import normalize_mobile
+
 from ..tools.opt_out import is_opt_out
-from ..tools.phone import normalize_mobile
 
 
 class ResPartner(models.Model):

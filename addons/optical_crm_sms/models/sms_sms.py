@@ -19,7 +19,6 @@ RETRY_LATER = frozenset({"timeout", "server_error", "connection_error"})
 # delivery report only ever moves an SMS forward (a late "accepted" never
 # undoes "delivered"; "delivered" after an error is a success all the same).
 STATE_RANK = {"outgoing": 0, "process": 1, "pending": 2, "error": 3, "sent": 4, "canceled": 5}
-DEFAULT_RETRY_HOURS = 24
 MAX_RETRY_DELAY_MINUTES = 60
 
 
@@ -62,19 +61,19 @@ class SmsSms(models.Model):
 
     @api.model
     def _optical_provider(self):
-        return self.env["ir.config_parameter"].sudo().get_param("optical_crm_sms.provider", "iap")
+        return self.env["ir.config_parameter"]._optical_param("optical_crm_sms.provider")
 
     @api.model
     def _optical_gateway(self):
-        params = self.env["ir.config_parameter"].sudo()
+        param = self.env["ir.config_parameter"]._optical_param
         return HttpSmsGateway(
-            params.get_param("optical_crm_sms.gateway_url"),
-            params.get_param("optical_crm_sms.gateway_api_key"),
-            timeout=float(params.get_param("optical_crm_sms.gateway_timeout", 10)),
-            max_attempts=int(params.get_param("optical_crm_sms.gateway_attempts", 3)),
-            backoff=float(params.get_param("optical_crm_sms.gateway_backoff", 1)),
-            batch_size=int(params.get_param("optical_crm_sms.gateway_batch_size", 100)),
-            workers=int(params.get_param("optical_crm_sms.gateway_workers", 4)),
+            param("optical_crm_sms.gateway_url"),
+            param("optical_crm_sms.gateway_api_key"),
+            timeout=param("optical_crm_sms.gateway_timeout"),
+            retries=param("optical_crm_sms.gateway_retries"),
+            backoff=param("optical_crm_sms.gateway_backoff"),
+            batch_size=param("optical_crm_sms.gateway_batch_size"),
+            workers=param("optical_crm_sms.gateway_workers"),
         )
 
     @api.model
@@ -168,10 +167,9 @@ class SmsSms(models.Model):
             return
         # One commit per gateway session: as many SMS as the gateway's workers
         # send side by side, so that a crash or a time limit costs one session.
-        params = self.env["ir.config_parameter"].sudo()
-        size = min(int(params.get_param("sms.session.batch.size", 500)),
-                   int(params.get_param("optical_crm_sms.gateway_batch_size", 100))
-                   * int(params.get_param("optical_crm_sms.gateway_workers", 4)))
+        param = self.env["ir.config_parameter"]._optical_param
+        size = min(int(self.env["ir.config_parameter"].sudo().get_param("sms.session.batch.size", 500)),
+                   param("optical_crm_sms.gateway_batch_size") * param("optical_crm_sms.gateway_workers"))
         yield from tools.split_every(max(size, 1), self.ids)
 
     def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
@@ -240,8 +238,7 @@ class SmsSms(models.Model):
         """Keep these SMS queued (same reference) for another attempt, later
         each time; returns those past the retry deadline
         (``optical_crm_sms.retry_hours`` after the first failure), to fail."""
-        params = self.env["ir.config_parameter"].sudo()
-        hours = float(params.get_param("optical_crm_sms.retry_hours", DEFAULT_RETRY_HOURS))
+        hours = self.env["ir.config_parameter"]._optical_param("optical_crm_sms.retry_hours")
         now = fields.Datetime.now()
         deadline = datetime.timedelta(hours=hours)
         expired = self.filtered(lambda sms: sms.optical_first_failure and now >= sms.optical_first_failure + deadline)

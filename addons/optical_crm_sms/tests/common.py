@@ -77,7 +77,7 @@ class OpticalSmsCommon(common.TransactionCase):
             "optical_crm_sms.gateway_url": "http://127.0.0.1:9/unused",
             "optical_crm_sms.gateway_timeout": "0.5",
             "optical_crm_sms.gateway_backoff": "0",
-            "optical_crm_sms.gateway_attempts": "3",
+            "optical_crm_sms.gateway_retries": "2",
         }.items():
             params.set_param(key, value)
         cls.customers = cls._make_customers(["Anna Bianchi", "Marco Verdi", "Giulia Neri"],

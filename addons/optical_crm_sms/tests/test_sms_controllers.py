@@ -65,21 +65,24 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.assertEqual(self._post("/optical_crm_sms/v1/status", {"reference": reference, "status": "delivered"},
                                     key=False)[0], 401)
         status, answer = self._post("/optical_crm_sms/v1/status", {"reference": "nope", "status": "delivered"})
-        self.assertEqual((status, answer["error"]), (404, "reference: unknown SMS"))
+        self.assertEqual((status, answer["message"]), (404, "reference: unknown SMS"))
+        self.assertEqual((answer["error"], answer["field"], answer["reference"]), ("not_found", "reference", "nope"))
         status, answer = self._post("/optical_crm_sms/v1/status", {"reference": reference, "status": "lost"})
         self.assertEqual(status, 400)
-        self.assertTrue(answer["error"].startswith("status:"))
+        self.assertTrue(answer["message"].startswith("status:"))
+        self.assertEqual((answer["error"], answer["field"]), ("bad_request", "status"))
         # A batch: the bad report is named, the good one is applied.
         status, answer = self._post("/optical_crm_sms/v1/status", [
             {"status": "delivered"}, {"reference": reference, "status": "delivered"}])
         self.assertEqual(status, 207)
-        self.assertEqual(answer["results"][0]["error"], "reference: missing")
+        self.assertEqual(answer["results"][0]["message"], "reference: missing")
         self.assertEqual(answer["results"][1]["state"], "sent")
         self.env.invalidate_all()
         self.assertEqual(communication.state, "done")
         response = self.url_open("/optical_crm_sms/v1/status", data="not json", headers={
             "Authorization": "Bearer %s" % self.GATEWAY_KEY, "Content-Type": "application/json"})
         self.assertEqual(response.status_code, 400)
+        self.assertEqual((response.json()["error"], response.json()["field"]), ("bad_request", "body"))
 
     # ------------------------------------------------------------------
     # Inbound SMS: STOP
@@ -113,10 +116,10 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.assertEqual(self._post("/optical_crm_sms/v1/inbound", {"from": "+393482223344", "text": "STOP"},
                                     key="wrong")[0], 401)
         status, answer = self._post("/optical_crm_sms/v1/inbound", {"text": "STOP"})
-        self.assertEqual((status, answer["error"]), (400, "from: missing"))
+        self.assertEqual((status, answer["message"], answer["field"]), (400, "from: missing", "from"))
         status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "abc", "text": "STOP"})
         self.assertEqual(status, 400)
-        self.assertTrue(answer["error"].startswith("from:"))
+        self.assertTrue(answer["message"].startswith("from:"))
 
     # ------------------------------------------------------------------
     # Landing page

@@ -130,13 +130,15 @@ class TestSmsReliability(HttpCase, OpticalSmsCommon):
         for payload, field in cases:
             response = self._post("/optical_crm_sms/v1/status", payload)
             self.assertEqual(response.status_code, 400, payload)
-            self.assertTrue(response.json()["error"].startswith(field + ":"), response.json())
+            self.assertTrue(response.json()["message"].startswith(field + ":"), response.json())
+            self.assertEqual(response.json()["field"], field)
         for payload, field in [({"from": "+393471112233", "text": "ciao\u0000"}, "text"),
                                ({"from": "+39347\u00001112233", "text": "ciao"}, "from"),
                                ({"from": "+393471112233", "text": "\ud800"}, "text")]:
             response = self._post("/optical_crm_sms/v1/inbound", payload)
             self.assertEqual(response.status_code, 400, payload)
-            self.assertTrue(response.json()["error"].startswith(field + ":"), response.json())
+            self.assertTrue(response.json()["message"].startswith(field + ":"), response.json())
+            self.assertEqual(response.json()["field"], field)
         deep = "[" * 100000 + "]" * 100000
         self.assertEqual(self._post("/optical_crm_sms/v1/status", None, raw=deep).status_code, 400)
         self.assertEqual(communication.sms_id.state, "outgoing")

@@ -1,6 +1,4 @@
 import datetime
-import hashlib
-import hmac
 import logging
 import secrets
 
@@ -10,18 +8,12 @@ from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
+
 from ..tools.gatekeeper import Refused, check_record
 from ..tools.mappers import MappingError, parse_envelope
 
 _logger = logging.getLogger(__name__)
-
-# How long a shop may stay quiet before it shows "FOCUS silent since…" (hours).
-DEFAULT_SILENCE_HOURS = 24
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 class OpticalFocusStore(models.Model):
     """A FOCUS 10 installation (one shop) pushing its records to Odoo.
@@ -69,8 +61,7 @@ class OpticalFocusStore(models.Model):
 
     @api.depends("last_batch_date")
     def _compute_is_silent(self):
-        hours = int(self.env["ir.config_parameter"].sudo().get_param(
-            "optical_focus_sync.silence_hours", DEFAULT_SILENCE_HOURS))
+        hours = self.env["ir.config_parameter"]._optical_param("optical_focus_sync.silence_hours")
         limit = fields.Datetime.now() - datetime.timedelta(hours=hours)
         for store in self:
             store.is_silent = bool(store.has_token and (not store.last_batch_date or store.last_batch_date < limit))
@@ -103,7 +94,8 @@ class OpticalFocusStore(models.Model):
         self.check_access("write")
         token = secrets.token_urlsafe(32)
         self.sudo().write({
-            "token_hash": hash_token(token),
+            # 256 random bits: a plain SHA-256 is enough, no pepper needed.
+            "token_hash": hash_secret(token),
             "has_token": True,
             "token_date": fields.Datetime.now(),
         })
@@ -132,9 +124,8 @@ class OpticalFocusStore(models.Model):
         constant time, as the contract requires."""
         if not token:
             return self.browse()
-        digest = hash_token(token)
-        store = self.sudo().with_context(active_test=True).search([("token_hash", "=", digest)], limit=1)
-        if store and hmac.compare_digest(store.token_hash, digest):
+        store = self.sudo().with_context(active_test=True).search([("token_hash", "=", hash_secret(token))], limit=1)
+        if store and check_secret(token, store.token_hash):
             return store
         return self.browse()
 
@@ -249,7 +240,7 @@ class OpticalFocusStore(models.Model):
         for clocks of Odoo servers that differ. A note is dated when it is
         written, inside a transaction that started before: a note not yet
         committed is never older than the horizon."""
-        lag = int(self.env["ir.config_parameter"].sudo().get_param("optical_focus_sync.notes_lag_seconds", 1))
+        lag = self.env["ir.config_parameter"]._optical_param("optical_focus_sync.notes_lag_seconds")
         self.env.cr.execute(SQL("SELECT pg_backend_pid()"))
         own_pid = self.env.cr.fetchone()[0]
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:

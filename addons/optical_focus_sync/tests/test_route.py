@@ -47,7 +47,9 @@ class TestFocusRoute(FocusSyncCase):
         self.env["ir.config_parameter"].set_param("optical_focus_sync.max_records", 2)
         response = self.post([self.cliente("C%s" % n) for n in range(3)])
         self.assertEqual(response.status_code, 413)
-        self.assertIn("3 records, more than the 2 allowed", response.json()["error"])
+        self.assertEqual(response.json()["error"], "too_large")
+        self.assertEqual(response.json()["field"], "records")
+        self.assertIn("3 records, more than the 2 allowed", response.json()["message"])
         self.assertFalse(self.focus_record("cliente", "C0"))
         self.assertEqual(self.post([self.cliente("C%s" % n) for n in range(2)]).status_code, 200)
 
@@ -56,10 +58,10 @@ class TestFocusRoute(FocusSyncCase):
         response = self.post([self.cliente("C%s" % n) for n in range(10)])
         self.assertEqual(response.status_code, 413)
         self.assertEqual(response.json()["field"], "body")
-        self.assertIn("2000 bytes", response.json()["error"])
+        self.assertIn("2000 bytes", response.json()["message"])
 
     def test_default_limits_let_a_batch_of_1000_pass(self):
-        self.assertEqual(self.env["ir.config_parameter"].get_param("optical_focus_sync.max_records"), "1000")
+        self.assertEqual(self.env["ir.config_parameter"]._optical_param("optical_focus_sync.max_records"), 1000)
         records = [self.record("vendita", "V%s" % n, cliente="NOBODY", data_consegna="2026-01-04",
                                descrizione="Occhiali da sole modello %s" % n, importo="129,90")
                    for n in range(1000)]

@@ -13,9 +13,10 @@ import datetime
 import math
 import re
 
-import phonenumbers
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.it import codicefiscale
+
+from odoo.addons.optical_crm.tools.phone import normalize_phone
 
 RECORD_TYPES = ("cliente", "fornitura_lac", "occhiale", "optometria", "vendita")
 
@@ -183,13 +184,12 @@ def parse_phone(data, field, region=DEFAULT_REGION):
     value = text(data, field)
     if not value:
         return None
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        raise MappingError(field, "%r is not a phone number" % (value,)) from None
-    if not phonenumbers.is_valid_number(number):
+    number = normalize_phone(value, region)
+    if number.error == "unreadable":
+        raise MappingError(field, "%r is not a phone number" % (value,))
+    if number.error:
         raise MappingError(field, "%r is not a valid phone number" % (value,))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number.e164
 
 
 def parse_phone_as_written(data, field, region=DEFAULT_REGION):

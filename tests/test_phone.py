@@ -2,7 +2,7 @@ import pytest
 
 from conftest import load_tool
 
-phone = load_tool("optical_crm_sms", "phone")
+phone = load_tool("optical_crm", "phone")
 
 
 @pytest.mark.parametrize("number, country, e164, error", [
@@ -21,3 +21,14 @@ phone = load_tool("optical_crm_sms", "phone")
 ])
 def test_normalize_mobile(number, country, e164, error):
     assert tuple(phone.normalize_mobile(number, country)) == (e164, error)
+
+
+@pytest.mark.parametrize("number, e164, error", [
+    ("02 1234 5678", "+390212345678", None),                   # a landline is a phone number
+    ("0039 347 1234567", "+393471234567", None),
+    ("12", None, "invalid"),
+    ("abc", None, "unreadable"),
+    ("  ", None, "missing"),
+])
+def test_normalize_phone(number, e164, error):
+    assert tuple(phone.normalize_phone(number)) == (e164, error)
