@@ -26,7 +26,8 @@ def test_normalize_mobile(number, country, e164, error):
 @pytest.mark.parametrize("number, e164, error", [
     ("02 1234 5678", "+390212345678", None),                   # a landline is a phone number
     ("0039 347 1234567", "+393471234567", None),
-    ("12", None, "invalid"),
+    ("12", None, "impossible"),
+    ("036 7492492", None, "invalid"),                          # possible, unknown area code
     ("abc", None, "unreadable"),
     ("  ", None, "missing"),
 ])

@@ -16,7 +16,8 @@ SMS_NUMBER_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE
 
 PhoneNumber = namedtuple("PhoneNumber", "e164 error")
 PhoneNumber.__doc__ = """e164: the number as +<country><number>, or None;
-error: None, 'missing', 'unreadable' (not a phone number at all), 'invalid' or, for
+error: None, 'missing', 'unreadable' (not a phone number at all), 'impossible' (not a
+possible length), 'invalid' (possible, but not valid: an unknown area code) or, for
 :func:`normalize_mobile`, 'landline'."""
 
 
@@ -32,7 +33,7 @@ def _parse(number, country_code):
     except phonenumbers.NumberParseException:
         return None, "unreadable"
     if not phonenumbers.is_valid_number(parsed):
-        return None, "invalid"
+        return None, "invalid" if phonenumbers.is_possible_number(parsed) else "impossible"
     return parsed, None
 
 

@@ -201,11 +201,7 @@ def parse_phone_as_written(data, field, region=DEFAULT_REGION):
         return parse_phone(data, field, region), None
     except MappingError as error:
         value = text(data, field)
-        try:
-            possible = phonenumbers.is_possible_number(phonenumbers.parse(value, region))
-        except phonenumbers.NumberParseException:
-            possible = False
-        if not possible:
+        if normalize_phone(value, region).error != "invalid":
             raise
         return value, "%s, kept as written" % error.reason
 
