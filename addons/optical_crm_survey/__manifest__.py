@@ -1,0 +1,22 @@
+{
+    "name": "Optical CRM Satisfaction",
+    "summary": "Ask for a rating after a contact with Odoo's surveys; scores per cycle, campaign, step and shop",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/optical-crm/optical-crm",
+    "author": "Optical CRM",
+    "maintainers": ["optical-crm"],
+    "license": "LGPL-3",
+    "development_status": "Beta",
+    "depends": ["optical_crm", "survey"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/optical_crm_survey_security.xml",
+        "views/optical_crm_cycle_views.xml",
+        "views/optical_crm_campaign_views.xml",
+        "views/optical_crm_communication_views.xml",
+        "report/optical_crm_satisfaction_report_views.xml",
+    ],
+    "auto_install": True,
+    "installable": True,
+}

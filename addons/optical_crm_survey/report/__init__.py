@@ -1,0 +1,1 @@
+from . import optical_crm_satisfaction_report
