@@ -23,6 +23,7 @@
         "views/optical_crm_campaign_views.xml",
         "views/optical_crm_communication_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_customer_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/optical_crm_callback_wizard_views.xml",
         "wizards/optical_crm_export_wizard_views.xml",
@@ -30,6 +31,14 @@
         "report/optical_crm_kpi_report_views.xml",
         "views/optical_crm_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "optical_crm/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "optical_crm/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/optical_crm_demo.xml",
     ],

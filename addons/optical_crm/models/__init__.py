@@ -2,6 +2,7 @@ from . import ir_config_parameter
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_customer
 from . import optical_crm_event
 from . import optical_crm_step_mixin
 from . import optical_crm_cycle

@@ -10,3 +10,4 @@ from . import test_email
 from . import test_holdout
 from . import test_analysis
 from . import test_kpi_report
+from . import test_tour_call_list

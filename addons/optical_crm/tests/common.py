@@ -89,6 +89,12 @@ class OpticalCrmCase(TransactionCase):
         domain = [(key, "=", value) for key, value in filters.items()]
         return self.Communication.search(domain, order="scheduled_date, id")
 
+    def shop_date(self, date, shop=None):
+        """``date`` as the shop writes it (its language's date format)."""
+        shop = shop or self.shop_a
+        lang = self.env["res.lang"]._get_data(code=shop.partner_id.lang or self.env.lang)
+        return date.strftime(lang.date_format)
+
     def action_records(self, xmlid, user, **search_defaults):
         """The records ``user`` sees on opening the window action ``xmlid``
         with its default filters, as the web client combines them: filters of

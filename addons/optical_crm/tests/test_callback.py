@@ -34,10 +34,6 @@ class TestCallback(OpticalCrmCase):
         self.assertEqual(self.call.state, "sent")
         self.activity = self.call.activity_id
 
-    def shop_date(self, date):
-        lang = self.env["res.lang"]._get_data(code=self.shop_a.partner_id.lang or self.env.lang)
-        return date.strftime(lang.date_format)
-
     def chatter(self):
         return "\n".join(self.mario.message_ids.mapped("body"))
 

@@ -39,10 +39,20 @@ class TestExport(OpticalCrmCase):
         rows = list(csv.reader(io.StringIO(self.export("csv").decode("utf-8-sig"))))
         self.assertEqual(rows[0][:4], ["Date", "Customer", "First name", "Mobile"])
         self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows[1:]],
-                         [("2026-03-02", "Mario Rossi", "Mario", "+393331112233"),
-                          ("2026-03-04", "Lucia Bianchi", "Lucia", "+393334445566")])
+                         [(self.shop_date(D(2026, 3, 2)), "Mario Rossi", "Mario", "+393331112233"),
+                          (self.shop_date(D(2026, 3, 4)), "Lucia Bianchi", "Lucia", "+393334445566")])
         self.assertEqual(rows[1][-1], "Dear Mario Rossi, from Ottica Centrale")
         self.assertEqual(rows[1][-2], "Hello Mario")
+
+    def test_export_carries_the_postal_address(self):
+        self.mario.write({"street": "Via Roma 12", "zip": "20121", "city": "Milano",
+                          "country_id": self.env.ref("base.it").id,
+                          "state_id": self.env.ref("base.state_it_mi").id})
+        rows = list(csv.reader(io.StringIO(self.export("csv").decode("utf-8-sig"))))
+        address = dict(zip(rows[0], rows[1]))
+        self.assertEqual((address["Street"], address["ZIP"], address["City"], address["Province"]),
+                         ("Via Roma 12", "20121", "Milano", "MI"))
+        self.assertEqual(dict(zip(rows[0], rows[2]))["Street"], "", "a customer without address gets empty cells")
 
     def test_xlsx_has_the_same_rows(self):
         sheet = openpyxl.load_workbook(io.BytesIO(self.export("xlsx"))).active

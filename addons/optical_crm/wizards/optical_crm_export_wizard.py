@@ -51,7 +51,8 @@ class OpticalCrmExportWizard(models.TransientModel):
     @api.model
     def _headers(self):
         _ = self.env._
-        return [_("Date"), _("Customer"), _("First name"), _("Mobile"), _("Phone"), _("E-mail"), _("Shop"),
+        return [_("Date"), _("Customer"), _("First name"), _("Mobile"), _("Phone"), _("E-mail"),
+                _("Street"), _("Street 2"), _("ZIP"), _("City"), _("Province"), _("Country"), _("Shop"),
                 _("Channel"), _("Step"), _("State"), _("Title"), _("Text")]
 
     def _rows(self, communications):
@@ -63,8 +64,11 @@ class OpticalCrmExportWizard(models.TransientModel):
             partner = communication.partner_id
             subject, body = texts[communication.id]
             rows.append([
-                fields.Date.to_string(communication.scheduled_date), partner.name or "",
+                communication.company_id._optical_format_date(communication.scheduled_date), partner.name or "",
                 partner._optical_first_name(), partner.mobile or "", partner.phone or "", partner.email or "",
+                # The postal address, for letters.
+                partner.street or "", partner.street2 or "", partner.zip or "", partner.city or "",
+                partner.state_id.code or "", partner.country_id.name or "",
                 communication.company_id.name, channels[communication.channel],
                 (communication.cycle_step_id or communication.campaign_step_id).name or "",
                 states[communication.state], subject or "", body or "",

@@ -1,0 +1,42 @@
+from odoo import fields, models
+
+
+class ResPartnerCustomer(models.Model):
+    """The customer card of the Customers menu: what the shop needs at a
+    glance (last purchase, next planned contact, open call)."""
+
+    _inherit = "res.partner"
+
+    optical_last_purchase_id = fields.Many2one(
+        "optical.crm.event", "Last purchase", compute="_compute_optical_customer_card")
+    optical_next_communication_id = fields.Many2one(
+        "optical.crm.communication", "Next planned contact", compute="_compute_optical_customer_card")
+    optical_open_call_id = fields.Many2one(
+        "optical.crm.communication", "Open call", compute="_compute_optical_customer_card")
+
+    def _compute_optical_customer_card(self):
+        Event = self.env["optical.crm.event"]
+        Communication = self.env["optical.crm.communication"]
+        ids = self._origin.ids if self._origin else []
+        # One query each, the first row per customer (the lists are ordered).
+        last_purchase, next_contact, open_call = {}, {}, {}
+        if ids:
+            for event in Event.search([("partner_id", "in", ids), ("is_purchase", "=", True)],
+                                      order="event_date desc, id desc"):
+                last_purchase.setdefault(event.partner_id.id, event)
+            for communication in Communication.search(
+                    [("partner_id", "in", ids), ("state", "=", "planned")], order="scheduled_date, id"):
+                next_contact.setdefault(communication.partner_id.id, communication)
+            for communication in Communication.search(
+                    [("partner_id", "in", ids), ("state", "=", "sent"), ("channel", "=", "phone")],
+                    order="scheduled_date, id"):
+                open_call.setdefault(communication.partner_id.id, communication)
+        for partner in self:
+            key = partner._origin.id
+            partner.optical_last_purchase_id = last_purchase.get(key)
+            partner.optical_next_communication_id = next_contact.get(key)
+            partner.optical_open_call_id = open_call.get(key)
+
+    def action_optical_open_call_outcome(self):
+        self.ensure_one()
+        return self.optical_open_call_id.action_open_callback_wizard()

@@ -1,0 +1,73 @@
+import base64
+import datetime
+import logging
+import os
+import pathlib
+import shutil
+import unittest
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import HttpCase
+from odoo.tests.common import ChromeBrowser
+
+_logger = logging.getLogger(__name__)
+
+SCREENSHOT_SIGNAL = "optical_screenshot:"
+
+
+class OpticalTourCase(HttpCase):
+    """Tours in headless Chromium. Without Chromium (Debian ``chromium``) or
+    the Python ``websocket-client`` they are skipped, loudly.
+
+    A tour step logging ``optical_screenshot:<name>`` saves a screenshot of
+    the page as ``<name>.png`` in the directory named by the environment
+    variable ``OPTICAL_CRM_SCREENSHOTS`` (the module readmes'
+    ``static/description/`` are filled this way); without it, nothing is saved.
+    """
+
+    browser_size = "1366x900"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        missing = []
+        if not any(shutil.which(name) for name in ("chromium", "google-chrome", "chromium-browser")):
+            missing.append("Chromium (Debian package chromium)")
+        try:
+            import websocket  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+        except ImportError:
+            missing.append("Python websocket-client")
+        if missing:
+            _logger.warning("SKIPPED: the browser tours of %s need %s", cls.__name__, " and ".join(missing))
+            raise unittest.SkipTest("browser tours need " + " and ".join(missing))
+
+    def start_tour(self, url_path, tour_name, step_delay=None, **kwargs):
+        target = os.environ.get("OPTICAL_CRM_SCREENSHOTS")
+        handle_console = ChromeBrowser._handle_console
+
+        def _handle_console(browser, type, args=None, stackTrace=None, **kw):  # pylint: disable=redefined-builtin
+            if target and args and type == "log":
+                message = str(browser._from_remoteobject(args[0]))
+                if message.startswith(SCREENSHOT_SIGNAL):
+                    name = message[len(SCREENSHOT_SIGNAL):].strip()
+                    future = browser._websocket_send("Page.captureScreenshot", with_future=True)
+                    future.add_done_callback(lambda f: _save(name, f))
+            return handle_console(browser, type, args=args, stackTrace=stackTrace, **kw)
+
+        def _save(name, future):
+            try:
+                data = base64.b64decode(future.result(timeout=0)["data"])
+            except Exception as error:  # noqa: BLE001 — a screenshot is never worth failing a tour
+                _logger.warning("Screenshot %s not taken: %s", name, error)
+                return
+            path = pathlib.Path(target) / ("%s.png" % name)
+            path.write_bytes(data)
+            _logger.info("Screenshot saved: %s", path)
+
+        with patch.object(ChromeBrowser, "_handle_console", _handle_console):
+            return super().start_tour(url_path, tour_name, step_delay=step_delay, **kwargs)
+
+    @staticmethod
+    def days_ago(days):
+        return fields.Date.today() - datetime.timedelta(days=days)
