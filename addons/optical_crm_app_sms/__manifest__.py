@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["optical_crm_app", "optical_crm_sms"],
+    "data": ["views/optical_crm_step_views.xml"],
     "auto_install": True,
     "installable": True,
 }

@@ -57,6 +57,12 @@ class OpticalCrmCampaign(models.Model):
             if campaign.is_supplier_campaign and not campaign.supplier_id:
                 raise ValidationError(self.env._("Supplier: a supplier campaign needs its supplier."))
 
+    @api.constrains("partner_domain")
+    def _check_partner_domain(self):
+        for record in self:
+            self.env["optical.crm.communication"]._partner_domain(
+                record.partner_domain, self._fields["partner_domain"].string)
+
     @api.depends("communication_ids")
     def _compute_communication_count(self):
         counts = dict(self.env["optical.crm.communication"]._read_group(

@@ -135,6 +135,12 @@ class OpticalCrmCommunication(models.Model):
                                              error=error)) from error
         if not isinstance(domain, list):
             raise ValidationError(self.env._("%(field)s: the filter must be a list", field=field_label))
+        try:
+            # An unknown field or operator is found now, not by the planner on the day.
+            self.env["res.partner"].with_context(active_test=False)._search(domain)
+        except (ValueError, KeyError, TypeError, AssertionError) as error:
+            raise ValidationError(self.env._("%(field)s: invalid filter (%(error)s)", field=field_label,
+                                             error=error)) from error
         return domain
 
     @api.model

@@ -45,6 +45,12 @@ class OpticalCrmCycle(models.Model):
     communication_ids = fields.One2many("optical.crm.communication", "cycle_id", "Communications")
     communication_count = fields.Integer(compute="_compute_communication_count")
 
+    @api.constrains("partner_domain")
+    def _check_partner_domain(self):
+        for record in self:
+            self.env["optical.crm.communication"]._partner_domain(
+                record.partner_domain, self._fields["partner_domain"].string)
+
     @api.depends("communication_ids")
     def _compute_communication_count(self):
         counts = dict(self.env["optical.crm.communication"]._read_group(

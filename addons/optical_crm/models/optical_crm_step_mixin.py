@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.rendering_tools import parse_inline_template
+from odoo.tools.safe_eval import test_python_expr
 
 CHANNELS = [
     ("phone", "Phone callback"),
@@ -54,6 +57,20 @@ class OpticalCrmStepMixin(models.AbstractModel):
         help="Language the texts are rendered in: by default the customer's.",
     )
     communication_count = fields.Integer(compute="_compute_communication_stats")
+
+    @api.constrains("subject", "body")
+    def _check_placeholders(self):
+        """A placeholder that cannot be read would stop every message of the
+        step on the day: refused at save, naming the field."""
+        for step in self:
+            for field_name in ("subject", "body"):
+                for _literal, expression, _default in parse_inline_template(step[field_name] or ""):
+                    error = expression and test_python_expr(expression, mode="eval")
+                    if error:
+                        raise ValidationError(self.env._(
+                            "%(field)s: the placeholder {{ %(expression)s }} of step %(step)s cannot be read: "
+                            "%(error)s", field=self._fields[field_name].string, expression=expression,
+                            step=step.name, error=error.strip().splitlines()[-1]))
 
     def _compute_render_model(self):
         self.render_model = "optical.crm.communication"

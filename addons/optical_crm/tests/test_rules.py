@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import OpticalCrmCase
@@ -94,7 +95,14 @@ class TestRules(OpticalCrmCase):
         self.assertEqual(self.communications(partner_id=self.mario.id, channel="phone").state, "planned")
 
     def test_bad_customer_filter_names_the_field(self):
-        cycle = self.cycle("optometry", [(0, "days", "export")], partner_domain="[('name', '=',")
+        # Refused at save...
+        with self.assertRaisesRegex(ValidationError, "Customers: invalid filter"):
+            self.cycle("optometry", [(0, "days", "export")], partner_domain="[('name', '=',")
+        # ... and named by the planner when one got in anyway (saved before this check).
+        cycle = self.cycle("optometry", [(0, "days", "export")])
+        self.env.cr.execute("UPDATE optical_crm_cycle SET partner_domain = %s WHERE id = %s",
+                            ["[('name', '=',", cycle.id])
+        cycle.invalidate_recordset(["partner_domain"])
         self.event(self.mario, "optometry", D(2026, 3, 2))
         with self.assertRaisesRegex(Exception, "Customers: invalid filter"):
             self.Communication._plan_cycle(cycle, self.shop_a, D(2026, 3, 1), D(2026, 3, 8))

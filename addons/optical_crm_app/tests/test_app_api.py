@@ -23,7 +23,7 @@ class TestAppApi(OpticalAppCase):
             return cls.Campaign.create({
                 "name": name, "company_id": shop.id, "date_start": today - datetime.timedelta(days=1),
                 "date_end": today + datetime.timedelta(days=20), "state": "running",
-                "step_ids": [(0, 0, {"name": "Step", "channel": channel, "day_offset": 0})],
+                "step_ids": [(0, 0, {"name": "Step", "channel": channel, "day_offset": 0, "body": "Saldi!"})],
                 **values,
             })
 

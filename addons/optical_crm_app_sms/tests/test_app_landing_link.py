@@ -1,6 +1,6 @@
 import datetime
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.optical_crm_app.tests.common import OpticalAppCase
 
@@ -38,3 +38,15 @@ class TestAppLandingLink(OpticalAppCase):
         self.plan(today)
         self.send(self.communications(partner_id=self.lucia.id, cycle_id=cycle.id))
         self.assertIsNone(self.call("GET", "/messages", key=key).json()["messages"][0]["link_url"])
+
+    def test_app_step_landing_page_is_set_in_the_step_form(self):
+        page = self.env["optical.crm.landing.page"].create({"name": "Promo", "company_id": self.shop_a.id})
+        form = Form(self.env["optical.crm.cycle"])
+        form.name = "After the eye exam"
+        form.event_type = "optometry"
+        with form.step_ids.new() as step:
+            step.name = "App message"
+            step.channel = "app"
+            step.subject = "Ciao {{ object.first_name }}"
+            step.landing_page_id = page  # visible for an app step, not only for an SMS with link
+        self.assertEqual(form.save().step_ids.landing_page_id, page)

@@ -1,6 +1,7 @@
 import re
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
 from ..tools.sms_segments import sms_length
@@ -32,6 +33,19 @@ class OpticalCrmStepMixin(models.AbstractModel):
         "real length.",
     )
     sms_cost_estimate = fields.Float("Estimated cost per customer", digits=(12, 4), compute="_compute_sms_length")
+
+    @api.constrains("channel", "body", "landing_page_id")
+    def _check_sms_step(self):
+        """An SMS step that could only fail on the day is refused at save: an
+        SMS without text (the gateway refuses it), an SMS with link without
+        the page its link opens."""
+        for step in self.filtered(lambda s: s.channel in SMS_CHANNELS):
+            if not (step.body or "").strip():
+                raise ValidationError(self.env._(
+                    "Text: the SMS step %(step)s has no text to send.", step=step.name))
+            if step.channel == "sms_link" and not step.landing_page_id:
+                raise ValidationError(self.env._(
+                    "Landing page: the SMS with link step %(step)s needs the page its link opens.", step=step.name))
 
     @api.depends("body", "channel")
     def _compute_sms_length(self):
