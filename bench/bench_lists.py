@@ -7,8 +7,9 @@ skipped or failed, open phone callbacks for the last 30 days, future rows
 planned), then opens, as a shop user (record rules applied), what the user
 opens every morning, exactly as the web client asks for it:
 
-- the daily call list (``optical_crm_communication_action_callback``, with
-  and without its "My callbacks" filter): first page of 80 + count;
+- the daily call list (``optical_crm_communication_action_callback``: due
+  today or earlier, mine and unassigned, then everyone's): first page of 80
+  + count;
 - customers to contact (``..._action_to_contact``, next 7 days, grouped by
   day): the day groups, then the first page of today's group;
 - planned activities (``optical_crm_communication_action``, next 7 days):
@@ -30,7 +31,6 @@ date (``optical_crm_communication.init``), each list reads only its rows.
     python3 bench/bench_lists.py [--database optical_bench_lists] [--communications 1000000] [--keep]
 """
 import argparse
-import ast
 import os
 import statistics
 import subprocess
@@ -75,31 +75,34 @@ def build(env, n_customers, n_communications):
              FROM generate_series(1, %(n)s) g""", company=company.id, other=other.id, n=n_customers))
     cr.execute(SQL("SELECT min(id) FROM res_partner WHERE name = 'Customer 1'"))
     first = cr.fetchone()[0]
-    # Partner first + 2k - 1 is in the second shop, first + 2k - 2 in the first: the
-    # communication follows its customer's shop.
+    # Pseudo-random but reproducible rows (setseed): no correlation between a
+    # row's customer, day, channel and assignee. The communication is in its
+    # customer's shop.
+    cr.execute("SELECT setseed(0.42)")
     cr.execute(SQL(
         """INSERT INTO optical_crm_communication
                   (partner_id, company_id, channel, purpose, scheduled_date, state, source, priority, user_id,
                    subject, create_date, write_date)
-           SELECT x.partner_id, CASE WHEN mod(x.partner_id - %(first)s, 2) = 1 THEN %(company)s ELSE %(other)s END,
-                  x.channel, 'marketing', x.day,
+           SELECT x.partner_id, p.company_id, x.channel, 'marketing', x.day,
                   CASE WHEN x.day >= %(today)s THEN 'planned'
                        WHEN x.channel = 'phone' AND x.day >= %(today)s::date - 30 THEN 'sent'
                        WHEN x.channel = 'phone' THEN 'done'
-                       WHEN mod(x.g, 7) = 0 THEN 'skipped'
-                       WHEN mod(x.g, 13) = 0 THEN 'failed'
+                       WHEN x.r < 0.10 THEN 'skipped'
+                       WHEN x.r < 0.15 THEN 'failed'
                        ELSE 'sent' END,
-                  'cycle', 10 + mod(x.g, 3),
-                  CASE WHEN x.channel = 'phone' THEN (%(users)s::int[])[1 + mod(x.g, 3)] END,
+                  'cycle', x.priority,
+                  CASE WHEN x.channel = 'phone' THEN (%(users)s::int[])[x.assignee] END,
                   CASE WHEN x.channel = 'phone' THEN 'Call back' END,
                   NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-             FROM (SELECT g, %(first)s + mod(g::bigint * 7 + g / 10, %(n)s)::int AS partner_id,
-                          %(today)s::date - 730 + mod(g::bigint * 7919, 1096)::int AS day,
+             FROM (SELECT %(first)s + floor(random() * %(n)s)::int AS partner_id,
+                          %(today)s::date - 730 + floor(random() * 1096)::int AS day,
                           (ARRAY['phone', 'phone', 'sms', 'sms', 'sms', 'email', 'app', 'export', 'export',
-                                 'sms_link'])[1 + mod(g, 10)] AS channel
-                     FROM generate_series(0, %(count)s - 1) g) x""",
-        first=first, n=n_customers, company=company.id, other=other.id, today=today, users=users.ids,
-        count=n_communications))
+                                 'sms_link'])[1 + floor(random() * 10)::int] AS channel,
+                          1 + floor(random() * 4)::int AS assignee, 10 + floor(random() * 3)::int AS priority,
+                          random() AS r
+                     FROM generate_series(1, %(count)s) g) x
+             JOIN res_partner p ON p.id = x.partner_id""",
+        first=first, n=n_customers, today=today, users=users.ids + [None], count=n_communications))
     cr.execute("ANALYZE")
     cr.commit()
     print("Built %d customers and %d communications in %.1f s"
@@ -113,18 +116,24 @@ def main():
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--communications", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true", help="measure on the database a --keep run left")
     options = parser.parse_args()
     db = options.database
     env_pg = dict(os.environ, PGHOST=os.environ.get("PGHOST", "127.0.0.1"))
-    subprocess.run(["dropdb", "-U", "odoo", "--if-exists", db], check=True, env=env_pg)
-    print("Installing optical_crm on scratch database %s ..." % db, flush=True)
-    subprocess.run([os.path.join(ROOT, "scripts", "odoo"), "-d", db, "-i", "optical_crm", "--without-demo=all",
-                    "--stop-after-init", "--log-level=warn", "--http-port=0"], check=True)
+    if not options.reuse:
+        subprocess.run(["dropdb", "-U", "odoo", "--if-exists", db], check=True, env=env_pg)
+        print("Installing optical_crm on scratch database %s ..." % db, flush=True)
+        subprocess.run([os.path.join(ROOT, "scripts", "odoo"), "-d", db, "-i", "optical_crm", "--without-demo=all",
+                        "--stop-after-init", "--log-level=warn", "--http-port=0"], check=True)
 
     import datetime
 
     import odoo
+    from dateutil.relativedelta import relativedelta
+    from lxml import etree
     from odoo.tools import SQL
+    from odoo.tools import safe_eval as safe_eval_module
+    from odoo.tools.safe_eval import safe_eval
 
     odoo.tools.config.parse_config(["-c", os.path.join(ROOT, "odoo.conf"),
                                     "--addons-path", os.path.join(ROOT, "addons"), "-d", db, "--log-level=warn"])
@@ -132,27 +141,51 @@ def main():
     ok = True
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        company, users, today = build(env, options.customers, options.communications)
+        if options.reuse:
+            company = env.ref("base.main_company")
+            users = env["res.users"].search([("login", "like", "bench_shop_%")], order="id")
+            today = company._optical_today()
+        else:
+            company, users, today = build(env, options.customers, options.communications)
         user = users[0]
         uenv = odoo.api.Environment(cr, user.id, {"lang": "en_US", "tz": "Europe/Rome",
                                                   "allowed_company_ids": company.ids})
         Communication = uenv["optical.crm.communication"]
-        week = [("scheduled_date", ">=", today), ("scheduled_date", "<=", today + datetime.timedelta(days=7))]
 
-        def action(xmlid):
-            return env.ref("optical_crm.%s" % xmlid)
-
-        def specification(view_xmlid):
-            view = env.ref("optical_crm.%s" % view_xmlid) if view_xmlid else None
-            views = Communication.get_views([(view.id if view else False, "list")])
+        def opened(action_xmlid, extra_filters=(), drop_filters=()):
+            """What the web client asks for when the user opens the action:
+            its domain, the search filters its context turns on, its grouping,
+            the list view's fields and default order."""
+            action = env.ref("optical_crm.%s" % action_xmlid)
+            context = safe_eval(action.context or "{}", {"uid": user.id})
+            eval_context = {"uid": user.id, "context_today": lambda: today, "relativedelta": relativedelta,
+                            "datetime": safe_eval_module.datetime}
+            domain = list(safe_eval(action.domain or "[]", eval_context))
+            views = Communication.get_views([(action.view_id.id, "list"), (False, "search")])
+            search = etree.fromstring(views["views"]["search"]["arch"])
+            wanted = {key[len("search_default_"):] for key, value in context.items()
+                      if key.startswith("search_default_") and value}
+            wanted = (wanted | set(extra_filters)) - set(drop_filters)
+            groupby = []
+            for node in search.iter("filter"):
+                if node.get("name") not in wanted:
+                    continue
+                if node.get("domain"):
+                    domain += safe_eval(node.get("domain"), eval_context)
+                if node.get("context"):
+                    groupby.append(safe_eval(node.get("context"))["group_by"])
+            arch = etree.fromstring(views["views"]["list"]["arch"])
+            order = arch.get("default_order") or Communication._order
             fields_ = views["models"]["optical.crm.communication"]["fields"]
-            return {name: ({"fields": {"display_name": {}}} if field["type"] == "many2one" else {})
+            spec = {name: ({"fields": {"display_name": {}}} if field["type"] == "many2one" else {})
                     for name, field in fields_.items()}
+            return domain, groupby, spec, order
 
-        def page(domain, spec):
-            return lambda: Communication.web_search_read(domain, spec, limit=PAGE, count_limit=COUNT_LIMIT)
+        def page(domain, spec, order):
+            return lambda: Communication.web_search_read(domain, spec, limit=PAGE, order=order,
+                                                         count_limit=COUNT_LIMIT)
 
-        def floor(where, params, order="c.scheduled_date DESC, c.priority DESC, c.id DESC"):
+        def floor(where, params, order):
             """The same page and count, written by hand: the least the database must do."""
             def run():
                 cr.execute(SQL(
@@ -168,48 +201,50 @@ def main():
                 return len(rows), cr.fetchone()[0]
             return run
 
-        def explain(domain, order=None):
-            query = Communication._search(domain, limit=PAGE, order=order or Communication._order)
+        def explain(domain, order):
+            query = Communication._search(domain, limit=PAGE, order=order)
             cr.execute(SQL("EXPLAIN %s", query.select()))
             return [row[0] for row in cr.fetchall()]
 
-        callback = action("optical_crm_communication_action_callback")
-        callback_domain = ast.literal_eval(callback.domain)
-        callback_spec = specification("optical_crm_communication_view_list_callback")
-        to_contact_domain = ast.literal_eval(action("optical_crm_communication_action_to_contact").domain)
-        list_spec = specification(None)
-        open_calls = "c.channel = 'phone' AND c.state = 'sent'"
+        def prefixed(order):
+            return ", ".join("c.%s" % part.strip() for part in order.split(","))
+
+        cases = []
+        open_calls = "c.channel = 'phone' AND c.state = 'sent' AND c.scheduled_date <= %s"
+        domain, _groupby, spec, order = opened("optical_crm_communication_action_callback")
+        cases.append(("daily call list, mine + unassigned", page(domain, spec, order),
+                      floor(open_calls + " AND (c.user_id = %s OR c.user_id IS NULL)", [today, user.id],
+                            prefixed(order)), domain, order))
+        domain, _groupby, spec, order = opened("optical_crm_communication_action_callback",
+                                               drop_filters=["my_callbacks"])
+        cases.append(("daily call list, everyone's", page(domain, spec, order),
+                      floor(open_calls, [today], prefixed(order)), domain, order))
+        domain, groupby, spec, order = opened("optical_crm_communication_action_to_contact")
         in_week = "c.scheduled_date BETWEEN %s AND %s"
         week_params = [today, today + datetime.timedelta(days=7)]
-        cases = [
-            ("daily call list, my callbacks", page(callback_domain + [("user_id", "=", user.id)], callback_spec),
-             floor(open_calls + " AND c.user_id = %s", [user.id]), callback_domain + [("user_id", "=", user.id)]),
-            ("daily call list, everyone's", page(callback_domain, callback_spec), floor(open_calls, []),
-             callback_domain),
-            ("customers to contact, days", lambda: Communication.web_read_group(
-                to_contact_domain + week, ["scheduled_date"], ["scheduled_date:day"], lazy=True),
-             lambda: (cr.execute(SQL(
-                 """SELECT date_trunc('day', c.scheduled_date), count(*) FROM optical_crm_communication c
-                     WHERE c.company_id = %s AND c.state IN ('planned', 'sent') AND %s
-                     GROUP BY 1 ORDER BY 1""", company.id, SQL(in_week, *week_params))), cr.fetchall())[1],
-             to_contact_domain + week),
-            ("customers to contact, today", page(to_contact_domain + [("scheduled_date", "=", today)], list_spec),
-             floor("c.state IN ('planned', 'sent') AND c.scheduled_date = %s", [today]),
-             to_contact_domain + [("scheduled_date", "=", today)]),
-            ("planned activities, 7 days", page(week, list_spec), floor(in_week, week_params), week),
-        ]
+        cases.append(("customers to contact, days", lambda: Communication.web_read_group(
+            domain, ["scheduled_date"], groupby, lazy=True),
+            lambda: (cr.execute(SQL(
+                """SELECT date_trunc('day', c.scheduled_date), count(*) FROM optical_crm_communication c
+                    WHERE c.company_id = %s AND c.state IN ('planned', 'sent') AND %s
+                    GROUP BY 1 ORDER BY 1""", company.id, SQL(in_week, *week_params))), cr.fetchall())[1],
+            domain, order))
+        today_domain = domain + [("scheduled_date", "=", today)]
+        cases.append(("customers to contact, today", page(today_domain, spec, order),
+                      floor("c.state IN ('planned', 'sent') AND c.scheduled_date = %s", [today], prefixed(order)),
+                      today_domain, order))
+        domain, _groupby, spec, order = opened("optical_crm_communication_action")
+        cases.append(("planned activities, 7 days", page(domain, spec, order),
+                      floor(in_week, week_params, prefixed(order)), domain, order))
         print()
-        print("%-32s %10s %10s %8s  %s" % ("list (as a shop user)", "Odoo ms", "floor ms", "ratio", "rows / count"))
-        for label, odoo_call, floor_call, domain in cases:
+        print("%-36s %9s %9s %7s  %s" % ("list (as a shop user)", "Odoo ms", "floor ms", "ratio", "rows / count"))
+        for label, odoo_call, floor_call, domain, order in cases:
             odoo_ms, result = timed(odoo_call)
             floor_ms, _floor_result = timed(floor_call)
-            if isinstance(result, dict):
-                size = "%d / %s" % (len(result.get("records") or result.get("groups") or []), result["length"])
-            else:
-                size = str(len(result))
-            print("%-32s %10.1f %10.1f %7.1fx  %s" % (label, odoo_ms, floor_ms, odoo_ms / floor_ms, size), flush=True)
-            plan = explain(domain)
-            scans = [line.strip() for line in plan if "Scan" in line]
+            size = "%d / %s" % (len(result.get("records") or result.get("groups") or []), result["length"])
+            print("%-36s %9.1f %9.1f %6.1fx  %s" % (label, odoo_ms, floor_ms, odoo_ms / floor_ms, size), flush=True)
+            plan = explain(domain, order)
+            scans = [line.strip() for line in plan if "Scan" in line or "Sort" in line]
             seq = [line for line in scans if "Seq Scan on optical_crm_communication" in line]
             print("    plan: %s" % " | ".join(scans[:3]))
             if odoo_ms >= 300 or seq:

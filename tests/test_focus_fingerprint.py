@@ -51,3 +51,10 @@ def test_replay_key_mirrors_the_envelope():
     assert fingerprint.replay_key(record(id="x" * 65)) is None
     assert fingerprint.replay_key(record(type=None)) is None
     assert fingerprint.replay_key(["not", "a", "record"]) is None
+
+
+def test_no_key_postgresql_cannot_take():
+    # Looked up as query parameters: NUL and lone surrogates would fail the whole batch.
+    assert fingerprint.replay_key(record(id="C\x001")) is None
+    assert fingerprint.replay_key(record(id="C\udc801")) is None
+    assert fingerprint.replay_key(record(type="cli\x00ente")) is None

@@ -107,11 +107,12 @@ class OpticalCrmCommunication(models.Model):
             "CREATE INDEX IF NOT EXISTS optical_crm_communication_due_idx "
             "ON optical_crm_communication (scheduled_date, id) WHERE state = 'planned'"
         )
-        # The daily call list (open callbacks) in the list's order: a few
-        # thousand rows among millions, read without scanning the date index.
+        # The daily call list (open callbacks) in the order of its list view:
+        # a few thousand rows among millions, read without scanning the date index.
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS optical_crm_communication_callback_idx "
-            "ON optical_crm_communication (scheduled_date, priority, id) WHERE channel = 'phone' AND state = 'sent'"
+            "ON optical_crm_communication (scheduled_date, priority DESC, id) "
+            "WHERE channel = 'phone' AND state = 'sent'"
         )
 
     @api.depends("partner_id.name", "partner_id.optical_first_name")

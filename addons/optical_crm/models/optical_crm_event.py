@@ -125,14 +125,19 @@ class OpticalCrmEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
-        # A newer event may supersede the pending steps of an older one: only
-        # where a cyclic activity says so for that type of event.
+        events._optical_events_added()
+        return events
+
+    def _optical_events_added(self):
+        """What new events change beyond their rows: a newer event may
+        supersede the pending steps of an older one, only where a cyclic
+        activity says so for that type of event. Called by ``create`` and by
+        set-based writers of events (FOCUS sync)."""
         superseding = self.env["optical.crm.cycle"].sudo().search([
-            ("event_type", "in", list(set(events.mapped("event_type")))), ("supersede", "=", True),
+            ("event_type", "in", list(set(self.mapped("event_type")))), ("supersede", "=", True),
         ]).mapped("event_type")
         self.env["optical.crm.communication"]._apply_rules_for_partners(
-            events.filtered(lambda e: e.event_type in superseding).partner_id)
-        return events
+            self.filtered(lambda e: e.event_type in superseding).partner_id)
 
     def write(self, vals):
         res = super().write(vals)

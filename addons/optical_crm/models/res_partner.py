@@ -101,7 +101,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if any(field in vals for field in CONSENT_FIELDS) or vals.get("active") is False:
+        # A writer of many customers (FOCUS sync) defers the rules with the
+        # context key ``optical_defer_rules`` and applies them once for all.
+        if (any(field in vals for field in CONSENT_FIELDS) or vals.get("active") is False) \
+                and not self.env.context.get("optical_defer_rules"):
             self.env["optical.crm.communication"]._apply_rules_for_partners(self)
         return res
 

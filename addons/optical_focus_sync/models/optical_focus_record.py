@@ -75,6 +75,10 @@ class OpticalFocusRecord(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", index=True, ondelete="set null")
     event_ids = fields.One2many("optical.crm.event", "focus_record_id", "Trigger events")
     received_date = fields.Datetime("Received on", default=fields.Datetime.now, required=True)
+    fingerprint = fields.Char(
+        "Fingerprint", readonly=True, copy=False,
+        help="Digest of the record exactly as FOCUS last sent it: the same record sent again is answered "
+        "'unchanged' from it, without being checked or applied again.")
     applied_date = fields.Datetime("Applied on")
 
     _sql_constraints = [
@@ -125,15 +129,42 @@ class OpticalFocusRecord(models.Model):
     def _status(self, status):
         """Answer for this record: ``status`` when applied, else why not."""
         self.ensure_one()
-        result = {"type": self.record_type, "id": self.focus_id}
-        if self.state == "applied":
-            result["status"] = status
-            if self.warnings:
-                result["warnings"] = self.warnings
-        else:
-            result.update(status="waiting" if self.state == "waiting" else "error",
-                          field=self.error_field, reason=self.error_message)
-        return result
+        return answer(self.record_type, self.focus_id, status, self.state, self.warnings, self.error_field,
+                       self.error_message)
+
+    @api.model
+    def _insert_received(self, vals_list):
+        """Store new FOCUS records as received, in one statement: the values
+        were checked by the gatekeeper and the envelope parser, and these
+        rows are this module's own (no computed field but the shop).
+        Returns them in the order of ``vals_list``."""
+        stores = self.env["optical.focus.store"].browse({vals["store_id"] for vals in vals_list})
+        company = {store.id: store.company_id.id for store in stores}
+        self.env.cr.execute(SQL(
+            """INSERT INTO optical_focus_record
+                      (store_id, company_id, record_type, focus_id, updated_at, deleted, payload, fingerprint,
+                       state, has_warnings, received_date, create_uid, write_uid, create_date, write_date)
+               SELECT v.store_id, v.company_id, v.record_type, v.focus_id, v.updated_at, v.deleted,
+                      v.payload::jsonb, v.print, 'received', FALSE, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                 FROM unnest(%(stores)s::int[], %(companies)s::int[], %(types)s::varchar[], %(ids)s::varchar[],
+                             %(updated)s::timestamp[], %(deleted)s::bool[], %(payloads)s::text[], %(prints)s::varchar[])
+                      AS v(store_id, company_id, record_type, focus_id, updated_at, deleted, payload, print)
+            RETURNING id, store_id, record_type, focus_id""",
+            now=fields.Datetime.now(), uid=self.env.uid,
+            stores=[vals["store_id"] for vals in vals_list],
+            companies=[company[vals["store_id"]] for vals in vals_list],
+            types=[vals["record_type"] for vals in vals_list],
+            ids=[vals["focus_id"] for vals in vals_list],
+            updated=[vals["updated_at"] for vals in vals_list],
+            deleted=[bool(vals["deleted"]) for vals in vals_list],
+            payloads=[json.dumps(vals["payload"]) for vals in vals_list],
+            prints=[vals.get("fingerprint") for vals in vals_list],
+        ))
+        by_key = {(store_id, record_type, focus_id): record_id
+                  for record_id, store_id, record_type, focus_id in self.env.cr.fetchall()}
+        records = self.browse([by_key[vals["store_id"], vals["record_type"], vals["focus_id"]] for vals in vals_list])
+        stores.invalidate_recordset(["record_ids"])
+        return records
 
     # ------------------------------------------------------------------
     # Applying
@@ -268,19 +299,22 @@ class OpticalFocusRecord(models.Model):
                 values["title"] = titles[result["sex"]].id
             partner_values[record] = values
 
-        Partner = self.env["res.partner"].with_context(**QUIET_CONTEXT)
+        # The contact rules (consent changed…) are applied once for the batch, below.
+        Partner = self.env["res.partner"].with_context(**QUIET_CONTEXT, optical_defer_rules=True)
+        written = Partner
         for record, values in partner_values.items():
             if record.partner_id:
-                record.partner_id.with_context(**QUIET_CONTEXT).write(values)
+                record.partner_id.with_env(Partner.env).write(values)
+                written |= record.partner_id
         unbound = [record for record in partner_values if not record.partner_id]
         partners = dict(self._match_partners({record: partner_values[record] for record in unbound}))
         to_create, create_keys, create_index = [], [], {}
         for record in unbound:
             values = partner_values[record]
             if record in partners:
-                partner = partners[record]
-                partner.with_context(**QUIET_CONTEXT).write(
-                    {k: v for k, v in values.items() if v or k.startswith("optical_consent_")})
+                partner = partners[record].with_env(Partner.env)
+                partner.write({k: v for k, v in values.items() if v or k.startswith("optical_consent_")})
+                written |= partner
                 continue
             # Two new customers of the same batch that are the same person make one partner.
             keys = [(record.company_id.id, *key) for key in _identity_keys(values)]
@@ -295,6 +329,7 @@ class OpticalFocusRecord(models.Model):
         created = Partner.create(to_create)
         for record, index in create_keys:
             partners[record] = created[index]
+        self.env["optical.crm.communication"]._apply_rules_for_partners(written)
 
         applied = self.browse([record.id for record in mapped])
         customer_values = {}
@@ -443,3 +478,15 @@ def _identity_keys(values):
     if values.get("email"):
         keys.append(("email", values["email"], name))
     return keys
+
+
+def answer(record_type, focus_id, status, state, warnings, error_field, error_message):
+    """Answer for a stored record: ``status`` when applied, else why not."""
+    result = {"type": record_type, "id": focus_id}
+    if state == "applied":
+        result["status"] = status
+        if warnings:
+            result["warnings"] = warnings
+    else:
+        result.update(status="waiting" if state == "waiting" else "error", field=error_field, reason=error_message)
+    return result

@@ -1,6 +1,8 @@
 import datetime
+import json
 import logging
 import secrets
+from collections import Counter
 
 import psycopg2
 
@@ -10,8 +12,10 @@ from odoo.tools import SQL
 
 from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
 
+from ..tools.fingerprint import fingerprint, replay_key
 from ..tools.gatekeeper import Refused, check_record
 from ..tools.mappers import MappingError, parse_envelope
+from .optical_focus_record import answer
 
 _logger = logging.getLogger(__name__)
 
@@ -155,9 +159,13 @@ class OpticalFocusStore(models.Model):
             "SELECT id FROM optical_focus_store WHERE company_id = %s ORDER BY id FOR UPDATE", self.company_id.id))
         Record = self.env["optical.focus.record"]
         results = [None] * len(records)
+        # A replay costs one lookup for the whole batch: what FOCUS sends
+        # again exactly as stored is answered here, without checks or writes.
+        long_way, prints = self._answer_replayed(records, results)
         incoming = {}  # (type, id) → (position, updated_at, deleted, data)
         now = fields.Datetime.now()
-        for position, record in enumerate(records):
+        for position in long_way:
+            record = records[position]
             try:
                 # What PostgreSQL cannot store is refused here, record by record.
                 check_record(record, now)
@@ -185,6 +193,7 @@ class OpticalFocusStore(models.Model):
                 new_vals.append({
                     "store_id": self.id, "record_type": key[0], "focus_id": key[1],
                     "updated_at": updated_at, "deleted": deleted, "payload": data,
+                    "fingerprint": prints[position],
                 })
                 new_positions.append(position)
             elif updated_at < row.updated_at:
@@ -195,7 +204,7 @@ class OpticalFocusStore(models.Model):
             else:
                 updates.append((position, row, {
                     "updated_at": updated_at, "deleted": deleted, "payload": data, "state": "received",
-                    "error_field": False, "error_message": False}))
+                    "fingerprint": prints[position], "error_field": False, "error_message": False}))
         # The gatekeeper refused what cannot be stored; should the database
         # still refuse a record, only that record is in error.
         for position, row, values in updates:
@@ -203,7 +212,7 @@ class OpticalFocusStore(models.Model):
             results[position] = _result(row.record_type, row.focus_id, "error", "record", error) if error else row
             if not error:
                 to_apply |= row
-        created, error = _stored_safely(self.env.cr, Record.create, new_vals) if new_vals else (Record, None)
+        created, error = _stored_safely(self.env.cr, Record._insert_received, new_vals) if new_vals else (Record, None)
         if error:
             # One of them cannot be stored: store them one by one.
             created = Record.browse()
@@ -216,7 +225,7 @@ class OpticalFocusStore(models.Model):
             for position, row in zip(new_positions, created):
                 results[position] = row
         to_apply |= created
-        statuses, released = to_apply._apply_safely()
+        statuses, released = to_apply._apply_safely() if to_apply else ({}, Record)
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
         results = [statuses[item.id] if isinstance(item, models.BaseModel) else item for item in results]
         for position, record in enumerate(records):
@@ -227,6 +236,44 @@ class OpticalFocusStore(models.Model):
             "results": results,
             "released": [statuses[row.id] for row in released],
         }
+
+    def _answer_replayed(self, records, results):
+        """Answer the records of the batch that FOCUS sends again exactly as
+        stored (same type, id and fingerprint: :mod:`..tools.fingerprint`),
+        with one lookup on the records' unique index for the whole batch: the
+        stored record's status, as the long way would give it for a version
+        already received. Returns the positions left for the long way and the
+        fingerprint of every record (None when it has none)."""
+        keys = [replay_key(record) for record in records]
+        prints = [fingerprint(record) if key else None for record, key in zip(records, keys, strict=True)]
+        # A record sent twice in the batch goes the long way (the newest copy wins).
+        copies = Counter(key for key in keys if key)
+        candidates = [position for position, key in enumerate(keys)
+                      if key and copies[key] == 1 and prints[position]]
+        same = {}
+        if candidates:
+            self.env["optical.focus.record"].flush_model()
+            self.env.cr.execute(SQL(
+                """SELECT r.record_type, r.focus_id, r.state, r.warnings, r.error_field, r.error_message
+                     FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[]) AS k(record_type, focus_id, print)
+                     JOIN optical_focus_record r
+                       ON r.store_id = %s AND r.record_type = k.record_type AND r.focus_id = k.focus_id
+                    WHERE r.fingerprint = k.print""",
+                [keys[position][0] for position in candidates], [keys[position][1] for position in candidates],
+                [prints[position] for position in candidates], self.id))
+            same = {(row[0], row[1]): row for row in self.env.cr.fetchall()}
+        long_way = []
+        for position, key in enumerate(keys):
+            row = same.get(key) if key and copies[key] == 1 else None
+            if row is None:
+                long_way.append(position)
+                continue
+            record_type, focus_id, state, warnings, error_field, error_message = row
+            if isinstance(warnings, str):
+                warnings = json.loads(warnings)
+            results[position] = answer(record_type, focus_id, "unchanged", state, warnings, error_field,
+                                       error_message)
+        return long_way, prints
 
     # ------------------------------------------------------------------
     # Call notes back to FOCUS

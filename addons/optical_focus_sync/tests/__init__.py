@@ -3,3 +3,4 @@ from . import test_route
 from . import test_security_wizard
 from . import test_reliability
 from . import test_dirty_export
+from . import test_scale

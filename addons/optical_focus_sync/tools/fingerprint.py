@@ -33,6 +33,17 @@ def replay_key(record):
     if not isinstance(record_type, str) or isinstance(focus_id, bool) or not isinstance(focus_id, (str, int)):
         return None
     focus_id = str(focus_id).strip()
-    if not focus_id or len(focus_id) > 64:
+    if not focus_id or len(focus_id) > 64 or not _storable(record_type) or not _storable(focus_id):
         return None
     return record_type, focus_id
+
+
+def _storable(text):
+    """Whether PostgreSQL can take ``text`` as a parameter (no NUL, no lone surrogate)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
