@@ -18,6 +18,7 @@
         "views/optical_crm_event_views.xml",
         "views/res_partner_views.xml",
         "wizards/optical_focus_import_wizard_views.xml",
+        "wizards/optical_focus_token_wizard_views.xml",
         "views/optical_focus_sync_menus.xml",
     ],
     "demo": [

@@ -106,18 +106,18 @@ class OpticalFocusStore(models.Model):
         return token
 
     def action_generate_token(self):
+        """The new token in a dialog with a copy button; closing it reloads
+        the store, which then offers to replace the token, not to generate one."""
         self.ensure_one()
         token = self.generate_token()
         return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("New FOCUS token for %s", self.name),
-                "message": self.env._(
-                    "Copy it into FOCUS now, it will not be shown again: %s", token),
-                "sticky": True,
-                "type": "warning",
-            },
+            "type": "ir.actions.act_window",
+            "name": self.env._("New FOCUS token for %(store)s", store=self.name),
+            "res_model": "optical.focus.token.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_store_id": self.id, "default_token": token},
         }
 
     @api.model

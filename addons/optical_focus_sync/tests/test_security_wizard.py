@@ -30,7 +30,13 @@ class TestFocusSecurityAndImport(FocusSyncCase):
 
     def test_owner_generates_the_token_shown_once(self):
         action = self.store_a.with_user(self.owner).action_generate_token()
-        token = action["params"]["message"].rsplit(" ", 1)[1]
+        # A dialog with a copy button, not a toast; the store no longer offers "Generate token".
+        self.assertEqual((action["res_model"], action["target"]), ("optical.focus.token.wizard", "new"))
+        token = action["context"]["default_token"]
+        dialog = self.env["optical.focus.token.wizard"].with_user(self.owner).with_context(action["context"])
+        self.assertEqual(dialog.default_get(["token"])["token"], token)
+        self.assertIn('widget="CopyClipboardChar"', dialog.get_view(view_type="form")["arch"])
+        self.assertTrue(self.store_a.has_token)
         self.assertEqual(self.post([self.cliente("C1")], token=token).status_code, 200)
         self.assertEqual(self.post([self.cliente("C2")]).status_code, 401)
 

@@ -1,0 +1,37 @@
+from odoo.tests import tagged
+
+from .common import FocusSyncCase
+
+OPEN_URL = "/optical_focus_sync/open/%s/%s"
+
+
+@tagged("post_install", "-at_install", "optical_focus_sync")
+class TestOpenFromFocus(FocusSyncCase):
+    """FOCUS 10 / FOCUS WEB open the customer's card with their own id."""
+
+    def setUp(self):
+        super().setUp()
+        self.send(self.cliente("C1"))
+        self.mario = self.focus_record("cliente", "C1").partner_id
+        self.assertTrue(self.mario)
+
+    def test_link_lands_on_the_customer_card_after_login(self):
+        response = self.url_open(OPEN_URL % ("MI01", "C1"), allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertIn("/web/login", response.headers["Location"])
+        self.assertIn("optical_focus_sync", response.headers["Location"], "back to the link after login")
+        self.authenticate("focus_staff_a", "focus_staff_a")
+        response = self.url_open(OPEN_URL % ("MI01", "C1"), allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertTrue(response.headers["Location"].endswith(
+            "/odoo/action-optical_crm.res_partner_action_optical_customers/%s" % self.mario.id))
+
+    def test_unknown_or_other_shop_customer_is_not_found(self):
+        self.authenticate("focus_staff_a", "focus_staff_a")
+        response = self.url_open(OPEN_URL % ("MI01", "C999"), allow_redirects=False)
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("C999", response.text)
+        self.authenticate("focus_staff_b", "focus_staff_b")
+        response = self.url_open(OPEN_URL % ("MI01", "C1"), allow_redirects=False)
+        self.assertEqual(response.status_code, 404, "a customer of another shop is not revealed")
+        self.assertNotIn(self.mario.name, response.text)
