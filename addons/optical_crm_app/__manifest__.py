@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/optical_crm_segment_data.xml",
         "views/optical_app_device_views.xml",
         "views/optical_app_message_views.xml",
         "views/optical_app_push_views.xml",

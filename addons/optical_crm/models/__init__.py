@@ -4,6 +4,7 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_customer
 from . import optical_crm_event
+from . import optical_crm_segment
 from . import optical_crm_step_mixin
 from . import optical_crm_cycle
 from . import optical_crm_cycle_step

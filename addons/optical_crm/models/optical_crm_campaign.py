@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -23,7 +25,16 @@ class OpticalCrmCampaign(models.Model):
         default="draft", required=True, tracking=True, copy=False,
     )
     step_ids = fields.One2many("optical.crm.campaign.step", "campaign_id", "Steps", copy=True)
-    partner_domain = fields.Char("Target customers", default="[]")
+    partner_domain = fields.Char("Target customers", default="[]",
+                                 help="For experts: a filter on customers, combined with the segments.")
+    segment_ids = fields.Many2many(
+        "optical.crm.segment", string="Segments",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Ready-made targets (contact-lens wearers, not seen for 12 months, ...), evaluated on the day "
+        "the campaign is planned.")
+    segment_match = fields.Selection(
+        [("all", "In every segment"), ("any", "In any segment")], "Customers", default="all", required=True)
+    reach_html = fields.Html("Reachable by channel", compute="_compute_reach", sanitize=False)
     company_id = fields.Many2one(
         "res.company", "Shop", required=True, index=True, default=lambda self: self.env.company
     )
@@ -71,19 +82,36 @@ class OpticalCrmCampaign(models.Model):
         for campaign in self:
             campaign.communication_count = counts.get(campaign._origin, 0)
 
-    @api.depends("partner_domain", "company_id")
+    @api.depends("partner_domain", "segment_ids", "segment_match", "company_id")
     def _compute_target_count(self):
         Partner = self.env["res.partner"]
         for campaign in self:
             campaign.target_count = Partner.search_count(campaign._target_domain())
 
+    @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel")
+    def _compute_reach(self):
+        Segment = self.env["optical.crm.segment"]
+        for campaign in self:
+            try:
+                domain = campaign._target_domain()
+            except ValidationError as error:
+                campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error
+                continue
+            campaign.reach_html = Segment._reach_table(
+                Segment._reach(domain, channels=campaign.step_ids.mapped("channel") or None))
+
     def _target_domain(self):
         self.ensure_one()
         # The shop's customers (by the customer's-shop rule, so contacts without a
-        # company count): its individual contacts that are not Odoo users.
-        return self.env["optical.crm.communication"]._partner_domain(
-            self.partner_domain, self._fields["partner_domain"].string
-        ) + [("optical_shop_id", "=", self.company_id.id), ("is_company", "=", False), ("user_ids", "=", False)]
+        # company count): its individual contacts that are not Odoo users; the
+        # segments as of the shop's today, and the expert filter.
+        company = self.company_id or self.env.company
+        return (
+            self.env["optical.crm.communication"]._partner_domain(
+                self.partner_domain, self._fields["partner_domain"].string)
+            + self.segment_ids._partner_domain(company._optical_today(), self.segment_match)
+            + self.env["optical.crm.segment"]._customer_domain(company)
+        )
 
     def action_schedule(self):
         for campaign in self:

@@ -270,6 +270,17 @@ class OpticalCrmCommunication(models.Model):
         return conditions
 
     @api.model
+    def _reach_contact_conditions(self):
+        """{channel: [(SQL condition on the customer ``p``, reason)]}: what a
+        customer lacks to be reached on the channel at all (no address, no
+        app). Counted by the segments' reach; modules add their channels."""
+        _ = self.env._
+        return {
+            "phone": [(SQL("COALESCE(p.phone, '') = '' AND COALESCE(p.mobile, '') = ''"), _("No phone number"))],
+            "email": [(SQL("COALESCE(p.email_normalized, '') = ''"), _("No e-mail address"))],
+        }
+
+    @api.model
     def _skip_case_sql(self):
         """(skip_code, skip_reason) SQL expressions: NULL when the contact may go ahead.
         The control group comes last, after every rule modules add."""

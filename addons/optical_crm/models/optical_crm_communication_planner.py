@@ -81,7 +81,7 @@ class OpticalCrmCommunication(models.Model):
     @api.model
     def _plan_cycle(self, cycle, company, date_from, date_to):
         low, high = offset_days_bounds([(s.interval_number, s.interval_unit) for s in cycle.step_ids])
-        domain = self._partner_domain(cycle.partner_domain, cycle._fields["partner_domain"].string)
+        domain = cycle._partner_filter_domain(company)
         partner_filter = SQL()
         if domain:
             query = self.env["res.partner"].with_context(active_test=False)._search(domain)

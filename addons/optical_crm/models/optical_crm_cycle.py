@@ -19,6 +19,12 @@ class OpticalCrmCycle(models.Model):
     partner_domain = fields.Char(
         "Customers", default="[]", help="Start only for the customers matching this filter."
     )
+    segment_ids = fields.Many2many(
+        "optical.crm.segment", string="Segments",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Start only for the customers of these ready-made targets, as of the day the step is planned.")
+    segment_match = fields.Selection(
+        [("all", "In every segment"), ("any", "In any segment")], "Customers in", default="all", required=True)
     step_ids = fields.One2many("optical.crm.cycle.step", "cycle_id", "Steps", copy=True)
     company_id = fields.Many2one(
         "res.company", "Shop", index=True, default=lambda self: self.env.company,
@@ -71,6 +77,14 @@ class OpticalCrmCycle(models.Model):
                 [("cycle_id", "in", self.ids)], self.env._("Cyclic activity archived")
             )
         return res
+
+    def _partner_filter_domain(self, company):
+        """The customers this cyclic activity starts for in ``company``: the
+        expert filter and the segments (as of the shop's today); [] for all."""
+        self.ensure_one()
+        return self.env["optical.crm.communication"]._partner_domain(
+            self.partner_domain, self._fields["partner_domain"].string
+        ) + self.segment_ids._partner_domain(company._optical_today(), self.segment_match)
 
     def action_view_communications(self):
         self.ensure_one()

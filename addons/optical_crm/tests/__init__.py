@@ -11,3 +11,4 @@ from . import test_holdout
 from . import test_analysis
 from . import test_kpi_report
 from . import test_tour_call_list
+from . import test_segment

@@ -6,4 +6,5 @@ from . import optical_app_push
 from . import optical_app_report
 from . import optical_crm_campaign
 from . import optical_crm_communication
+from . import optical_crm_segment
 from . import res_partner

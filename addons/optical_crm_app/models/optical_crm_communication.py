@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class OpticalCrmCommunication(models.Model):
@@ -14,6 +15,14 @@ class OpticalCrmCommunication(models.Model):
         registry = super()._channel_registry()
         registry["app"] = {"send": "_send_app", "quiet_hours": True}
         return registry
+
+    @api.model
+    def _reach_contact_conditions(self):
+        conditions = super()._reach_contact_conditions()
+        conditions["app"] = [(
+            SQL("NOT EXISTS (SELECT 1 FROM optical_app_device d WHERE d.partner_id = p.id AND d.active)"),
+            self.env._("The customer has no paired app"))]
+        return conditions
 
     def _optical_app_link_urls(self):
         """{communication id: URL} of the page the app opens from the message.

@@ -62,6 +62,21 @@ class OpticalCrmCommunication(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _reach_contact_conditions(self):
+        """A segment's reach on SMS: a mobile, not on the phone blacklist (STOP).
+        The number's validity is checked by the sender (phonenumbers, in Python)."""
+        _ = self.env._
+        conditions = super()._reach_contact_conditions()
+        sms = [
+            (SQL("COALESCE(p.mobile, '') = ''"), _("No mobile number")),
+            (SQL("EXISTS (SELECT 1 FROM phone_blacklist bl WHERE bl.active AND bl.number = p.phone_sanitized)"),
+             _("Number on the phone blacklist (STOP)")),
+        ]
+        for channel in SMS_CHANNELS:
+            conditions[channel] = sms
+        return conditions
+
+    @api.model
     def _apply_rules(self, scope):
         # Numbers first: an SMS that cannot be sent must not take the place of
         # another contact under the contact pressure limit (core's last rule).

@@ -4,3 +4,4 @@ from . import test_sms_controllers
 from . import test_sms_analysis
 from . import test_sms_reliability
 from . import test_sms_step_checks
+from . import test_sms_reach

@@ -1,0 +1,230 @@
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+LAC_EVENT_TYPES = ("lac_delivery", "lac_entry", "lac_next_supply")
+GLASSES_EVENT_TYPES = ("glasses_delivery", "glasses_entry")
+
+
+class OpticalCrmSegment(models.Model):
+    """A ready-made target: a named group of customers built on the trigger
+    events (contact-lens wearers, progressive-lens wearers, not seen for N
+    months, ...), evaluated on the day it is used. Campaigns and cyclic
+    activities combine segments; the raw filter stays for experts.
+
+    Each kind of segment is a customer domain (``_criterion_domain``);
+    modules add kinds with ``selection_add`` and extend that method."""
+
+    _name = "optical.crm.segment"
+    _description = "Customer segment"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", "Shop", index=True,
+                                 help="Empty: the segment is offered to every shop.")
+    criterion = fields.Selection(
+        [
+            ("lac_wearer", "Contact-lens wearers"),
+            ("progressive_wearer", "Progressive-lens wearers"),
+            ("not_seen", "Not seen for N months"),
+            ("age_band", "Age band"),
+            ("purchase_amount", "Last purchase amount"),
+            ("birthday_month", "Birthday this month"),
+            ("sms_consent", "With SMS consent"),
+        ],
+        "Criterion", required=True, default="lac_wearer",
+    )
+    months = fields.Integer(
+        "Months", default=12,
+        help="Contact-lens wearers: a contact-lens supply in the last N months. Progressive-lens wearers: "
+        "glasses in the last N months (0: ever). Not seen: no visit or purchase in the last N months.")
+    age_min = fields.Integer("From age", default=0)
+    age_max = fields.Integer("To age", default=120)
+    amount_min = fields.Float("Amount from", default=0.0)
+    amount_max = fields.Float("Amount to", default=0.0, help="0: no upper limit.")
+    description = fields.Text(compute="_compute_description")
+    customer_count = fields.Integer("Customers", compute="_compute_reach")
+    reach_html = fields.Html("Reachable by channel", compute="_compute_reach", sanitize=False)
+
+    _sql_constraints = [
+        ("months_positive", "CHECK (months >= 0)", "Months cannot be negative."),
+        ("ages_ordered", "CHECK (age_min >= 0 AND age_max >= age_min)",
+         "The age band must go from a lower to a higher age."),
+        ("amounts_ordered", "CHECK (amount_min >= 0 AND (amount_max = 0 OR amount_max >= amount_min))",
+         "The amount band must go from a lower to a higher amount."),
+    ]
+
+    @api.constrains("criterion", "months")
+    def _check_months(self):
+        for segment in self:
+            if segment.criterion in ("lac_wearer", "not_seen") and segment.months <= 0:
+                raise ValidationError(self.env._("Months: segment %(name)s needs at least one month.",
+                                                 name=segment.name))
+
+    @api.depends("criterion", "months", "age_min", "age_max", "amount_min", "amount_max")
+    def _compute_description(self):
+        for segment in self:
+            segment.description = segment._describe()
+
+    def _describe(self):
+        self.ensure_one()
+        _ = self.env._
+        labels = dict(self._fields["criterion"]._description_selection(self.env))
+        if self.criterion == "lac_wearer":
+            return _("A contact-lens supply in the last %(months)s months", months=self.months)
+        if self.criterion == "progressive_wearer":
+            if self.months:
+                return _("Progressive glasses in the last %(months)s months", months=self.months)
+            return _("Progressive glasses, ever")
+        if self.criterion == "not_seen":
+            return _("No visit or purchase in the last %(months)s months", months=self.months)
+        if self.criterion == "age_band":
+            return _("Aged %(low)s to %(high)s", low=self.age_min, high=self.age_max)
+        if self.criterion == "purchase_amount":
+            if self.amount_max:
+                return _("Last purchase from %(low)s to %(high)s", low=self.amount_min, high=self.amount_max)
+            return _("Last purchase of at least %(low)s", low=self.amount_min)
+        return labels.get(self.criterion, "")
+
+    # ------------------------------------------------------------------
+    # Customers of a segment
+    # ------------------------------------------------------------------
+
+    def _criterion_domain(self, today):
+        """The customers of this segment on ``today``, as a res.partner domain."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        if self.criterion == "lac_wearer":
+            return [("optical_event_ids", "any", [
+                ("event_type", "in", LAC_EVENT_TYPES), ("active", "=", True),
+                ("event_date", ">", today - relativedelta(months=self.months)), ("event_date", "<=", today)])]
+        if self.criterion == "progressive_wearer":
+            events = [("event_type", "in", GLASSES_EVENT_TYPES), ("lens_type", "=", "progressive"),
+                      ("active", "=", True), ("event_date", "<=", today)]
+            if self.months:
+                events.append(("event_date", ">", today - relativedelta(months=self.months)))
+            return [("optical_event_ids", "any", events)]
+        if self.criterion == "not_seen":
+            return [("optical_event_ids", "not any", [
+                ("event_type", "!=", "birthday"), ("active", "=", True),
+                ("event_date", ">", today - relativedelta(months=self.months))])]
+        if self.criterion == "age_band":
+            # Aged age_min to age_max (included) on today.
+            return [("birthdate", "<=", today - relativedelta(years=self.age_min)),
+                    ("birthdate", ">", today - relativedelta(years=self.age_max + 1))]
+        if self.criterion == "purchase_amount":
+            # The amount of the customer's most recent purchase (FOCUS sends one per sale).
+            query = Partner._search([])
+            high = SQL("AND last.amount <= %s", self.amount_max) if self.amount_max else SQL()
+            query.add_where(SQL(
+                """EXISTS (SELECT 1 FROM (SELECT e.amount FROM optical_crm_event e
+                                           WHERE e.partner_id = %(partner)s AND e.is_purchase AND e.active
+                                             AND e.event_date <= %(today)s
+                                           ORDER BY e.event_date DESC, e.id DESC LIMIT 1) last
+                            WHERE last.amount >= %(low)s %(high)s)""",
+                partner=SQL.identifier(query.table, "id"), today=today, low=self.amount_min, high=high))
+            return [("id", "in", query)]
+        if self.criterion == "birthday_month":
+            query = Partner._search([("birthdate", "!=", False)])
+            query.add_where(SQL("EXTRACT(MONTH FROM %s) = %s",
+                                SQL.identifier(query.table, "birthdate"), today.month))
+            return [("id", "in", query)]
+        if self.criterion == "sms_consent":
+            return [("optical_consent_marketing", "=", True), ("optical_consent_sms", "=", True)]
+        raise ValidationError(self.env._("Customers: unknown kind of segment %(kind)r.", kind=self.criterion))
+
+    def _partner_domain(self, today, match="all"):
+        """The customers of these segments combined: in all of them
+        (``match`` = ``all``) or in any."""
+        domains = [segment._criterion_domain(today) for segment in self]
+        if not domains:
+            return []
+        return expression.AND(domains) if match == "all" else expression.OR(domains)
+
+    @api.model
+    def _customer_domain(self, company):
+        """The shop's customers: individual contacts that are not Odoo users, by
+        the customer's-shop rule."""
+        return [("optical_shop_id", "=", company.id), ("is_company", "=", False), ("user_ids", "=", False)]
+
+    # ------------------------------------------------------------------
+    # Reach: how many can be contacted on each channel, and why not the rest
+    # ------------------------------------------------------------------
+
+    @api.depends("criterion", "months", "age_min", "age_max", "amount_min", "amount_max", "company_id")
+    @api.depends_context("company")
+    def _compute_reach(self):
+        for segment in self:
+            company = segment.company_id or self.env.company
+            domain = self._customer_domain(company) + segment._partner_domain(company._optical_today())
+            reach = self._reach(domain)
+            segment.customer_count = reach["customers"]
+            segment.reach_html = self._reach_table(reach)
+
+    @api.model
+    def _reach(self, domain, channels=None, purpose="marketing"):
+        """Customers of ``domain`` and, per channel, how many can be reached and
+        why the others cannot: the sending rules (``_skip_conditions``: consent,
+        e-mail blacklist, ...) then the contact details the channel needs
+        (``_reach_contact_conditions``), the first reason that holds counted.
+
+        Returns ``{"customers": n, "channels": [(channel, label, reachable, [(reason, n)])]}``."""
+        Communication = self.env["optical.crm.communication"]
+        registry = Communication._channel_registry()
+        channels = [channel for channel in (channels or registry) if channel in registry]
+        self.env.flush_all()
+        query = self.env["res.partner"].with_context(active_test=True)._search(domain)
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) t", query.select()))
+        total = self.env.cr.fetchone()[0]
+        labels = dict(Communication._fields["channel"]._description_selection(self.env))
+        result = {"customers": total, "channels": []}
+        if not total or not channels:
+            return result
+        skip_code, skip_reason = Communication._skip_case_sql()
+        contact = Communication._reach_contact_conditions()
+        contact_reason = SQL("CASE %s ELSE NULL END", SQL(" ").join(
+            SQL("WHEN c.channel = %s AND %s THEN %s", channel, condition, reason)
+            for channel, conditions in contact.items() for condition, reason in conditions
+        )) if contact else SQL("NULL")
+        self.env.cr.execute(SQL(
+            """SELECT x.channel, x.reason, COUNT(*)
+                 FROM (SELECT c.channel, CASE WHEN %(skip_code)s IS NOT NULL THEN %(skip_reason)s
+                                              ELSE %(contact_reason)s END AS reason
+                         FROM res_partner p
+                        CROSS JOIN (VALUES %(channels)s) AS c(channel, purpose)
+                        WHERE p.id IN %(partners)s) x
+                GROUP BY 1, 2""",
+            skip_code=skip_code, skip_reason=skip_reason, contact_reason=contact_reason,
+            channels=SQL(", ").join(SQL("(%s, %s)", channel, purpose) for channel in channels),
+            partners=query.subselect(),
+        ))
+        counts = {}
+        for channel, reason, count in self.env.cr.fetchall():
+            counts.setdefault(channel, {})[reason] = count
+        for channel in channels:
+            reasons = counts.get(channel, {})
+            reachable = reasons.pop(None, 0)
+            result["channels"].append((channel, labels.get(channel, channel), reachable,
+                                       sorted(reasons.items(), key=lambda item: -item[1])))
+        return result
+
+    @api.model
+    def _reach_table(self, reach):
+        _ = self.env._
+        rows = Markup("").join(
+            Markup("<tr><td>%s</td><td class='text-end'><b>%s</b></td><td class='text-muted'>%s</td></tr>") % (
+                label, reachable,
+                Markup("; ").join(Markup("%s: %s") % (reason, count) for reason, count in reasons) or "—")
+            for _channel, label, reachable, reasons in reach["channels"])
+        return Markup(
+            "<p><b>%s</b></p><table class='table table-sm o_optical_reach'><thead><tr><th>%s</th>"
+            "<th class='text-end'>%s</th><th>%s</th></tr></thead><tbody>%s</tbody></table>") % (
+            _("%(count)s customers", count=reach["customers"]),
+            _("Channel"), _("Reachable"), _("Not reachable, because"), rows)

@@ -1,0 +1,146 @@
+import datetime
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import OpticalCrmCase
+
+D = datetime.date
+TODAY = "2026-03-15 10:00:00"
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestSegment(OpticalCrmCase):
+    """Ready-made targets on a known dataset, counts checked by hand (today is
+    15 March 2026). A shop of its own, so no other customer counts; contacts
+    created as Odoo creates them (no company) belong to the shop of their events."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop_c = cls.env["res.company"].create({"name": "Ottica Nuova"})
+        cls.env.user.company_ids |= cls.shop_c
+        Partner = cls.env["res.partner"]
+        cls.anna = Partner.create({
+            "name": "Anna Galli", "birthdate": D(1996, 3, 20), "mobile": "+393331234567",
+            "email": "anna@example.com", "optical_consent_marketing": True, "optical_consent_sms": True})
+        cls.bea = Partner.create({
+            "name": "Bea Conti", "company_id": cls.shop_c.id, "birthdate": D(1955, 7, 1),
+            "email": "bea@example.com", "optical_consent_marketing": True})
+        cls.carlo = Partner.create({
+            "name": "Carlo Riva", "birthdate": D(1980, 3, 1), "mobile": "+393339876543",
+            "optical_consent_marketing": True, "optical_consent_sms": True})
+        cls.dario = Partner.create({"name": "Dario Sala", "company_id": cls.shop_c.id, "phone": "+39 02 5551234"})
+        elena = Partner.create({"name": "Elena Villa", "birthdate": D(1990, 3, 3), "optical_consent_marketing": True,
+                                "optical_consent_sms": True, "mobile": "+393331112299"})
+        shop_c = cls.shop_c
+        cls.event(cls.anna, "lac_delivery", D(2026, 1, 10), shop=shop_c)
+        cls.event(cls.bea, "glasses_entry", D(2023, 4, 20), shop=shop_c, lens_type="progressive", amount=450)
+        cls.event(cls.bea, "glasses_delivery", D(2023, 5, 2), shop=shop_c, lens_type="progressive")
+        cls.event(cls.carlo, "lac_entry", D(2025, 7, 1), shop=shop_c)
+        cls.event(cls.carlo, "sale_delivery", D(2026, 2, 20), shop=shop_c, amount=80)
+        # Another shop's customer never counts here.
+        cls.event(elena, "lac_delivery", D(2026, 2, 1), shop=cls.shop_b)
+
+    def segment(self, criterion, **values):
+        return self.env["optical.crm.segment"].create({"name": criterion, "criterion": criterion,
+                                                        "company_id": self.shop_c.id, **values})
+
+    def customers(self, segments, match="all", extra=None):
+        Segment = self.env["optical.crm.segment"]
+        with freeze_time(TODAY):
+            domain = (Segment._customer_domain(self.shop_c) + (extra or [])
+                      + segments._partner_domain(self.shop_c._optical_today(), match))
+            return self.env["res.partner"].search(domain)
+
+    def test_each_segment_on_a_known_dataset(self):
+        anna, bea, carlo, dario = self.anna, self.bea, self.carlo, self.dario
+        cases = [
+            (self.segment("lac_wearer", months=6), anna),
+            (self.segment("lac_wearer", months=12), anna | carlo),
+            (self.segment("progressive_wearer", months=0), bea),
+            (self.segment("progressive_wearer", months=24), self.env["res.partner"]),
+            (self.segment("not_seen", months=12), bea | dario),
+            (self.segment("not_seen", months=36), dario),
+            (self.segment("age_band", age_min=40, age_max=75), bea | carlo),
+            # Anna turns 30 on the 20th; Carlo is 46.
+            (self.segment("age_band", age_min=30, age_max=45), self.env["res.partner"]),
+            (self.segment("purchase_amount", amount_min=100), bea),
+            # Carlo's last purchase is the 80 € sale, not the older supply.
+            (self.segment("purchase_amount", amount_min=50, amount_max=100), carlo),
+            (self.segment("birthday_month"), anna | carlo),
+            (self.segment("sms_consent"), anna | carlo),
+        ]
+        for segment, expected in cases:
+            with self.subTest(segment=segment.description):
+                self.assertEqual(self.customers(segment), expected)
+                with freeze_time(TODAY):
+                    segment.invalidate_recordset(["customer_count"])
+                    self.assertEqual(segment.customer_count, len(expected))
+
+    def test_segments_combine(self):
+        lac_6, lac_12 = self.segment("lac_wearer", months=6), self.segment("lac_wearer", months=12)
+        progressive, birthday = self.segment("progressive_wearer", months=0), self.segment("birthday_month")
+        self.assertEqual(self.customers(lac_12 | birthday), self.anna | self.carlo)
+        self.assertEqual(self.customers(lac_6 | birthday), self.anna)
+        self.assertEqual(self.customers(lac_6 | progressive, match="any"), self.anna | self.bea)
+        self.assertEqual(self.customers(lac_6 | progressive), self.env["res.partner"])
+
+    def test_reachable_per_channel_and_why_not(self):
+        Segment = self.env["optical.crm.segment"]
+        not_seen = self.segment("not_seen", months=12)  # Bea and Dario
+        self.env["mail.blacklist"]._add("bea@example.com")
+        with freeze_time(TODAY):
+            domain = Segment._customer_domain(self.shop_c) + not_seen._partner_domain(self.shop_c._optical_today())
+            reach = Segment._reach(domain, channels=["phone", "email", "export"])
+        self.assertEqual(reach["customers"], 2)
+        by_channel = {channel: (reachable, dict(reasons)) for channel, _l, reachable, reasons in reach["channels"]}
+        self.assertEqual(by_channel["phone"], (0, {"No marketing consent": 1, "No phone number": 1}))
+        self.assertEqual(by_channel["email"], (0, {"No marketing consent": 1,
+                                                   "Unsubscribed from e-mails (blacklisted address)": 1}))
+        self.assertEqual(by_channel["export"], (1, {"No marketing consent": 1}))
+        # Anna and Carlo: both have a mobile, only Anna an e-mail address.
+        sms = self.segment("sms_consent")
+        with freeze_time(TODAY):
+            domain = Segment._customer_domain(self.shop_c) + sms._partner_domain(self.shop_c._optical_today())
+            reach = Segment._reach(domain, channels=["phone", "email"])
+        by_channel = {channel: (reachable, dict(reasons)) for channel, _l, reachable, reasons in reach["channels"]}
+        self.assertEqual(by_channel, {"phone": (2, {}), "email": (1, {"No e-mail address": 1})})
+        # The segment form shows it.
+        with freeze_time(TODAY):
+            self.assertIn("No e-mail address: 1", str(sms.reach_html))
+
+    def test_campaign_and_cycle_plan_their_segments_with_the_raw_domain(self):
+        sms = self.segment("sms_consent")
+        with freeze_time(TODAY):
+            campaign = self.env["optical.crm.campaign"].create({
+                "name": "Spring", "company_id": self.shop_c.id, "date_start": D(2026, 3, 15),
+                "date_end": D(2026, 3, 31), "segment_ids": [(6, 0, sms.ids)],
+                "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "export"})],
+            })
+            self.assertEqual(campaign.target_count, 2)
+            self.assertIn("2 customers", str(campaign.reach_html))
+            # The raw domain still works, combined with the segments.
+            campaign.partner_domain = "[('name', 'ilike', 'anna')]"
+            self.assertEqual(campaign.target_count, 1)
+            campaign.action_schedule()
+            self.plan(D(2026, 3, 15), shop=self.shop_c)
+        self.assertEqual(self.communications(campaign_id=campaign.id).partner_id, self.anna)
+
+        # A cyclic activity started only for contact-lens wearers of the last 12 months.
+        cycle = self.cycle("optometry", [(0, "days", "export")], shop=self.shop_c,
+                           segment_ids=[(6, 0, self.segment("lac_wearer", months=12).ids)])
+        for partner in (self.anna, self.bea, self.carlo):
+            self.event(partner, "optometry", D(2026, 3, 15), shop=self.shop_c)
+        with freeze_time(TODAY):
+            self.plan(D(2026, 3, 15), shop=self.shop_c)
+        self.assertEqual(self.communications(cycle_id=cycle.id).partner_id, self.anna | self.carlo)
+
+    def test_segments_of_other_shops_are_hidden(self):
+        shared = self.env["optical.crm.segment"].create({"name": "Everyone's", "criterion": "sms_consent"})
+        theirs = self.env["optical.crm.segment"].create({"name": "Theirs", "criterion": "sms_consent",
+                                                          "company_id": self.shop_b.id})
+        visible = self.env["optical.crm.segment"].with_user(self.staff_a).search([])
+        self.assertIn(shared, visible)
+        self.assertNotIn(theirs, visible)
