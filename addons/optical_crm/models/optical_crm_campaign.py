@@ -97,8 +97,10 @@ class OpticalCrmCampaign(models.Model):
             except ValidationError as error:
                 campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error
                 continue
+            # Seen as this campaign's contacts, so that its control group shows as such.
+            values = {"campaign_id": campaign._origin.id} if campaign._origin.id else {}
             campaign.reach_html = Segment._reach_table(
-                Segment._reach(domain, channels=campaign.step_ids.mapped("channel") or None))
+                Segment._reach(domain, channels=campaign.step_ids.mapped("channel") or None, values=values))
 
     def _target_domain(self):
         self.ensure_one()

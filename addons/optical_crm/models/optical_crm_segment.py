@@ -1,3 +1,5 @@
+import json
+
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
@@ -169,11 +171,14 @@ class OpticalCrmSegment(models.Model):
             segment.reach_html = self._reach_table(reach)
 
     @api.model
-    def _reach(self, domain, channels=None, purpose="marketing"):
+    def _reach(self, domain, channels=None, purpose="marketing", values=None):
         """Customers of ``domain`` and, per channel, how many can be reached and
         why the others cannot: the sending rules (``_skip_conditions``: consent,
         e-mail blacklist, ...) then the contact details the channel needs
         (``_reach_contact_conditions``), the first reason that holds counted.
+
+        The rules see each (customer, channel) as a communication ``c`` that
+        would be planned, with ``values`` (e.g. the campaign) set on it.
 
         Returns ``{"customers": n, "channels": [(channel, label, reachable, [(reason, n)])]}``."""
         Communication = self.env["optical.crm.communication"]
@@ -198,11 +203,16 @@ class OpticalCrmSegment(models.Model):
                  FROM (SELECT c.channel, CASE WHEN %(skip_code)s IS NOT NULL THEN %(skip_reason)s
                                               ELSE %(contact_reason)s END AS reason
                          FROM res_partner p
-                        CROSS JOIN (VALUES %(channels)s) AS c(channel, purpose)
+                        CROSS JOIN (VALUES %(channels)s) AS ch(channel)
+                        -- a communication row as the planner would write it, for the rules
+                        CROSS JOIN LATERAL jsonb_populate_record(NULL::optical_crm_communication,
+                                jsonb_build_object('channel', ch.channel, 'purpose', %(purpose)s::varchar,
+                                                   'partner_id', p.id, 'state', 'planned') || %(values)s::jsonb) c
                         WHERE p.id IN %(partners)s) x
                 GROUP BY 1, 2""",
             skip_code=skip_code, skip_reason=skip_reason, contact_reason=contact_reason,
-            channels=SQL(", ").join(SQL("(%s, %s)", channel, purpose) for channel in channels),
+            channels=SQL(", ").join(SQL("(%s)", channel) for channel in channels),
+            purpose=purpose, values=json.dumps(values or {}),
             partners=query.subselect(),
         ))
         counts = {}
