@@ -5,7 +5,7 @@ import threading
 import psycopg2
 
 from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..tools.sms_gateway import HttpSmsGateway
 
@@ -205,7 +205,7 @@ class SmsSms(models.Model):
         writes fail and the whole session go out again."""
         self.env.flush_all()
         try:
-            with self.env.cr.savepoint(flush=False):
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                 self.env.cr.execute(SQL(
                     """SELECT id FROM sms_sms
                         WHERE id IN %s AND state = 'outgoing' AND to_delete IS NOT TRUE

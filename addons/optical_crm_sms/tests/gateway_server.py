@@ -5,6 +5,7 @@ Plain Python (no Odoo): the module's tests, the plain tests in ``tests/`` and
 """
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -14,7 +15,9 @@ class LocalSmsGateway:
     It checks the Bearer key, keeps one SMS per ``reference`` (as a reseller
     does, so that a retry never sends twice) and can be told how to answer a
     reference: ``plan[reference] = ["timeout", "503", "ok"]`` (one action per
-    attempt; ``timeout`` keeps the SMS but answers too late).
+    attempt; ``timeout`` keeps the SMS but answers too late). ``delay``
+    (seconds) slows every answer down, as a busy gateway does; ``on_accept``,
+    when set, is called with the body of every SMS accepted.
     """
 
     def __init__(self, api_key):
@@ -22,6 +25,8 @@ class LocalSmsGateway:
         self.requests = []          # (client address, authorization, body) of every POST
         self.delivered = {}         # reference -> body, once per reference
         self.plan = {}
+        self.delay = 0
+        self.on_accept = None
         self.lock = threading.Lock()
         self.release = threading.Event()
         gateway = self
@@ -59,9 +64,13 @@ class LocalSmsGateway:
                     self.close_connection = True
                     return None
                 status = 200 if action == "ok" else int(action)
+                if gateway.delay:
+                    time.sleep(gateway.delay)
                 if status < 300:
                     with gateway.lock:
                         gateway.delivered.setdefault(body["reference"], body)
+                    if gateway.on_accept:
+                        gateway.on_accept(body)
                 return self._answer(status, {"reference": body.get("reference")})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
