@@ -19,3 +19,14 @@ def test_pairing_codes():
 def test_api_datetime():
     assert http_api.api_datetime(datetime.datetime(2026, 3, 2, 10, 5, 7, 123)) == "2026-03-02T10:05:07Z"
     assert http_api.api_datetime(False) is None
+
+
+def test_rate_limit_key_is_the_address_or_its_ipv6_network():
+    assert pairing.rate_limit_key("192.0.2.7") == "192.0.2.7"
+    # One machine has a whole /64: every address of it is one key.
+    assert pairing.rate_limit_key("2001:db8:1:2:aaaa::1") == pairing.rate_limit_key("2001:db8:1:2:ffff::9")
+    assert pairing.rate_limit_key("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert pairing.rate_limit_key("2001:db8:1:3::1") != pairing.rate_limit_key("2001:db8:1:2::1")
+    assert pairing.rate_limit_key("::ffff:192.0.2.7") == "192.0.2.7"
+    assert pairing.rate_limit_key("unknown") == "unknown"
+    assert pairing.rate_limit_key(None) == "unknown"

@@ -38,3 +38,9 @@ def test_same_secret():
     assert not http_api.same_secret("", "")
     assert not http_api.same_secret("k3y", "")
     assert not http_api.same_secret(None, "k3y")
+
+
+def test_text_problem_names_what_cannot_be_stored():
+    assert http_api.text_problem("Rossi è ok 😀") is None
+    assert "NUL" in http_api.text_problem("a\x00b")
+    assert "surrogate" in http_api.text_problem("a\ud800")

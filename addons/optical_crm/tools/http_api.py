@@ -38,3 +38,15 @@ def same_secret(given, expected):
     if not given or not expected:
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def text_problem(value):
+    """Why the string ``value`` cannot be stored (PostgreSQL refuses a NUL
+    character, UTF-8 a lone UTF-16 surrogate), or None."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone UTF-16 surrogate"
+    return None

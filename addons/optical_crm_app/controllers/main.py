@@ -12,6 +12,7 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.optical_crm.controllers.api import ApiError, json_body, json_response, request_bearer
+from odoo.addons.optical_crm.tools.http_api import text_problem
 
 from ..models.optical_app_message import CHAT_TEXT_MAX_LENGTH
 from ..tools.http_api import api_datetime
@@ -20,6 +21,7 @@ _logger = logging.getLogger(__name__)
 
 API = "/optical_app/v1"
 DEFAULT_PAGE_SIZE = 20
+MAX_RECORD_ID = 2 ** 31 - 1
 MAX_PAGE_SIZE = 100
 
 
@@ -39,6 +41,10 @@ def authenticated(route):
         if not device:
             return unauthorized("Authorization: a valid 'Bearer <api_key>' is required.").response()
         try:
+            for name, value in kwargs.items():
+                # An id in the URL beyond what PostgreSQL can hold names no record.
+                if name.endswith("_id") and isinstance(value, int) and not 0 < value <= MAX_RECORD_ID:
+                    raise ApiError(404, "%s: no such record." % name.removesuffix("_id"))
             return route(self, device.with_context(lang=device.partner_id.lang or "en_US"), *args, **kwargs)
         except ApiError as error:
             return error.response()
@@ -62,6 +68,8 @@ class OpticalAppController(http.Controller):
             return None
         if not isinstance(value, str) or len(value) > max_length:
             raise ApiError(400, "%s: a string of at most %s characters is expected." % (name, max_length))
+        if problem := text_problem(value):
+            raise ApiError(400, "%s: %s." % (name, problem))
         return value.strip()
 
     @staticmethod
@@ -96,9 +104,10 @@ class OpticalAppController(http.Controller):
     def pair(self, **_kwargs):
         Attempt = request.env["optical.app.pairing.attempt"].sudo()
         address = request.httprequest.remote_addr or "unknown"
+        too_many = ApiError(429, "pairing_code: too many wrong codes from this address, try again later.",
+                            code="too_many_attempts")
         if Attempt._is_blocked(address):
-            return ApiError(429, "pairing_code: too many wrong codes from this address, try again later.",
-                            code="too_many_attempts").response()
+            return too_many.response()
         try:
             body = self._json_body()
             code = body.get("pairing_code")
@@ -108,9 +117,14 @@ class OpticalAppController(http.Controller):
             push_token = self._optional_string(body, "push_token", 4096)
         except ApiError as error:
             return error.response()
+        # Counted before the code is checked: parallel guesses cannot all pass the limit.
+        attempt = Attempt._reserve(address)
+        if not attempt:
+            return too_many.response()
         device, api_key = request.env["optical.app.device"].sudo()._pair(code, name=name, push_token=push_token)
-        if not device:
-            Attempt._record(address)
+        if device:
+            Attempt._release(attempt)
+        else:
             return unauthorized("pairing_code: unknown, already used or expired; ask the shop for a new one.",
                                 code="invalid_pairing_code").response()
         _logger.info("App paired: device %s of customer %s", device.id, device.partner_id.id)
@@ -176,8 +190,8 @@ class OpticalAppController(http.Controller):
         Message = device.env["optical.app.message"]
         if len(text) > CHAT_TEXT_MAX_LENGTH:
             raise ApiError(400, "text: a string of at most %s characters is expected." % CHAT_TEXT_MAX_LENGTH)
-        if "\x00" in text or any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-            raise ApiError(400, "text: contains characters that cannot be stored.")
+        if problem := text_problem(text):
+            raise ApiError(400, "text: %s." % problem)
         if Message._chat_rate_limited(device.partner_id):
             raise ApiError(429, "text: too many messages in a short time, try again later.", code="too_many_messages")
         message = device._chat_receive(text.strip())

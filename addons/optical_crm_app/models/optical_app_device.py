@@ -1,8 +1,10 @@
 import datetime
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, plaintext2html
+from odoo.tools import SQL, mute_logger, plaintext2html
 
 from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
 
@@ -109,8 +111,26 @@ class OpticalAppDevice(models.Model):
         now = fields.Datetime.now()
         # Last seen to the minute: no write on every call of a chatty app.
         if not device.last_seen_date or now - device.last_seen_date > datetime.timedelta(minutes=1):
-            device.last_seen_date = now
+            device._touch_last_seen(now)
         return device
+
+    def _touch_last_seen(self, now):
+        """Note the device was seen ``now``, without ever waiting for or
+        failing on another call of the same device: when that call holds the
+        row, or changed it since this request began, it has noted it already.
+        (A plain write made two calls of one device collide: the loser was
+        retried by Odoo, a third of concurrent push-token updates failed.)"""
+        self.ensure_one()
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                self.env.cr.execute(SQL(
+                    """UPDATE optical_app_device SET last_seen_date = %s
+                        WHERE id IN (SELECT id FROM optical_app_device WHERE id = %s
+                                     FOR NO KEY UPDATE SKIP LOCKED)""", now, self.id))
+        except psycopg2.errors.SerializationFailure:
+            return
+        self.invalidate_recordset(["last_seen_date"])
 
     # ------------------------------------------------------------------
     # Revocation

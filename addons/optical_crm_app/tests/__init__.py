@@ -4,3 +4,4 @@ from . import test_app_pairing
 from . import test_app_customer_shop
 from . import test_app_chat
 from . import test_app_segment
+from . import test_app_reliability

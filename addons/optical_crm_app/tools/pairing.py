@@ -1,6 +1,7 @@
 """Pairing codes and API keys of the app: generation and normalisation.
 Only their hashes are stored (core's ``tools/http_api.hash_secret`` with the
 database secret as pepper), compared in constant time."""
+import ipaddress
 import secrets
 
 # No 0/O, 1/I/L: a code is read aloud or typed from the shop's screen.
@@ -29,3 +30,18 @@ def generate_api_key():
     """A long random API key: 256 bits, URL-safe."""
     return secrets.token_urlsafe(32)
 
+
+
+def rate_limit_key(address):
+    """The network a wrong pairing code is counted against: an IPv4 address
+    itself, the /64 of an IPv6 address (one machine has a whole /64 to
+    itself), any other text as it is."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "unknown")[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network("%s/64" % ip, strict=False))
+    return str(ip)

@@ -9,7 +9,7 @@ from odoo.http import request
 from odoo.tools import SQL
 
 from odoo.addons.optical_crm.controllers.api import ApiError, json_body, json_response, request_bearer
-from odoo.addons.optical_crm.tools.http_api import same_secret
+from odoo.addons.optical_crm.tools.http_api import same_secret, text_problem
 from odoo.addons.sms.controllers import main
 
 _logger = logging.getLogger(__name__)
@@ -54,13 +54,8 @@ class OpticalCrmSmsController(http.Controller):
             reason = "%s: %r is not a text" % (field, value)
         elif len(value) > max_length:
             reason = "%s: longer than %d characters" % (field, max_length)
-        elif "\x00" in value:
-            reason = "%s: contains a NUL character" % field
-        else:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                reason = "%s: contains a lone UTF-16 surrogate" % field
+        elif problem := text_problem(value):
+            reason = "%s: %s" % (field, problem)
         return ItemError(400, reason, **context) if reason else None
 
     def _handle_safely(self, handle, item):

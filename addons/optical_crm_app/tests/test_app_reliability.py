@@ -1,0 +1,47 @@
+from odoo.tests import tagged
+
+from .common import OpticalAppCase
+
+
+@tagged("post_install", "-at_install", "optical_crm_app")
+class TestAppReliability(OpticalAppCase):
+    """Inputs that answered 500, and the pairing limit counted before the code is checked."""
+
+    def test_ids_beyond_postgresql_integers_are_not_found(self):
+        key = self.pair(self.mario)
+        for path in ("/messages/2147483648/read", "/messages/9223372036854775808/read",
+                     "/devices/2147483648/revoke", "/devices/100000000000000000000000000/revoke"):
+            self.assertJsonError(self.call("POST", path, key=key), 404, path.split("/")[1][:-1])
+        self.assertJsonError(self.call("GET", "/promotions/2147483648/cover", key=key), 404, "campaign")
+
+    def test_text_postgresql_cannot_store_names_its_field(self):
+        key = self.pair(self.mario)
+        self.assertJsonError(self.call("POST", "/device", key=key, body={"push_token": "tok\u0000"}), 400,
+                             "push_token")
+        self.assertJsonError(self.call("POST", "/device", key=key, body={"device_name": "Pixel\ud800"}), 400,
+                             "device_name")
+        code = self.generate_code(self.lucia)
+        self.assertJsonError(self.call("POST", "/pair", body={"pairing_code": code, "device_name": "a\u0000"}),
+                             400, "device_name")
+        deep = "[" * 100000 + "]" * 100000
+        self.assertJsonError(self.call("POST", "/pair", raw=deep, headers={"Content-Type": "application/json"}),
+                             400, "body")
+        self.assertEqual(self.call("POST", "/pair", body={"pairing_code": code}).status_code, 200)
+
+    def test_an_attempt_is_counted_before_its_code_is_checked_and_a_right_code_gives_it_back(self):
+        Attempt = self.env["optical.app.pairing.attempt"]
+        self.assertFalse(Attempt.search_count([("address", "=", "127.0.0.1")]))
+        for _attempt in range(3):
+            self.call("POST", "/pair", body={"pairing_code": "ABCD-EFGH"})
+        self.assertEqual(Attempt.search_count([("address", "=", "127.0.0.1")]), 3)
+        self.assertEqual(self.call("POST", "/pair", body={"pairing_code": self.generate_code(self.mario)})
+                         .status_code, 200)
+        self.assertEqual(Attempt.search_count([("address", "=", "127.0.0.1")]), 3)
+
+    def test_all_addresses_together_are_limited_too(self):
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_app.pairing_max_wrong_global", 5)
+        Attempt = self.env["optical.app.pairing.attempt"]
+        Attempt.create([{"address": "2001:db8:%s::/64" % n} for n in range(5)])
+        code = self.generate_code(self.mario)
+        self.assertJsonError(self.call("POST", "/pair", body={"pairing_code": code}), 429, "pairing_code")
+        self.assertTrue(Attempt._is_blocked("2001:db8:77::1"))
