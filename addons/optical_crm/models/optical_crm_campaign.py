@@ -54,7 +54,11 @@ class OpticalCrmCampaign(models.Model):
     )
     communication_ids = fields.One2many("optical.crm.communication", "campaign_id", "Communications")
     communication_count = fields.Integer(compute="_compute_communication_count")
-    target_count = fields.Integer("Target size", compute="_compute_target_count")
+    target_count = fields.Integer("Target size", compute="_compute_target_count",
+                                  help="The shop's customers matching the filter.")
+    reachable_count = fields.Integer("Reachable", compute="_compute_target_count",
+                                     help="Targeted customers who gave their marketing consent.")
+    unreachable_reason = fields.Char("Not reachable", compute="_compute_target_count")
 
     _sql_constraints = [
         ("dates_ordered", "CHECK (date_end >= date_start)", "A campaign cannot end before it starts."),
@@ -86,7 +90,12 @@ class OpticalCrmCampaign(models.Model):
     def _compute_target_count(self):
         Partner = self.env["res.partner"]
         for campaign in self:
-            campaign.target_count = Partner.search_count(campaign._target_domain())
+            domain = campaign._target_domain()
+            campaign.target_count = Partner.search_count(domain)
+            campaign.reachable_count = Partner.search_count(domain + [("optical_consent_marketing", "=", True)])
+            missing = campaign.target_count - campaign.reachable_count
+            campaign.unreachable_reason = self.env._(
+                "%(count)s without marketing consent", count=missing) if missing else False
 
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel")
     def _compute_reach(self):
@@ -135,6 +144,8 @@ class OpticalCrmCampaign(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.optical_crm_communication_action")
         action["domain"] = [("campaign_id", "=", self.id)]
+        # Every communication the button counts, by state: no hidden date filter.
+        action["context"] = {"search_default_group_by_state": 1}
         return action
 
     @api.model

@@ -39,8 +39,19 @@ class OpticalCrmCommunicationCallback(models.Model):
     callback_attempts = fields.Integer("Attempts", copy=False)
     callback_attempt_ids = fields.One2many("optical.crm.callback.attempt", "communication_id", "Call attempts")
     outcome_date = fields.Datetime("Outcome on", index="btree_not_null", copy=False)
+    contact_status = fields.Char("Status", compute="_compute_contact_status",
+                                 help="Planned, or a call still open (sent to the call list, not made yet).")
     callback_reason = fields.Char("Why", compute="_compute_callback_reason",
                                   help="The cyclic activity or campaign, its step and the event behind the call.")
+
+    @api.depends("state", "channel")
+    def _compute_contact_status(self):
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for communication in self:
+            if communication.channel == "phone" and communication.state == "sent":
+                communication.contact_status = self.env._("Open call")
+            else:
+                communication.contact_status = states.get(communication.state, "")
 
     @api.depends("cycle_id", "campaign_id", "cycle_step_id", "campaign_step_id", "event_id")
     def _compute_callback_reason(self):

@@ -95,18 +95,22 @@ class OpticalCrmCase(TransactionCase):
         lang = self.env["res.lang"]._get_data(code=shop.partner_id.lang or self.env.lang)
         return date.strftime(lang.date_format)
 
-    def action_records(self, xmlid, user, **search_defaults):
-        """The records ``user`` sees on opening the window action ``xmlid``
-        with its default filters, as the web client combines them: filters of
-        one group (between separators) OR-ed, groups AND-ed with the action's
-        domain. ``search_defaults`` overrides them (``name=0`` removes one)."""
+    def action_records(self, action, user, **search_defaults):
+        """The records ``user`` sees on opening the window ``action`` (an XML
+        id, or the dictionary a button returns) with its default filters, as
+        the web client combines them: filters of one group (between
+        separators) OR-ed, groups AND-ed with the action's domain.
+        ``search_defaults`` overrides them (``name=0`` removes one)."""
         env = self.env(user=user, context={"allowed_company_ids": user.company_ids.ids})
-        action = env["ir.actions.act_window"]._for_xml_id(xmlid)
+        if isinstance(action, str):
+            action = env["ir.actions.act_window"]._for_xml_id(action)
         Model = env[action["res_model"]]
         today = fields.Date.context_today(Model)
         eval_context = {"uid": user.id, "context_today": lambda: today, "relativedelta": relativedelta,
                         "datetime": safe_datetime}
-        context = safe_eval(action.get("context") or "{}", dict(eval_context, active_id=False))
+        context = action.get("context") or {}
+        if isinstance(context, str):
+            context = safe_eval(context, dict(eval_context, active_id=False))
         active = {key[len("search_default_"):]: value for key, value in context.items()
                   if key.startswith("search_default_")}
         active.update(search_defaults)
@@ -120,7 +124,8 @@ class OpticalCrmCase(TransactionCase):
                 groups.append(current)
                 current = []
         groups.append(current)
-        domains = [safe_eval(action.get("domain") or "[]", eval_context)]
+        domain = action.get("domain") or []
+        domains = [safe_eval(domain, eval_context) if isinstance(domain, str) else domain]
         for group in groups:
             chosen = [safe_eval(node.get("domain"), eval_context) for node in group if active.get(node.get("name"))]
             if chosen:
