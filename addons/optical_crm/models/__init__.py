@@ -10,6 +10,7 @@ from . import optical_crm_cycle
 from . import optical_crm_cycle_step
 from . import optical_crm_campaign
 from . import optical_crm_campaign_step
+from . import optical_crm_batch_mixin
 from . import optical_crm_results_mixin
 from . import optical_crm_communication
 from . import optical_crm_communication_planner

@@ -2,7 +2,7 @@ import ast
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, plaintext2html
+from odoo.tools import SQL, split_every
 
 from .optical_crm_step_mixin import CHANNELS
 
@@ -14,6 +14,21 @@ CHANNEL_CONSENT_FIELDS = {
     "sms": ("optical_consent_marketing", "optical_consent_sms"),
     "sms_link": ("optical_consent_marketing", "optical_consent_sms"),
     "app": ("optical_consent_marketing", "optical_consent_app"),
+}
+
+# The ledger moves forward only: the states a communication may go to from
+# each state. Every change of ``state`` made in Python goes through
+# ``_set_state`` (the set-based rules write only planned ↔ skipped and
+# planned → cancelled, which this table allows).
+STATE_TRANSITIONS = {
+    "planned": frozenset({"sent", "skipped", "failed", "cancelled"}),
+    # Planned again when the reason of the skip is gone before its day.
+    "skipped": frozenset({"planned", "cancelled"}),
+    "sent": frozenset({"done", "failed", "cancelled"}),
+    # Delivered after all (a gateway answer that timed out).
+    "failed": frozenset({"done"}),
+    "done": frozenset(),
+    "cancelled": frozenset(),
 }
 
 SKIP_CODES = [
@@ -38,6 +53,7 @@ class OpticalCrmCommunication(models.Model):
     """
 
     _name = "optical.crm.communication"
+    _inherit = ["optical.crm.batch.mixin"]
     _description = "Communication"
     _order = "scheduled_date desc, priority desc, id desc"
     _check_company_auto = True
@@ -166,9 +182,74 @@ class OpticalCrmCommunication(models.Model):
             "export": {"send": "_send_export", "quiet_hours": False},
         }
 
+    # ------------------------------------------------------------------
+    # State changes: every write of ``state`` goes through these
+    # ------------------------------------------------------------------
+
+    def _set_state(self, state, **values):
+        """Move the communications for which ``STATE_TRANSITIONS`` allows it
+        to ``state``, writing ``values`` with it; the others (a late or
+        repeated report, a second click) are left as they are. Returns the
+        communications moved."""
+        moving = self.filtered(lambda c: state in STATE_TRANSITIONS[c.state])
+        if moving:
+            moving.write(dict(values, state=state))
+        return moving
+
+    def _mark_sent(self, **values):
+        """Handed to the channel (its queue, the call list, the export list)."""
+        values.setdefault("sent_date", fields.Datetime.now())
+        return self._set_state("sent", **values)
+
+    def _mark_done(self, **values):
+        return self._set_state("done", **values)
+
+    def _mark_skipped(self, code, reason):
+        return self._set_state("skipped", skip_code=code, skip_reason=reason)
+
+    def _mark_failed(self, reason):
+        return self._set_state("failed", failure_reason=reason)
+
+    def _mark_cancelled(self, reason, code=False):
+        return self._set_state("cancelled", skip_code=code, skip_reason=reason)
+
+    # ------------------------------------------------------------------
+    # Plan again when the reason is gone
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _reversible_sql(self, codes, alias="c"):
+        """The rows a skip rule looks at again: planned, or skipped by this
+        rule (one of ``codes``) and still ahead, so that they are planned
+        again when the reason is gone before their day."""
+        c = SQL.identifier(alias)
+        return SQL(
+            "(%s.state = 'planned' OR (%s.state = 'skipped' AND %s.skip_code IN %s AND %s.scheduled_date >= %s))",
+            c, c, c, tuple(codes), c, fields.Date.context_today(self))
+
+    @api.model
+    def _replan_or_skip(self, verdicts, columns=()):
+        """Write a rule's verdicts on the rows it looked at again, in one bulk
+        UPDATE: ``verdicts`` are ``(id, (state, skip_code, skip_reason,
+        *old), verdict, new)`` where ``verdict`` is ``(skip_code,
+        skip_reason)`` or None and ``old``/``new`` are the values of the
+        rule's own ``columns``. A row with a verdict is skipped with it, a
+        skipped row without one is planned again; unchanged rows are not
+        written."""
+        changes = []
+        for row_id, (state, code, reason, *old), verdict, new in verdicts:
+            if verdict:
+                if (state, code, reason, *old) != ("skipped", *verdict, *new):
+                    changes.append((row_id, "skipped", *verdict, *new))
+            elif state == "skipped" or tuple(old) != tuple(new):
+                changes.append((row_id, "planned", None, None, *new))
+        for chunk in split_every(5000, changes):
+            self._write_per_row(["state", "skip_code", "skip_reason", *columns], chunk)
+        return len(changes)
+
     def _cancel_planned(self, domain, reason):
         planned = self.sudo().search(domain + [("state", "=", "planned")])
-        planned.write({"state": "cancelled", "skip_reason": reason})
+        planned._mark_cancelled(reason)
         # A cancelled contact may free a place under the contact pressure limit.
         self._apply_rules_for_partners(planned.partner_id)
         return planned
@@ -227,10 +308,9 @@ class OpticalCrmCommunication(models.Model):
             """UPDATE optical_crm_communication c SET state = 'planned', skip_code = NULL, skip_reason = NULL
                  FROM (SELECT c.id, %s AS code
                          FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
-                        WHERE c.state = 'skipped' AND c.skip_code IN ('consent', 'channel', 'holdout')
-                          AND c.scheduled_date >= %s AND %s) x
+                        WHERE c.state = 'skipped' AND %s AND %s) x
                 WHERE c.id = x.id AND x.code IS NULL""",
-            skip_code, fields.Date.context_today(self), scope))
+            skip_code, self._reversible_sql(self._skip_condition_codes()), scope))
         cr.execute(SQL(
             """UPDATE optical_crm_communication c SET state = 'skipped', skip_code = x.code, skip_reason = x.reason
                  FROM (SELECT c.id, %s AS code, %s AS reason
@@ -281,6 +361,12 @@ class OpticalCrmCommunication(models.Model):
         }
 
     @api.model
+    def _skip_condition_codes(self):
+        """The skip codes the SQL conditions give: undone by ``_apply_rules``
+        when no condition holds any more."""
+        return {code for _condition, code, _reason in self._skip_conditions() + self._holdout_skip_conditions()}
+
+    @api.model
     def _skip_case_sql(self):
         """(skip_code, skip_reason) SQL expressions: NULL when the contact may go ahead.
         The control group comes last, after every rule modules add."""
@@ -303,12 +389,9 @@ class OpticalCrmCommunication(models.Model):
             """SELECT c.partner_id, c.company_id, co.optical_pressure_max, co.optical_pressure_period_days
                  FROM optical_crm_communication c
                  JOIN res_company co ON co.id = c.company_id
-                WHERE co.optical_pressure_max > 0 AND c.purpose = 'marketing'
-                  AND (c.state = 'planned' OR (c.state = 'skipped' AND c.skip_code = 'pressure'
-                                               AND c.scheduled_date >= %s))
-                  AND %s
+                WHERE co.optical_pressure_max > 0 AND c.purpose = 'marketing' AND %s AND %s
                 GROUP BY 1, 2, 3, 4""",
-            today, scope))
+            self._reversible_sql(["pressure"]), scope))
         groups = cr.fetchall()
         if not groups:
             return
@@ -382,43 +465,21 @@ class OpticalCrmCommunication(models.Model):
         texts = self._rendered_texts()
         self._write_per_row(["subject", "body"], [(cid, subject, body) for cid, (subject, body) in texts.items()])
 
-    def _write_per_row(self, columns, rows):
-        """Write different values on many communications in one UPDATE …
-        FROM (VALUES …) instead of one UPDATE per row. ``rows`` are
-        (id, value, …) tuples in the order of ``columns`` (plain columns)."""
-        if not rows:
-            return
-        self.env.flush_all()
-        types = {name: SQL(self._fields[name].column_type[1]) for name in columns}
-        self.env.cr.execute(SQL(
-            "UPDATE optical_crm_communication c SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC' "
-            "FROM (VALUES %s) AS v(id, %s) WHERE c.id = v.id",
-            SQL(", ").join(SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns),
-            self.env.uid,
-            SQL(", ").join(
-                SQL("(%s, %s)", row[0], SQL(", ").join(
-                    SQL("%s::%s", value, types[name]) for name, value in zip(columns, row[1:])))
-                for row in rows),
-            SQL(", ").join(SQL.identifier(name) for name in columns),
-        ))
-        self.browse([row[0] for row in rows]).invalidate_recordset(columns + ["write_uid", "write_date"])
-
     # ------------------------------------------------------------------
     # Channels delivered by this module
     # ------------------------------------------------------------------
 
     def _send_email(self):
         without_email = self.filtered(lambda c: not c.partner_id.email)
-        without_email.write({"state": "skipped", "skip_code": "contact",
-                             "skip_reason": self.env._("No e-mail address")})
+        without_email._mark_skipped("contact", self.env._("No e-mail address"))
         to_send = self - without_email
         to_send._render_texts()
         # Rendered in the shop's layout (optical_crm_communication_email.py).
         mails = self.env["mail.mail"].sudo().create(to_send._email_values())
-        to_send.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        to_send._mark_sent()
         return mails
 
     def _send_export(self):
         """Listed for export to another tool (WhatsApp, letters): rendered, ready."""
         self._render_texts()
-        self.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        self._mark_sent()

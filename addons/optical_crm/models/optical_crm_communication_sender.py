@@ -1,5 +1,4 @@
 import logging
-import threading
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -10,7 +9,8 @@ _logger = logging.getLogger(__name__)
 class OpticalCrmCommunication(models.Model):
     """The sender: hands the due communications to their channel, in bounded
     batches locked with SKIP LOCKED so that two workers never take the same
-    row, committing per batch outside tests so a crash loses nothing done."""
+    row, committing per batch outside tests so a crash loses nothing done
+    (core's locked-batch loop, ``optical_crm_batch_mixin.py``)."""
 
     _inherit = "optical.crm.communication"
 
@@ -26,30 +26,15 @@ class OpticalCrmCommunication(models.Model):
             for company in self.env["res.company"].sudo().search([])
         ]
         shop_values = SQL(", ").join(SQL("(%s, %s::date, %s)", *shop) for shop in shops)
-        done = batches = 0
-        while max_batches is None or batches < max_batches:
-            self.env.cr.execute(SQL(
-                """SELECT c.id FROM optical_crm_communication c
-                     JOIN (VALUES %(shops)s) AS shop(company_id, today, window_open) ON shop.company_id = c.company_id
-                    WHERE c.state = 'planned' AND c.scheduled_date <= shop.today
-                      AND (shop.window_open OR c.channel NOT IN %(quiet)s)
-                    ORDER BY c.scheduled_date, c.priority DESC, c.id
-                    LIMIT %(limit)s
-                    FOR UPDATE OF c SKIP LOCKED""",
-                shops=shop_values, quiet=quiet_channels, limit=batch_size))
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
-                break
-            self.sudo().browse(ids)._send_batch(registry)
-            done += len(ids)
-            batches += 1
-            remaining = self.sudo().search_count([("state", "=", "planned"), ("scheduled_date", "<=", fields.Date.today())])
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not getattr(threading.current_thread(), "testing", False):
-                # Each batch is its own transaction: what was handed to a channel
-                # stays handed even if a later batch crashes.
-                self.env.cr.commit()
-        return done
+        return self._process_locked_batches(
+            joins=SQL("JOIN (VALUES %s) AS shop(company_id, today, window_open) ON shop.company_id = t.company_id",
+                      shop_values),
+            due=SQL("t.state = 'planned' AND t.scheduled_date <= shop.today "
+                    "AND (shop.window_open OR t.channel NOT IN %s)", quiet_channels),
+            order=SQL("t.scheduled_date, t.priority DESC, t.id"),
+            process=lambda communications: communications._send_batch(registry),
+            batch_size=batch_size, max_batches=max_batches,
+        )
 
     def _send_batch(self, registry=None):
         registry = registry or self._channel_registry()

@@ -97,7 +97,7 @@ class OpticalCrmExportWizard(models.TransientModel):
             workbook.close()
             data = output.getvalue()
         if self.mark_done:
-            communications.filtered(lambda c: c.channel == "export" and c.state == "sent").write({"state": "done"})
+            communications.filtered(lambda c: c.channel == "export")._mark_done()
         self.write({
             "file_data": base64.b64encode(data),
             "file_name": "%s_%s_%s.%s" % (name, self.date_from, self.date_to, self.file_format),

@@ -18,6 +18,7 @@ class OpticalAppPush(models.Model):
     and the commit) carries the same idempotency key."""
 
     _name = "optical.app.push"
+    _inherit = ["optical.crm.batch.mixin"]
     _description = "App push notification"
     _order = "id desc"
     _check_company_auto = True
@@ -71,7 +72,10 @@ class OpticalAppPush(models.Model):
     @api.model
     def _cron_process_push_queue(self, batch_size=None):
         """Push the pending notifications of shops whose sending window is
-        open now, in bounded batches locked with SKIP LOCKED."""
+        open now, in bounded batches locked with SKIP LOCKED (core's
+        locked-batch loop), committing per batch outside tests: what was
+        pushed stays recorded as pushed even if a later batch crashes (a
+        retry would reuse the idempotency key anyway)."""
         provider = self._provider()
         if provider is None:
             _logger.info("App push: no push service configured (optical_crm_app.push_url)")
@@ -82,28 +86,13 @@ class OpticalAppPush(models.Model):
                            if company._optical_in_send_window(now))
         if not open_shops:
             return 0
-        done = 0
-        while True:
-            self.env.flush_all()
-            self.env.cr.execute(SQL(
-                """SELECT id FROM optical_app_push
-                    WHERE state = 'pending' AND next_attempt_date <= %s AND company_id IN %s
-                    ORDER BY next_attempt_date, id LIMIT %s
-                    FOR UPDATE SKIP LOCKED""",
-                now, open_shops, batch_size))
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
-                break
-            self.sudo().browse(ids)._push(provider)
-            # Every row taken leaves 'pending' or moves its next attempt past
-            # ``now``: the loop ends.
-            done += len(ids)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count([("state", "=", "pending")]))
-            if not self.env.registry.in_test_mode():
-                # Commit each batch: what was pushed is recorded as pushed even if
-                # a later batch crashes (a retry would reuse the idempotency key anyway).
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        return done
+        # Every row taken leaves 'pending' or moves its next attempt past ``now``.
+        return self._process_locked_batches(
+            due=SQL("t.state = 'pending' AND t.next_attempt_date <= %s AND t.company_id IN %s", now, open_shops),
+            order=SQL("t.next_attempt_date, t.id"),
+            process=lambda pushes: pushes._push(provider),
+            batch_size=batch_size,
+        )
 
     def _push(self, provider):
         max_attempts = self.env["ir.config_parameter"]._optical_param("optical_crm_app.push_max_attempts")

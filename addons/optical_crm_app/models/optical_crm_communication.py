@@ -37,8 +37,7 @@ class OpticalCrmCommunication(models.Model):
         devices = Device.search([("partner_id", "in", self.partner_id.ids)])
         devices_by_partner = devices.grouped("partner_id")
         without_app = self.filtered(lambda c: c.partner_id not in devices_by_partner)
-        without_app.write({"state": "skipped", "skip_code": "contact",
-                           "skip_reason": self.env._("The customer has no paired app")})
+        without_app._mark_skipped("contact", self.env._("The customer has no paired app"))
         to_send = self - without_app
         if not to_send:
             return self.env["optical.app.message"]
@@ -54,5 +53,5 @@ class OpticalCrmCommunication(models.Model):
             "body": communication.body,
             "link_url": link_urls.get(communication.id) or False,
         } for communication in to_send])
-        to_send.write({"state": "sent", "sent_date": now})
+        to_send._mark_sent(sent_date=now)
         return messages

@@ -91,8 +91,9 @@ class OpticalCrmCommunication(models.Model):
         (STOP): the SMS is skipped with that reason. Otherwise its E.164
         number is kept for sending, and an SMS still ahead that was skipped
         for its number is planned again (the number was fixed, the STOP
-        withdrawn). One SELECT, then one UPDATE per 5,000 changed rows
-        (phonenumbers is Python, the rest is set-based)."""
+        withdrawn) by core's ``_replan_or_skip``. One SELECT, then one UPDATE
+        per 5,000 changed rows (phonenumbers is Python, the rest is
+        set-based)."""
         cr = self.env.cr
         cr.execute(SQL(
             """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT')
@@ -101,10 +102,8 @@ class OpticalCrmCommunication(models.Model):
                  JOIN res_company co ON co.id = c.company_id
                  JOIN res_partner shop ON shop.id = co.partner_id
                  LEFT JOIN res_country country ON country.id = shop.country_id
-                WHERE c.channel IN %s AND %s
-                  AND (c.state = 'planned'
-                       OR (c.state = 'skipped' AND c.skip_code IN %s AND c.scheduled_date >= CURRENT_DATE))""",
-            SMS_CHANNELS, scope, NUMBER_SKIP_CODES))
+                WHERE c.channel IN %s AND %s AND %s""",
+            SMS_CHANNELS, scope, self._reversible_sql(NUMBER_SKIP_CODES)))
         rows = cr.fetchall()
         if not rows:
             return
@@ -113,24 +112,13 @@ class OpticalCrmCommunication(models.Model):
         for chunk in split_every(5000, {number.e164 for number in numbers.values() if not number.error}):
             cr.execute(SQL("SELECT number FROM phone_blacklist WHERE active AND number IN %s", tuple(chunk)))
             blacklisted.update(number for (number,) in cr.fetchall())
-        changes = []  # (id, state, skip_code, skip_reason, sms_number)
+        verdicts = []
         for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country in rows:
             number = numbers[communication_id]
             skip = self._sms_number_skip(number, mobile, blacklisted)
-            if skip:
-                if (state, skip_code, skip_reason) != ("skipped", *skip):
-                    changes.append((communication_id, "skipped", *skip, None))
-            elif state == "skipped" or sms_number != number.e164:
-                changes.append((communication_id, "planned", None, None, number.e164))
-        for chunk in split_every(5000, changes):
-            cr.execute(SQL(
-                """UPDATE optical_crm_communication c
-                      SET state = v.state, skip_code = v.code, skip_reason = v.reason, sms_number = v.number,
-                          write_date = NOW() AT TIME ZONE 'UTC'
-                     FROM (VALUES %s) AS v(id, state, code, reason, number)
-                    WHERE c.id = v.id""",
-                SQL(", ").join(SQL("(%s, %s, %s::varchar, %s::varchar, %s::varchar)", *row) for row in chunk)))
-        self.invalidate_model(["state", "skip_code", "skip_reason", "write_date", "sms_number"])
+            verdicts.append((communication_id, (state, skip_code, skip_reason, sms_number), skip,
+                             (None if skip else number.e164,)))
+        self._replan_or_skip(verdicts, ["sms_number"])
 
     def _sms_number_skip(self, number, mobile, blacklisted):
         """(skip_code, skip_reason) when ``number`` cannot get an SMS, else None."""
@@ -162,14 +150,15 @@ class OpticalCrmCommunication(models.Model):
         unguessable token (192 bits from ``secrets``), valid for the page's
         number of days."""
         now = fields.Datetime.now()
-        for communication in self:
-            step = communication.cycle_step_id or communication.campaign_step_id
-            page = communication.landing_page_id or step.landing_page_id
-            communication.sudo().write({
-                "landing_page_id": page.id,
-                "landing_token": communication.sudo().landing_token or secrets.token_urlsafe(24),
-                "landing_expiry": now + datetime.timedelta(days=page.validity_days or 30),
-            })
+        communications = self.sudo()
+        pages = communications.grouped(
+            lambda c: c.landing_page_id or (c.cycle_step_id or c.campaign_step_id).landing_page_id)
+        for page, with_page in pages.items():
+            with_page.write({"landing_page_id": page.id,
+                             "landing_expiry": now + datetime.timedelta(days=page.validity_days or 30)})
+        communications._write_per_row(["landing_token"], [
+            (communication.id, secrets.token_urlsafe(24)) for communication in communications
+            if not communication.landing_token])
 
     # ------------------------------------------------------------------
     # Sending
@@ -187,8 +176,7 @@ class OpticalCrmCommunication(models.Model):
         links = communications.filtered(lambda c: c.channel == "sms_link")
         no_page = links.filtered(lambda c: not (c.landing_page_id or c.cycle_step_id.landing_page_id
                                                 or c.campaign_step_id.landing_page_id))
-        no_page.write({"state": "failed", "failure_reason": self.env._(
-            "Landing page: the step of this SMS with link has none")})
+        no_page._mark_failed(self.env._("Landing page: the step of this SMS with link has none"))
         communications -= no_page
         if not communications:
             return self.env["sms.sms"]
@@ -210,14 +198,14 @@ class OpticalCrmCommunication(models.Model):
                 "partner_id": communication.partner_id.id,
                 "optical_communication_id": communication.id,
             })
-            updates.append({
-                "subject": subject, "body": body, "sms_encoding": length.encoding, "sms_segments": length.segments,
-                "sms_cost": length.segments * communication.company_id.optical_sms_cost_per_segment,
-            })
+            updates.append((subject, body, length.encoding, length.segments,
+                            length.segments * communication.company_id.optical_sms_cost_per_segment))
         sms_records = self.env["sms.sms"].sudo().create(vals_list)
-        now = fields.Datetime.now()
-        for communication, sms, values in zip(communications, sms_records, updates):
-            communication.write(dict(values, state="sent", sent_date=now, sms_id=sms.id, sms_reference=sms.uuid))
+        communications._write_per_row(
+            ["subject", "body", "sms_encoding", "sms_segments", "sms_cost", "sms_id", "sms_reference"],
+            [(communication.id, *values, sms.id, sms.uuid)
+             for communication, sms, values in zip(communications, sms_records, updates)])
+        communications._mark_sent()
         # Wake Odoo's SMS queue up now rather than at its next hourly run.
         self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
         return sms_records
@@ -228,13 +216,12 @@ class OpticalCrmCommunication(models.Model):
         may have been delivered all the same), error → failed with the
         reason; late or repeated reports never move a communication back."""
         if sms_state == "sent":
-            self.filtered(lambda c: c.state in ("sent", "failed")).write({
-                "state": "done", "failure_reason": False, "outcome_date": fields.Datetime.now()})
+            self.filtered(lambda c: c.state in ("sent", "failed"))._mark_done(
+                failure_reason=False, outcome_date=fields.Datetime.now())
         elif sms_state == "error":
-            self.filtered(lambda c: c.state == "sent").write({"state": "failed", "failure_reason": reason})
+            self.filtered(lambda c: c.state == "sent")._mark_failed(reason)
 
     def _sms_withdrawn(self, skip_code, reason):
         """The queued SMS of these communications was cancelled before it went
         out (STOP, consent withdrawn): they are cancelled with the reason."""
-        self.filtered(lambda c: c.state == "sent").write(
-            {"state": "cancelled", "skip_code": skip_code, "skip_reason": reason})
+        self.filtered(lambda c: c.state == "sent")._mark_cancelled(reason, skip_code)

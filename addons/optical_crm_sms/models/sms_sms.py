@@ -1,11 +1,12 @@
 import datetime
 import logging
-import threading
 
 import psycopg2
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, mute_logger
+
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import may_commit
 
 from ..tools.sms_gateway import HttpSmsGateway
 
@@ -94,7 +95,7 @@ class SmsSms(models.Model):
             due_ids = [sms_id for sms_id in due_ids if sms_id in set(ids)]
         try:
             # Commit per gateway session, except in tests (as Odoo does).
-            auto_commit = not getattr(threading.current_thread(), "testing", False)
+            auto_commit = may_commit(self.env)
             return self.browse(due_ids).send(unlink_failed=False, unlink_sent=True, auto_commit=auto_commit,
                                              raise_exception=False)
         except Exception:  # noqa: BLE001 - as Odoo's queue: a failed run is logged, the next run goes on

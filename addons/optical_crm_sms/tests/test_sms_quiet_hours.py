@@ -1,4 +1,5 @@
 import datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -58,3 +59,21 @@ class TestSmsQuietHours(OpticalSmsCommon):
             call = self._plan(self.customers[1], step_phone, date=datetime.date(2026, 3, 1))
             self._send()
             self.assertEqual((sms.state, call.state), ("planned", "sent"))
+
+    def test_progress_counts_only_what_the_sender_will_take(self):
+        """The scheduled action's progress: SMS held by the closed window are
+        not 'remaining' for this run (it would never finish them)."""
+        self.cycle.step_ids = [(0, 0, {"name": "Call", "channel": "phone", "purpose": "service",
+                                       "interval_number": 7, "interval_unit": "days"})]
+        step_phone = self.cycle.step_ids.filtered(lambda s: s.channel == "phone")
+        progress = []
+        Cron = type(self.env["ir.cron"])
+        with freeze_time("2026-03-01 10:00:00"), self.gateway(), \
+                patch.object(Cron, "_notify_progress", lambda _cron, **kwargs: progress.append(kwargs)):
+            sms = self._plan(self.customers, self.step_sms, date=datetime.date(2026, 3, 1))
+            calls = self._plan(self.customers, step_phone, date=datetime.date(2026, 3, 1))
+            done = self.env["optical.crm.communication"]._cron_send_communications(batch_size=2)
+        self.assertEqual(done, 3)
+        self.assertEqual(progress, [{"done": 2, "remaining": 1}, {"done": 3, "remaining": 0}])
+        self.assertEqual(set(calls.mapped("state")), {"sent"})
+        self.assertEqual(set(sms.mapped("state")), {"planned"})

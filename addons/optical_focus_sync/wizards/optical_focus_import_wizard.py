@@ -1,8 +1,9 @@
 import base64
-import threading
 
 from odoo import fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import may_commit
 
 from ..models.optical_focus_record import RECORD_TYPE_SELECTION
 from ..tools.import_file import FileLineError, read_csv, read_json_lines
@@ -59,7 +60,7 @@ class OpticalFocusImportWizard(models.TransientModel):
         # FOCUS export holds decides, for an owner allowed to set up the shop.
         store = self.store_id.sudo().with_company(self.store_id.company_id)
         counts = dict.fromkeys(STATUSES, 0)
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        auto_commit = may_commit(self.env)
         errors, warnings = [], []
         chunk, lines = [], []
 
