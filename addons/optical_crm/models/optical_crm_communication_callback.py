@@ -112,7 +112,7 @@ class OpticalCrmCommunicationCallback(models.Model):
         self._write_per_row(["activity_id", "scheduled_date"], [
             (communication.id, activity.id, activity.date_deadline)
             for communication, activity in zip(self, activities)])
-        self.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        self._mark_sent()
 
     # ------------------------------------------------------------------
     # Assignment: the activity follows the call
