@@ -26,6 +26,11 @@
         "wizards/optical_app_pairing_wizard_views.xml",
         "views/optical_crm_app_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "optical_crm_app/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/optical_crm_app_demo.xml",
     ],

@@ -1,4 +1,7 @@
+import re
+
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class ResPartnerCustomer(models.Model):
@@ -13,6 +16,22 @@ class ResPartnerCustomer(models.Model):
         "optical.crm.communication", "Next planned contact", compute="_compute_optical_customer_card")
     optical_open_call_id = fields.Many2one(
         "optical.crm.communication", "Open call", compute="_compute_optical_customer_card")
+
+    optical_phone_search = fields.Char(
+        "Mobile or phone", compute="_compute_optical_phone_search", search="_search_optical_phone_search",
+        help="Finds a number however it was typed: spaces, dashes and the country code do not matter.")
+
+    def _compute_optical_phone_search(self):
+        self.optical_phone_search = False
+
+    def _search_optical_phone_search(self, operator, value):
+        digits = re.sub(r"\D", "", str(value or ""))
+        if operator not in ("ilike", "like", "=", "=ilike") or len(digits) < 3:
+            return [("id", "=", False)]
+        pattern = "%" + digits + "%"
+        return [("id", "in", SQL(
+            "(SELECT id FROM res_partner WHERE regexp_replace(COALESCE(mobile, ''), '[^0-9]', '', 'g') LIKE %s "
+            "OR regexp_replace(COALESCE(phone, ''), '[^0-9]', '', 'g') LIKE %s)", pattern, pattern))]
 
     def _compute_optical_customer_card(self):
         Event = self.env["optical.crm.event"]

@@ -79,6 +79,10 @@ class TestMenus(OpticalCrmCase):
         self.assertIn(self.mario, seen)
         self.assertNotIn(self.corso, seen, "another shop's customer")
         self.assertNotIn(self.assistant.partner_id, seen, "staff are not customers")
+        # A number is found however it was typed.
+        Partner = self.env["res.partner"].with_user(self.assistant)
+        self.assertEqual(Partner.search([("optical_phone_search", "ilike", "333 111-2233")]), self.mario)
+        self.assertFalse(Partner.search([("optical_phone_search", "ilike", "33")]), "too short to mean a number")
         mario = self.mario.with_user(self.assistant)
         self.assertEqual(mario.optical_open_call_id, self.call_of[self.mario])
         self.assertEqual(mario.optical_next_communication_id.scheduled_date, D(2026, 3, 8))

@@ -17,6 +17,8 @@ class TestTourCallList(OpticalTourCase):
             cls.env, "assistant", groups="optical_crm.group_optical_crm_user", email=False,
             company_id=cls.shop.id, company_ids=[cls.shop.id], name="Sara Assistente",
         )
+        if cls.env["res.lang"]._lang_get("it_IT"):
+            cls.assistant.lang = "it_IT"  # as in an Italian shop, when Italian is installed
         cls.env["optical.crm.cycle"].search([]).write({"active": False})
         cycle = cls.env["optical.crm.cycle"].create({
             "name": "Adaptation call", "event_type": "glasses_delivery", "company_id": cls.shop.id,

@@ -5,3 +5,4 @@ from . import test_app_customer_shop
 from . import test_app_chat
 from . import test_app_segment
 from . import test_app_reliability
+from . import test_tour_pairing
