@@ -106,3 +106,11 @@ def test_refused_connection_is_a_connection_error():
         result = http_client.post_json(session, "http://127.0.0.1:9/in", {}, timeout=0.5)
     assert (result.outcome, result.status, result.attempts) == ("connection_error", None, 2)
     assert sleeps == [0.2]
+
+
+def test_a_url_no_adapter_serves_is_a_failed_call_not_an_exception():
+    session = http_client.retrying_session(retries=0)
+    for url in ("ftp://127.0.0.1/push", "not a url", "http://[::1"):
+        result = http_client.post_json(session, url, {"a": 1}, timeout=1)
+        assert result.outcome == "connection_error", url
+        assert result.detail

@@ -1,3 +1,4 @@
+import pytest
 from conftest import load_tool
 
 landing = load_tool("optical_crm_sms", "landing")
@@ -23,3 +24,19 @@ def test_video_embed():
     assert landing.video_embed("javascript:alert(1)") is None
     assert landing.video_embed("https://www.youtube.com/watch?v=<script>") is None
     assert landing.video_embed("") is None
+
+
+@pytest.mark.parametrize("method, agent, counted", [
+    ("GET", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", True),
+    ("GET", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36", True),
+    ("HEAD", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", False),
+    ("GET", "WhatsApp/2.23.20.0 A", False),
+    ("GET", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", False),
+    ("GET", "TelegramBot (like TwitterBot)", False),
+    ("GET", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", False),
+    ("GET", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", False),
+    ("GET", "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5", False),
+    ("GET", None, True),
+])
+def test_only_a_person_opening_the_page_is_a_visit(method, agent, counted):
+    assert landing.is_visit(method, agent) is counted

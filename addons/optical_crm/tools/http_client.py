@@ -108,7 +108,11 @@ def bearer_header(api_key):
 
 def post_json(session, url, payload, timeout=DEFAULT_TIMEOUT, headers=None):
     """POST ``payload`` as JSON through ``session``; returns a :data:`CallResult`."""
-    adapter = session.get_adapter(url)
+    try:
+        adapter = session.get_adapter(url)
+    except requests.RequestException as error:
+        # A URL no adapter serves (ftp://, a typo): the caller's failure, like any other.
+        return CallResult("connection_error", None, None, str(error)[:200], 0)
     retry = getattr(adapter, "max_retries", None)
     attempts = (retry.total if retry is not None and retry.total else 0) + 1
     try:

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import OpticalAppCase
@@ -45,3 +46,20 @@ class TestAppReliability(OpticalAppCase):
         code = self.generate_code(self.mario)
         self.assertJsonError(self.call("POST", "/pair", body={"pairing_code": code}), 429, "pairing_code")
         self.assertTrue(Attempt._is_blocked("2001:db8:77::1"))
+
+    def test_a_push_service_address_requests_cannot_use_fails_the_push_not_the_queue(self):
+        """Suspected: the push cron aborted on a ``requests`` error other than
+        its own and pushed its batch again. Every such error is the push's."""
+        self.pair(self.mario, push_token="tok-m")
+        self.pair(self.lucia, push_token="tok-l")
+        pushes = self.send(self.app_communication(self.mario)
+                           | self.app_communication(self.lucia)).app_message_ids.push_ids
+        Push = self.env["optical.app.push"]
+        for url in ("http://[::1", "ftp://127.0.0.1/push", "http://127.0.0.1:9/push", "not a url"):
+            self.env["ir.config_parameter"].sudo().set_param("optical_crm_app.push_url", url)
+            pushes.write({"state": "pending", "attempts": 0, "next_attempt_date": fields.Datetime.now()})
+            self.assertEqual(Push._cron_process_push_queue(), 2, url)
+            self.env.invalidate_all()
+            self.assertEqual(set(pushes.mapped("attempts")), {1}, url)
+            self.assertTrue(all(pushes.mapped("last_error")), url)
+        self.assertFalse(self.push_server.requests)

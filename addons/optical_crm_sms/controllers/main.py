@@ -12,6 +12,8 @@ from odoo.addons.optical_crm.controllers.api import ApiError, json_body, json_re
 from odoo.addons.optical_crm.tools.http_api import same_secret, text_problem
 from odoo.addons.sms.controllers import main
 
+from ..tools.landing import is_visit
+
 _logger = logging.getLogger(__name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -156,13 +158,15 @@ class OpticalCrmSmsController(http.Controller):
         communication = self._landing_communication(token)
         if not communication:
             raise request.not_found()
-        # One statement: concurrent visits are all counted.
-        request.env.cr.execute(SQL(
-            """UPDATE optical_crm_communication
-                  SET landing_visits = COALESCE(landing_visits, 0) + 1, opened = TRUE,
-                      opened_date = COALESCE(opened_date, NOW() AT TIME ZONE 'UTC')
-                WHERE id = %s""", communication.id))
-        communication.invalidate_recordset(["landing_visits", "opened", "opened_date"])
+        # A preview of the link (WhatsApp, Telegram, a mail scanner…) or a HEAD is shown, not counted.
+        if is_visit(request.httprequest.method, request.httprequest.headers.get("User-Agent")):
+            # One statement: concurrent visits are all counted.
+            request.env.cr.execute(SQL(
+                """UPDATE optical_crm_communication
+                      SET landing_visits = COALESCE(landing_visits, 0) + 1, opened = TRUE,
+                          opened_date = COALESCE(opened_date, NOW() AT TIME ZONE 'UTC')
+                    WHERE id = %s""", communication.id))
+            communication.invalidate_recordset(["landing_visits", "opened", "opened_date"])
         values = communication.landing_page_id._landing_values(communication)
         values["image_url"] = "/l/%s/image" % token if communication.landing_page_id.image else False
         response = request.render("optical_crm_sms.landing_page", values, headers=PUBLIC_HEADERS)

@@ -177,3 +177,52 @@ class TestSmsReliability(HttpCase, OpticalSmsCommon):
             self.assertEqual(response.status_code, 200)
             self.assertNotIn("Traceback", response.text)
             self.assertIn("message_statuses", response.json()["result"]["error"])
+
+    # ------------------------------------------------------------------
+    # Landing page visits
+    # ------------------------------------------------------------------
+
+    def test_head_requests_and_link_previews_are_not_visits(self):
+        communication = self._queued(self.customers[0], self.step_link)
+        communication.state = "sent"
+        path = "/l/%s" % communication.sudo().landing_token
+        self.assertEqual(self.url_open(path, head=True).status_code, 200)
+        for agent in ("WhatsApp/2.23.20.0 A", "facebookexternalhit/1.1", "TelegramBot (like TwitterBot)"):
+            response = self.url_open(path, headers={"User-Agent": agent})
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("Happy birthday Anna!", response.text)
+        self.env.invalidate_all()
+        self.assertEqual((communication.landing_visits, communication.opened), (0, False))
+        self.url_open(path, headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"})
+        self.env.invalidate_all()
+        self.assertEqual((communication.landing_visits, communication.opened), (1, True))
+
+    # ------------------------------------------------------------------
+    # The queue's window
+    # ------------------------------------------------------------------
+
+    def test_held_sms_of_closed_shops_do_not_starve_an_open_shop(self):
+        """Odoo's queue run takes the newest 10,000 outgoing SMS: when more than
+        that are held for a closed shop's night, an open shop's older SMS was
+        never taken."""
+        open_sms = self._queued(self.customers[0])
+        night = self.env["resource.calendar"].create({
+            "name": "Never open", "attendance_ids": [], "tz": "Europe/Rome"})
+        closed = self.env["res.company"].create({"name": "Ottica Chiusa", "optical_send_calendar_id": night.id,
+                                                 "country_id": self.env.ref("base.it").id})
+        held = self._make_customers(["Held"], ["347 999 0000"], company_id=closed.id)
+        self.env.flush_all()
+        self.env.cr.execute("""
+            WITH c AS (
+                INSERT INTO optical_crm_communication (partner_id, company_id, channel, purpose, scheduled_date,
+                                                       state, source, priority, create_date, write_date)
+                SELECT %s, %s, 'sms', 'service', CURRENT_DATE, 'sent', 'manual', 10, now(), now()
+                  FROM generate_series(1, 10001)
+                RETURNING id)
+            INSERT INTO sms_sms (uuid, number, body, state, optical_communication_id, to_delete)
+            SELECT md5(random()::text || c.id), '+393479990000', 'Held', 'outgoing', c.id, FALSE FROM c""",
+                            [held.id, closed.id])
+        self.assertFalse(closed._optical_in_send_window(fields.Datetime.now()))
+        with self.gateway() as gateway:
+            self.env["sms.sms"]._process_queue()
+        self.assertEqual(gateway.references(), [open_sms.sms_reference])

@@ -56,3 +56,22 @@ def video_embed(url):
     if parsed.path.lower().endswith((".mp4", ".webm", ".ogg", ".ogv")):
         return "video", url.strip()
     return None
+
+
+# User agents of the programs that fetch a link to show its preview (chat
+# apps, social networks, search engines) or check it (mail scanners): their
+# fetch is not the customer opening the page.
+LINK_PREVIEW_AGENTS = re.compile(
+    r"bot\b|bot/|crawler|spider|preview|facebookexternalhit|facebookcatalog|whatsapp|telegram|slack|"
+    r"discord|skypeuripreview|linkedin|twitter|pinterest|embedly|vkshare|quora link|outbrain|"
+    r"google-pagerenderer|googleother|bingpreview|yahoo! slurp|applebot|iframely",
+    re.IGNORECASE)
+
+
+def is_visit(method, user_agent):
+    """Whether a request for a landing page is a person opening it: a GET
+    (a HEAD only asks whether the page exists) from a browser, not from a
+    link-preview or scanning program."""
+    if (method or "").upper() != "GET":
+        return False
+    return not LINK_PREVIEW_AGENTS.search(user_agent or "")
