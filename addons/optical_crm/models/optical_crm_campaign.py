@@ -151,6 +151,9 @@ class OpticalCrmCampaign(models.Model):
     @api.model
     def _update_states(self):
         """scheduled → running on the start date, running → done after the end date."""
-        today = fields.Date.context_today(self)
-        self.search([("state", "=", "scheduled"), ("date_start", "<=", today)]).write({"state": "running"})
-        self.search([("state", "in", ("scheduled", "running")), ("date_end", "<", today)]).write({"state": "done"})
+        for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):
+            today = company._optical_today()
+            shop = [("company_id", "=", company.id)]
+            self.search(shop + [("state", "=", "scheduled"), ("date_start", "<=", today)]).write({"state": "running"})
+            self.search(shop + [("state", "in", ("scheduled", "running")), ("date_end", "<", today)]).write(
+                {"state": "done"})

@@ -225,7 +225,7 @@ class OpticalCrmCommunication(models.Model):
         c = SQL.identifier(alias)
         return SQL(
             "(%s.state = 'planned' OR (%s.state = 'skipped' AND %s.skip_code IN %s AND %s.scheduled_date >= %s))",
-            c, c, c, tuple(codes), c, fields.Date.context_today(self))
+            c, c, c, tuple(codes), c, self.env["res.company"]._optical_today_sql(SQL("%s.company_id", c)))
 
     @api.model
     def _replan_or_skip(self, verdicts, columns=()):
@@ -382,7 +382,7 @@ class OpticalCrmCommunication(models.Model):
         from ..tools.pressure import select_within_pressure
 
         cr = self.env.cr
-        today = fields.Date.context_today(self)
+        today = self.env["res.company"]._optical_today_sql(SQL("c.company_id"))
         # Candidates: planned marketing rows in scope, plus rows skipped for
         # pressure still ahead (a cancelled rival may free their place).
         cr.execute(SQL(
@@ -403,7 +403,7 @@ class OpticalCrmCommunication(models.Model):
                 WHERE (c.partner_id, c.company_id) IN %s AND c.purpose = 'marketing'
                   AND (c.state IN ('planned', 'sent', 'done')
                        OR (c.state = 'skipped' AND c.skip_code = 'pressure'))
-                  AND c.scheduled_date >= %s::date - co.optical_pressure_period_days""",
+                  AND c.scheduled_date >= %s - co.optical_pressure_period_days""",
             tuple((g[0], g[1]) for g in groups), today))
         rows_by_key = {}
         for row in cr.fetchall():
@@ -444,11 +444,8 @@ class OpticalCrmCommunication(models.Model):
         pending = self.filtered(lambda c: c.id not in result)
         for step_field in ("cycle_step_id", "campaign_step_id"):
             for step, communications in pending.filtered(step_field).grouped(step_field).items():
-                # Templates are written by shop owners only (access rights); staff who
-                # export or send render them without being template editors.
                 rendered = {
-                    field: step.sudo()._render_field(field, communications.ids, compute_lang=True)
-                    if step[field] else {}
+                    field: communications._render_step_field(step, field) if step[field] else {}
                     for field in ("subject", "body")
                 }
                 for communication in communications:
@@ -458,6 +455,18 @@ class OpticalCrmCommunication(models.Model):
                     )
         for communication in pending.filtered(lambda c: c.id not in result):
             result[communication.id] = (communication.subject, communication.body)
+        return result
+
+    def _render_step_field(self, step, field):
+        """{id: text}: ``field`` of ``step`` rendered for these communications,
+        in each customer's language and with dates and times in each shop's
+        time zone, whatever the channel. Templates are written by shop owners
+        only (access rights); staff who export or send render them without
+        being template editors."""
+        result = {}
+        for company, communications in self.grouped("company_id").items():
+            result.update(step.sudo().with_context(optical_render_tz=company._optical_tz().zone)._render_field(
+                field, communications.ids, compute_lang=True))
         return result
 
     def _render_texts(self):

@@ -97,13 +97,12 @@ class OpticalCrmCommunicationCallback(models.Model):
         activity_type = self.env.ref("optical_crm.mail_activity_type_callback")
         partner_model = self.env["ir.model"]._get_id("res.partner")
         self._render_texts()
-        today = fields.Date.context_today(self)
         vals_list = [{
             "activity_type_id": activity_type.id,
             "res_model_id": partner_model,
             "res_id": communication.partner_id.id,
             "user_id": communication._callback_activity_user().id,
-            "date_deadline": max(communication.scheduled_date, today),
+            "date_deadline": max(communication.scheduled_date, communication.company_id._optical_today()),
             "summary": communication.subject,
             "note": plaintext2html(communication.body or ""),
         } for communication in self]
@@ -178,8 +177,8 @@ class OpticalCrmCommunicationCallback(models.Model):
         outcomes = dict(self._fields["callback_outcome"]._description_selection(self.env))
         _ = self.env._
         now = fields.Datetime.now()
-        today = fields.Date.context_today(self)
         for communication in self:
+            today = communication.company_id._optical_today()
             attempts = communication.callback_attempts + (0 if outcome == "postponed" else 1)
             max_attempts = max(communication.company_id.optical_callback_max_attempts, 1)
             values = {"callback_attempts": attempts, "outcome_date": now}
@@ -246,14 +245,19 @@ class OpticalCrmCommunicationCallback(models.Model):
             raise UserError(self.env._("Outcome: %(outcome)r is not one of %(allowed)s.", outcome=outcome,
                                        allowed=", ".join(k for k in outcomes if k != "given_up")))
         date = fields.Date.to_date(date) if date else None
-        if date and date < fields.Date.context_today(self):
+        if date and date < self._optical_today_of_shops():
             raise UserError(self.env._("Date: a call can only be moved to today or later."))
         self._check_callback()
         return self._callback_record(outcome, note, date=date)
 
+    def _optical_today_of_shops(self):
+        """The latest of the calls' shops' today: a call is never moved before it."""
+        return max((company._optical_today() for company in self.company_id), default=None) or \
+            self.env.company._optical_today()
+
     def action_callback_postpone(self, date, note=False):
         date = fields.Date.to_date(date)
-        if not date or date < fields.Date.context_today(self):
+        if not date or date < self._optical_today_of_shops():
             raise UserError(self.env._("Date: a callback can only be postponed to today or later."))
         self._check_callback()
         return self._callback_record("postponed", note, date=date)

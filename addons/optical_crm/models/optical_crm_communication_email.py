@@ -61,8 +61,7 @@ class OpticalCrmCommunicationEmail(models.Model):
             for step, communications in self.filtered(step_field).grouped(step_field).items():
                 if tools.is_html_empty(step.body_html):
                     continue
-                # Templates are written by shop owners only (access rights).
-                rendered = step.sudo()._render_field("body_html", communications.ids, compute_lang=True)
+                rendered = communications._render_step_field(step, "body_html")
                 result.update({cid: body for cid, body in rendered.items() if not tools.is_html_empty(body)})
         for communication in self.filtered(lambda c: c.id not in result):
             result[communication.id] = plaintext2html(communication.body or "")

@@ -178,8 +178,8 @@ class OpticalCrmCommunication(models.Model):
             """UPDATE optical_crm_communication c SET state = 'cancelled', skip_reason = %(reason)s
                  FROM res_company co
                 WHERE c.company_id = co.id AND c.state = 'planned' AND c.event_id IN %(events)s
-                  AND c.scheduled_date < %(today)s::date - co.optical_catchup_days""",
-            today=fields.Date.context_today(self), reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
+                  AND c.scheduled_date < %(today)s - co.optical_catchup_days""",
+            today=self.env["res.company"]._optical_today_sql(SQL("c.company_id")), reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
         self.invalidate_model()
 
     @api.model
@@ -191,7 +191,8 @@ class OpticalCrmCommunication(models.Model):
         at from the day the contact would have been sent, so that both groups
         are measured alike."""
         self.env.flush_all()
-        today = fields.Date.context_today(self)
+        # Each shop's today, for the communication ``c`` (of both the inner and the outer query).
+        today = self.env["res.company"]._optical_today_sql(SQL("c.company_id"))
         self.env.cr.execute(SQL(
             """UPDATE optical_crm_communication c
                   SET purchased_after_contact = TRUE, purchase_event_id = x.event_id

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
 from odoo.tools.safe_eval import test_python_expr
+from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
 CHANNELS = [
     ("phone", "Phone callback"),
@@ -71,6 +72,21 @@ class OpticalCrmStepMixin(models.AbstractModel):
                             "%(field)s: the placeholder {{ %(expression)s }} of step %(step)s cannot be read: "
                             "%(error)s", field=self._fields[field_name].string, expression=expression,
                             step=step.name, error=error.strip().splitlines()[-1]))
+
+    def _render_eval_context(self):
+        # Odoo formats datetimes in the user's time zone (the cron's: UTC); a
+        # text sent by a shop, on any channel, speaks the shop's time
+        # (``optical.crm.communication._render_step_field`` gives it).
+        render_context = super()._render_eval_context()
+        shop_tz = self.env.context.get("optical_render_tz")
+        if shop_tz:
+            render_context["format_datetime"] = (
+                lambda dt, tz=False, dt_format=False, lang_code=False:
+                format_datetime(self.env, dt, tz or shop_tz, dt_format, lang_code))
+            render_context["format_time"] = (
+                lambda time, tz=False, time_format=False, lang_code=False:
+                format_time(self.env, time, tz or shop_tz, time_format, lang_code))
+        return render_context
 
     def _compute_render_model(self):
         self.render_model = "optical.crm.communication"

@@ -3,6 +3,7 @@ import datetime
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 from odoo.tools import format_date
 
 
@@ -88,9 +89,23 @@ class ResCompany(models.Model):
         return pytz.timezone(self.optical_send_calendar_id.tz or self.partner_id.tz or "Europe/Rome")
 
     def _optical_today(self):
-        """Today's date in the shop's time zone."""
+        """Today's date in the shop's time zone: the one "today" of the
+        product (planner, rules, rescheduling, purchases, sender, calls),
+        whoever runs it — the cron user in UTC, a user in another zone."""
         self.ensure_one()
         return datetime.datetime.now(pytz.utc).astimezone(self._optical_tz()).date()
+
+    @api.model
+    def _optical_today_sql(self, company_column):
+        """SQL: :meth:`_optical_today` of the shop in ``company_column``, for
+        set-based statements over several shops (never ``CURRENT_DATE``, the
+        database server's date)."""
+        companies = self.sudo().with_context(active_test=False).search([])
+        return SQL(
+            "(SELECT shop_today.today FROM (VALUES %s) AS shop_today(company_id, today) "
+            "WHERE shop_today.company_id = %s)",
+            SQL(", ").join(SQL("(%s, %s::date)", company.id, company._optical_today()) for company in companies),
+            company_column)
 
     def _optical_format_date(self, date):
         """A date as the shop writes it, in its language's date format

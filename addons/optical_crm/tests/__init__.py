@@ -14,3 +14,4 @@ from . import test_tour_call_list
 from . import test_segment
 from . import test_menus
 from . import test_ledger_states
+from . import test_shop_today

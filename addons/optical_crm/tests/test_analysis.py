@@ -1,5 +1,6 @@
 import datetime
-from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo.tests import tagged
 
@@ -44,7 +45,7 @@ class TestAnalysis(OpticalCrmCase):
         })
 
     def update_purchases(self, today=D(2026, 3, 25)):
-        with patch("odoo.fields.Date.context_today", return_value=today):
+        with freeze_time(datetime.datetime.combine(today, datetime.time(10))):
             self.Communication._update_purchases()
 
     def cells(self, domain, groupby, user=None):

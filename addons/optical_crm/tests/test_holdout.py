@@ -1,5 +1,4 @@
 import datetime
-from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
@@ -130,7 +129,7 @@ class TestHoldout(OpticalCrmCase):
         self.event(contacted.partner_id, "sale_delivery", D(2026, 3, 12), amount=200)
         # A purchase before the (would-be) contact does not count.
         self.event(held.partner_id, "sale_delivery", D(2026, 2, 27), amount=500)
-        with patch("odoo.fields.Date.context_today", return_value=D(2026, 3, 25)):
+        with freeze_time("2026-03-25 10:00:00"):
             self.Communication._update_purchases()
         self.assertEqual(held.purchase_event_id.amount, 90)
         self.assertEqual(contacted.purchase_event_id.amount, 200)

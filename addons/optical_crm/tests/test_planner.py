@@ -204,7 +204,7 @@ class TestPlanner(OpticalCrmCase):
         contact.write({"state": "sent", "sent_date": datetime.datetime(2026, 3, 1, 10, 0)})
         purchase = self.event(self.mario, "sale_delivery", D(2026, 3, 20), amount=120)
         self.event(self.lucia, "sale_delivery", D(2026, 3, 20))
-        with patch("odoo.fields.Date.context_today", return_value=D(2026, 3, 25)):
+        with freeze_time("2026-03-25 10:00:00"):
             self.Communication._update_purchases()
         self.assertTrue(contact.purchased_after_contact)
         self.assertEqual(contact.purchase_event_id, purchase)

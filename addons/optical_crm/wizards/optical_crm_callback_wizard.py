@@ -42,8 +42,8 @@ class OpticalCrmCallbackWizard(models.TransientModel):
 
     @api.depends("action", "outcome")
     def _compute_date(self):
-        today = fields.Date.context_today(self)
         for wizard in self:
+            today = wizard.communication_ids._optical_today_of_shops()
             if wizard.action == "done" and wizard.outcome == "call_back_later":
                 wizard.date = today
             else:

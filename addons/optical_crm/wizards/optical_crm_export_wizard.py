@@ -19,9 +19,9 @@ class OpticalCrmExportWizard(models.TransientModel):
 
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity")
     campaign_id = fields.Many2one("optical.crm.campaign", "Campaign")
-    date_from = fields.Date("From", required=True, default=fields.Date.context_today)
+    date_from = fields.Date("From", required=True, default=lambda self: self.env.company._optical_today())
     date_to = fields.Date(
-        "To", required=True, default=lambda self: fields.Date.add(fields.Date.context_today(self), days=7))
+        "To", required=True, default=lambda self: fields.Date.add(self.env.company._optical_today(), days=7))
     file_format = fields.Selection([("xlsx", "Excel (XLSX)"), ("csv", "CSV")], "Format", required=True,
                                    default="xlsx")
     channel = fields.Selection(CHANNELS, "Only channel")

@@ -134,16 +134,8 @@ class OpticalCrmCommunication(models.Model):
         return None
 
     # ------------------------------------------------------------------
-    # Rendering: the shop's time zone, the personal link
+    # The personal link
     # ------------------------------------------------------------------
-
-    def _rendered_texts(self):
-        # Dates and times in a text are written in the shop's time zone.
-        result = {}
-        for company, communications in self.grouped("company_id").items():
-            result.update(super(OpticalCrmCommunication, communications.with_context(
-                optical_render_tz=company._optical_tz().zone))._rendered_texts())
-        return result
 
     def _assign_landing_tokens(self):
         """Give every SMS with link its landing page and a personal,

@@ -2,7 +2,6 @@ import re
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
 from ..tools.sms_segments import sms_length
 
@@ -70,20 +69,6 @@ class OpticalCrmStepMixin(models.AbstractModel):
             text = ("%s %s" % (text.rstrip(), LINK_PLACEHOLDER)).strip()
         text = LINK_PLACEHOLDER_PATTERN.sub(link_sample, text)
         return PLACEHOLDER_PATTERN.sub(PLACEHOLDER_SAMPLE, text)
-
-    def _render_eval_context(self):
-        # Odoo formats datetimes in the user's time zone (the cron's: UTC); a
-        # text sent by a shop speaks the shop's time, given by the ledger.
-        render_context = super()._render_eval_context()
-        shop_tz = self.env.context.get("optical_render_tz")
-        if shop_tz:
-            render_context["format_datetime"] = (
-                lambda dt, tz=False, dt_format=False, lang_code=False:
-                format_datetime(self.env, dt, tz or shop_tz, dt_format, lang_code))
-            render_context["format_time"] = (
-                lambda time, tz=False, time_format=False, lang_code=False:
-                format_time(self.env, time, tz or shop_tz, time_format, lang_code))
-        return render_context
 
     def _render_lang(self, res_ids, engine="inline_template"):
         # An SMS goes out in the customer's language even when the step sets no
