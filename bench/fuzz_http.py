@@ -24,6 +24,7 @@ names its field. It prints the counts and exits 0 when all hold.
 """
 import argparse
 import collections
+import contextlib
 import json
 import pathlib
 import random
@@ -280,6 +281,58 @@ class Fuzzer:
             self.send("app", "POST", "/optical_app/v1/messages", body, self.app_headers())
 
 
+def races(base, env_factory, store_codes, tokens, device_id):
+    """The races an attack found, on the real server: parallel wrong pairing
+    codes against the limit, parallel push-token updates of one device, two
+    stores of one company sending the same customers at once. Returns
+    ``{race: (expected, got)}``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stdnum.it import codicefiscale
+
+    outcome = {}
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        # 60 wrong codes at once from one address, limit 10.
+        statuses = list(pool.map(lambda n: requests.post(
+            base + "/optical_app/v1/pair", json={"pairing_code": "ABCD-%04d" % n}, timeout=60).status_code,
+            range(60)))
+        outcome["wrong pairing codes checked (limit 10) of 60 parallel"] = (
+            "<= 10", sum(1 for status in statuses if status == 401), all(s in (401, 429) for s in statuses))
+        # 30 push-token updates of one device at once.
+        sent = ["race-token-%s" % n for n in range(30)]
+        answers = list(pool.map(lambda token: requests.post(
+            base + "/optical_app/v1/device", json={"push_token": token}, timeout=60,
+            headers={"Authorization": "Bearer %s" % APP_KEY}).status_code, sent))
+        with env_factory() as env:
+            env.cr.execute("SELECT push_token FROM optical_app_device WHERE id = %s", [device_id])
+            kept = env.cr.fetchone()[0]
+        outcome["parallel push-token updates answered 200 of 30"] = (
+            30, sum(1 for status in answers if status == 200), kept in sent)
+        # Two stores of one company send the same 10 customers at once, 3 rounds.
+        codes = []
+        for n in range(10):
+            code = "RSSMRA85T10A%03d" % (n + 1)
+            codes.append(code + codicefiscale.calc_check_digit(code))
+        refused = 0
+        for round_ in range(3):
+            def batch(index):
+                records = [{"type": "cliente", "id": "R%s" % n, "updated_at": "2026-01-1%sT09:00:00Z" % round_,
+                            "data": {"cognome": "Doppio%s" % n, "nome": "Mario", "codice_fiscale": code}}
+                           for n, code in enumerate(codes)]
+                response = requests.post(base + "/optical_focus_sync/v1/batch", timeout=120, json={
+                    "store": store_codes[index], "records": records},
+                    headers={"Authorization": "Bearer %s" % tokens[index]})
+                return response.status_code, [r.get("status") for r in response.json().get("results", [])]
+            for status, results in pool.map(batch, range(2)):
+                refused += (status != 200) + sum(1 for result in results if result == "error")
+        with env_factory() as env:
+            env.cr.execute("SELECT count(*) FROM res_partner WHERE active AND optical_fiscal_code = ANY(%s)",
+                           [codes])
+            partners = env.cr.fetchone()[0]
+        outcome["customers from two stores at once (10 customers, 3 rounds)"] = (10, partners, not refused)
+    return outcome
+
+
 def populate(env):
     params = env["ir.config_parameter"]
     params.set_param("optical_crm_sms.provider", "http")
@@ -290,6 +343,10 @@ def populate(env):
     store = env["optical.focus.store"].create({"name": "FOCUS Fuzz", "code": "FZ%s" % time.strftime("%H%M%S"),
                                                "company_id": shop.id})
     token = store.generate_token()
+    # A second FOCUS installation of the same shop (two tills), for the races.
+    second = env["optical.focus.store"].create({"name": "FOCUS Fuzz 2", "code": "FY%s" % time.strftime("%H%M%S"),
+                                                "company_id": shop.id})
+    second_token = second.generate_token()
     customer = env["res.partner"].create({"name": "Anna App", "company_id": shop.id, "mobile": "+393471234567",
                                           "optical_consent_app": True, "optical_consent_sms": True})
     device = env["optical.app.device"].create({
@@ -298,7 +355,7 @@ def populate(env):
     sms = env["sms.sms"].create([{"number": "+39347%07d" % n, "body": "Fuzz %s" % n, "state": "pending"}
                                  for n in range(50)])
     env.cr.commit()
-    return store, token, device, sms.mapped("uuid")
+    return store, token, (second.code, second_token), device, sms.mapped("uuid")
 
 
 def main():
@@ -323,9 +380,20 @@ def main():
     registry = Registry(args.db)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
-        store, token, device, references = populate(env)
+        store, token, second_store, device, references = populate(env)
         store_id, store_code, device_id = store.id, store.code, device.id
     server = start_server(args.db, args.port)
+
+    @contextlib.contextmanager
+    def env_factory():
+        with registry.cursor() as cr:
+            yield api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+    race_results = races("http://127.0.0.1:%s" % args.port, env_factory, [store_code, second_store[0]],
+                         [token, second_store[1]], device_id)
+    with env_factory() as env:
+        # The races leave 127.0.0.1 blocked for pairing: the fuzzing starts afresh.
+        env.cr.execute("DELETE FROM optical_app_pairing_attempt")
     fuzzer = Fuzzer("http://127.0.0.1:%s" % args.port, random.Random(args.seed), store_code, token)
     started = time.time()
     done = 0
@@ -374,7 +442,12 @@ def main():
     print("errors not naming a field:   %d" % len(fuzzer.unnamed))
     for sample in fuzzer.unnamed[:10]:
         print("   ", sample)
-    ok = not (fuzzer.server_errors or lost_focus or lost_reports or lost_token or fuzzer.unnamed)
+    races_ok = True
+    for race, (expected, got, clean) in race_results.items():
+        good = (got <= 10 if expected == "<= 10" else got == expected) and clean
+        races_ok = races_ok and good
+        print("race: %-62s expected %s, got %s%s" % (race, expected, got, "" if clean else " (with errors)"))
+    ok = races_ok and not (fuzzer.server_errors or lost_focus or lost_reports or lost_token or fuzzer.unnamed)
     return 0 if ok else 1
 
 
