@@ -19,6 +19,7 @@
         "views/optical_crm_campaign_views.xml",
         "views/optical_crm_communication_views.xml",
         "views/res_config_settings_views.xml",
+        "views/optical_crm_sms_inbound_views.xml",
         "views/optical_crm_sms_menus.xml",
     ],
     "demo": [

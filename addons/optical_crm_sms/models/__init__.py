@@ -7,3 +7,4 @@ from . import optical_crm_step_mixin
 from . import optical_crm_communication
 from . import sms_sms
 from . import optical_crm_analysis
+from . import optical_crm_sms_inbound

@@ -39,6 +39,12 @@ class ResPartner(models.Model):
             body = Markup("<p>%s</p><p>%s</p>") % (self.env._("SMS received from %(number)s:", number=e164), text)
         for partner in partners:
             partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        # Kept whoever sent it: a text from an unknown number is stored here only.
+        companies = partners.optical_shop_id
+        self.env["optical.crm.sms.inbound"].sudo().create({
+            "number": e164, "text": text, "is_stop": is_stop, "partner_ids": partners.ids, "known": bool(partners),
+            "company_id": companies.id if len(companies) == 1 else False,
+        })
         return is_stop, partners
 
     @api.model

@@ -226,3 +226,24 @@ class TestSmsReliability(HttpCase, OpticalSmsCommon):
         with self.gateway() as gateway:
             self.env["sms.sms"]._process_queue()
         self.assertEqual(gateway.references(), [open_sms.sms_reference])
+
+    # ------------------------------------------------------------------
+    # Inbound SMS are all kept
+    # ------------------------------------------------------------------
+
+    def test_inbound_sms_from_unknown_numbers_are_kept_for_the_owner(self):
+        for payload in ({"from": "+393471112233", "text": "Grazie, a domani"},
+                        {"from": "+393409998877", "text": "Chi siete?"},
+                        {"from": "+393409998877", "text": "ＳＴＯＰ"}):
+            self.assertEqual(self._post("/optical_crm_sms/v1/inbound", payload).status_code, 200)
+        Inbound = self.env["optical.crm.sms.inbound"]
+        received = Inbound.search([("number", "in", ("+393471112233", "+393409998877"))], order="id")
+        self.assertEqual(received.mapped("text"), ["Grazie, a domani", "Chi siete?", "ＳＴＯＰ"])
+        self.assertEqual(received.mapped("known"), [True, False, False])
+        self.assertEqual(received.mapped("is_stop"), [False, False, True])
+        self.assertEqual(received[0].partner_ids, self.customers[0])
+        self.assertEqual(received[0].company_id, self.shop)
+        # Staff see their shop's; the owner also sees the unknown numbers.
+        self.assertEqual(Inbound.with_user(self.staff).search([("id", "in", received.ids)]), received[0])
+        self.assertEqual(Inbound.with_user(self.manager).search([("id", "in", received.ids)]), received)
+        self.assertTrue(self.env["phone.blacklist"].search([("number", "=", "+393409998877")]))
