@@ -43,6 +43,7 @@
     },
     "demo": [
         "demo/optical_crm_demo.xml",
+        "demo/optical_crm_analysis_demo.xml",
     ],
     "installable": True,
 }
