@@ -25,6 +25,15 @@ CUSTOMER_GRAIN_AGGREGATES = {"%s:count_distinct" % name for name in CUSTOMER_MEA
 DATE_GRANULARITIES = ("day", "week", "month", "quarter", "year")
 
 
+def shop_today_sql(calendar_alias, partner_alias):
+    """The shop's today in a SQL view, from the shop's sending calendar
+    (``calendar_alias``) and its partner (``partner_alias``): the twin of
+    ``res.company._optical_today`` (its time zone rule), held to it by a test.
+    A view cannot bake the day in as set-based statements do."""
+    return SQL("(NOW() AT TIME ZONE COALESCE(%s, %s, 'Europe/Rome'))::date",
+               SQL.identifier(calendar_alias, "tz"), SQL.identifier(partner_alias, "tz"))
+
+
 class OpticalCrmAnalysis(models.Model):
     """Results of the communications, counted in customers: who was targeted,
     contacted, reached, who bought after the contact, what it brought and cost,
@@ -50,7 +59,7 @@ class OpticalCrmAnalysis(models.Model):
         "optical.crm.campaign": ["supplier_id"],
         "res.partner": ["optical_shop_id"],
         "optical.crm.event": ["amount"],
-        "res.company": ["optical_call_minutes", "optical_call_hourly_cost"],
+        "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id"],
     }
 
     communication_id = fields.Many2one("optical.crm.communication", "Communication", readonly=True)
@@ -134,7 +143,9 @@ class OpticalCrmAnalysis(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         contacted = self._contacted_sql()
-        control = SQL("(c.state = 'skipped' AND c.skip_code = 'holdout' AND c.scheduled_date <= CURRENT_DATE)")
+        # A held-out customer counts once the day their message would have gone out has come.
+        control = SQL("(c.state = 'skipped' AND c.skip_code = 'holdout' AND c.scheduled_date <= %s)",
+                      shop_today_sql("shop_calendar", "shop_partner"))
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
@@ -169,6 +180,8 @@ class OpticalCrmAnalysis(models.Model):
                   FROM optical_crm_communication c
                   -- Left joins on unique keys: PostgreSQL drops them when a query reads none of their columns.
                   LEFT JOIN res_company co ON co.id = c.company_id
+                  LEFT JOIN resource_calendar shop_calendar ON shop_calendar.id = co.optical_send_calendar_id
+                  LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
                   LEFT JOIN res_partner p ON p.id = c.partner_id
                   LEFT JOIN optical_crm_campaign ca ON ca.id = c.campaign_id
                   LEFT JOIN optical_crm_event pe ON pe.id = c.purchase_event_id

@@ -2,6 +2,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..models.optical_crm_event import EVENT_TYPES, LENS_TYPES
+from .optical_crm_analysis import shop_today_sql
 
 
 class OpticalCrmKpiReport(models.Model):
@@ -23,7 +24,7 @@ class OpticalCrmKpiReport(models.Model):
         "optical.crm.event": ["partner_id", "company_id", "event_type", "event_date", "lens_type", "active",
                               "source", "amount", "is_purchase"],
         "res.partner": ["optical_shop_id"],
-        "res.company": ["optical_pair_life_months"],
+        "res.company": ["optical_pair_life_months", "optical_send_calendar_id"],
     }
 
     event_id = fields.Many2one("optical.crm.event", "Trigger event", readonly=True)
@@ -71,7 +72,7 @@ class OpticalCrmKpiReport(models.Model):
                        CASE WHEN e.is_purchase THEN e.amount END::float AS revenue,
                        NULLIF(e.event_date - e.previous_purchase_day, 0)::float AS return_days,
                        CASE WHEN e.event_type IN ('glasses_delivery', 'lac_delivery')
-                                 AND e.event_date > CURRENT_DATE - make_interval(
+                                 AND e.event_date > %(today)s - make_interval(
                                          months => COALESCE(co.optical_pair_life_months, 24))
                             THEN 1 ELSE 0 END AS pair_in_use
                   FROM (SELECT e.*,
@@ -85,7 +86,9 @@ class OpticalCrmKpiReport(models.Model):
                        ) e
                   LEFT JOIN res_partner p ON p.id = e.partner_id
                   LEFT JOIN res_company co ON co.id = e.company_id
-            )""", table=SQL.identifier(self._table)))
+                  LEFT JOIN resource_calendar shop_calendar ON shop_calendar.id = co.optical_send_calendar_id
+                  LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
+            )""", table=SQL.identifier(self._table), today=shop_today_sql("shop_calendar", "shop_partner")))
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec == "return_days:avg":

@@ -3,6 +3,9 @@ import datetime
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
+
+from ..report.optical_crm_analysis import shop_today_sql
 
 from .common import OpticalCrmCase
 
@@ -174,3 +177,18 @@ class TestAnalysis(OpticalCrmCase):
         self.assertEqual({shop: cell["customer_contacted"] for shop, cell in owner.items()},
                          {self.shop_a.id: 3, self.shop_b.id: 1})
         self.assertEqual(list(self.cells(domain, "company_id", user=self.staff_b)), [self.shop_b.id])
+
+    def test_shop_today_in_the_views_matches_the_shops_today(self):
+        # Shops far apart in time zones: one of them is on another date for most of the day.
+        calendar = self.env["resource.calendar"].create({"name": "Auckland hours", "tz": "Pacific/Auckland"})
+        self.shop_b.write({"optical_send_calendar_id": calendar.id})
+        self.shop_a.write({"optical_send_calendar_id": False})
+        self.shop_a.partner_id.tz = "America/Los_Angeles"
+        self.env.flush_all()
+        for shop in (self.shop_a, self.shop_b):
+            self.env.cr.execute(SQL(
+                """SELECT %s FROM res_company co
+                     LEFT JOIN resource_calendar shop_calendar ON shop_calendar.id = co.optical_send_calendar_id
+                     LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
+                    WHERE co.id = %s""", shop_today_sql("shop_calendar", "shop_partner"), shop.id))
+            self.assertEqual(self.env.cr.fetchone()[0], shop._optical_today())
