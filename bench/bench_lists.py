@@ -128,9 +128,10 @@ def main():
 
     import datetime
 
-    import odoo
     from dateutil.relativedelta import relativedelta
     from lxml import etree
+
+    import odoo
     from odoo.tools import SQL
     from odoo.tools import safe_eval as safe_eval_module
     from odoo.tools.safe_eval import safe_eval

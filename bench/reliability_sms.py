@@ -31,6 +31,7 @@ runs done is printed. Exit status 0 when duplicates and lost are 0.
 import argparse
 import collections
 import importlib.util
+import itertools
 import json
 import os
 import pathlib
@@ -201,7 +202,8 @@ def populate(env, partners, gateway_url, session_size):
     }.items():
         params.set_param(key, value)
     shop = env["res.company"].create({
-        "name": "Ottica Reliability %s" % time.strftime("%Y%m%d %H%M%S"), "country_id": env.ref("base.it").id, "optical_send_calendar_id": False,
+        "name": "Ottica Reliability %s" % time.strftime("%Y%m%d %H%M%S"), "country_id": env.ref("base.it").id,
+        "optical_send_calendar_id": False,
         "optical_sms_sender": "OtticaRel",
     })
     cycle = env["optical.crm.cycle"].create({
@@ -355,7 +357,7 @@ def main():
     reposted_after_kill = duplicates = 0
     for moments in posts.values():
         moments = [moment - started for moment in moments]
-        for first, again in zip(moments, moments[1:]):
+        for first, again in itertools.pairwise(moments):
             if any(first < kill < again for kill in kill_times):
                 reposted_after_kill += 1
             else:

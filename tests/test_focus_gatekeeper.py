@@ -3,6 +3,7 @@ import datetime
 import json
 
 import pytest
+
 from conftest import load_tool
 
 gatekeeper = load_tool("optical_focus_sync", "gatekeeper")

@@ -2,6 +2,7 @@
 import datetime
 
 import pytest
+
 from conftest import load_tool
 
 mappers = load_tool("optical_focus_sync", "mappers")

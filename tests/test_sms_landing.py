@@ -1,4 +1,5 @@
 import pytest
+
 from conftest import load_tool
 
 landing = load_tool("optical_crm_sms", "landing")

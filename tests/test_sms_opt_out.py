@@ -1,5 +1,6 @@
 """Which inbound SMS are opt-outs."""
 import pytest
+
 from conftest import load_tool
 
 opt_out = load_tool("optical_crm_sms", "opt_out")

@@ -45,5 +45,4 @@
         "demo/optical_crm_demo.xml",
         "demo/optical_crm_analysis_demo.xml",
     ],
-    "installable": True,
 }

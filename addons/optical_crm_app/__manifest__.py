@@ -34,5 +34,4 @@
     "demo": [
         "demo/optical_crm_app_demo.xml",
     ],
-    "installable": True,
 }

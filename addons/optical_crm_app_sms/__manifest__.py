@@ -11,5 +11,4 @@
     "depends": ["optical_crm_app", "optical_crm_sms"],
     "data": ["views/optical_crm_step_views.xml"],
     "auto_install": True,
-    "installable": True,
 }

@@ -26,5 +26,4 @@
         "demo/optical_crm_landing_page_demo.xml",
         "demo/optical_crm_cycle_demo.xml",
     ],
-    "installable": True,
 }

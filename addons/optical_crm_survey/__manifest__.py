@@ -18,5 +18,4 @@
         "report/optical_crm_satisfaction_report_views.xml",
     ],
     "auto_install": True,
-    "installable": True,
 }

@@ -24,5 +24,4 @@
     "demo": [
         "demo/optical_focus_store_demo.xml",
     ],
-    "installable": True,
 }

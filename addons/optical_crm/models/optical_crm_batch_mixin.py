@@ -30,7 +30,7 @@ class OpticalCrmBatchMixin(models.AbstractModel):
     _description = "Batches of rows (locked cron loop, bulk per-row update)"
 
     @api.model
-    def _process_locked_batches(self, due, process, batch_size, order=SQL("t.id"), joins=SQL(), max_batches=None):
+    def _process_locked_batches(self, due, process, batch_size, order=None, joins=None, max_batches=None):
         """Take the rows ``t`` of this model's table matching the SQL
         condition ``due`` (``joins``: extra ``JOIN`` clauses it may use), in
         batches of ``batch_size`` in ``order``, each locked with SKIP LOCKED,
@@ -41,6 +41,8 @@ class OpticalCrmBatchMixin(models.AbstractModel):
         rows all seen before ends the loop with a warning. ``remaining``
         counts only the due rows, i.e. what this loop would still process.
         Returns the number of rows processed."""
+        order = order or SQL("t.id")
+        joins = joins or SQL()
         table = SQL.identifier(self._table)
         done = batches = 0
         seen = set()
@@ -86,7 +88,7 @@ class OpticalCrmBatchMixin(models.AbstractModel):
             self.env.uid,
             SQL(", ").join(
                 SQL("(%s, %s)", row[0], SQL(", ").join(
-                    SQL("%s::%s", value, types[name]) for name, value in zip(columns, row[1:])))
+                    SQL("%s::%s", value, types[name]) for name, value in zip(columns, row[1:], strict=True)))
                 for row in rows),
             SQL(", ").join(SQL.identifier(name) for name in columns),
         ))

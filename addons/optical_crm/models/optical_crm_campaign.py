@@ -42,11 +42,11 @@ class OpticalCrmCampaign(models.Model):
         default=5, help="When contacts collide under the contact pressure limit, the higher priority wins."
     )
     is_supplier_campaign = fields.Boolean("Supplier campaign", index=True)
-    supplier_id = fields.Many2one("res.partner", "Supplier", help="The lens maker offering the campaign.")
+    supplier_id = fields.Many2one("res.partner", help="The lens maker offering the campaign.")
     sender_name = fields.Char(
         "Sender name", help="The name the customer sees as sender of the campaign's e-mails. Empty: the shop's name.")
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
-    description = fields.Html("Description", translate=True)
+    description = fields.Html(translate=True)
     holdout_percent = fields.Integer(
         "Control group (%)", default=0, tracking=True,
         help="Share of the target (0-50%) who are not contacted, drawn once per customer: comparing "

@@ -88,7 +88,7 @@ class OpticalCrmCommunication(models.Model):
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", index="btree_not_null", ondelete="set null")
     cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", index="btree_not_null",
                                     ondelete="set null")
-    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", index="btree_not_null", ondelete="set null")
+    campaign_id = fields.Many2one("optical.crm.campaign", index="btree_not_null", ondelete="set null")
     campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", index="btree_not_null",
                                        ondelete="set null")
     # Indexed by the unique (event_id, cycle_step_id) index below.
@@ -98,7 +98,7 @@ class OpticalCrmCommunication(models.Model):
     subject = fields.Char("Title")
     body = fields.Text("Text")
     sent_date = fields.Datetime("Sent on", index="btree_not_null", copy=False)
-    opened = fields.Boolean("Opened", copy=False, help="The customer opened the landing page or read the app message.")
+    opened = fields.Boolean(copy=False, help="The customer opened the landing page or read the app message.")
     opened_date = fields.Datetime("Opened on", copy=False)
     purchased_after_contact = fields.Boolean("Bought after contact", copy=False)
     purchase_event_id = fields.Many2one("optical.crm.event", "Purchase", ondelete="set null", copy=False,

@@ -110,7 +110,7 @@ class OpticalCrmCommunicationCallback(models.Model):
         activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
         self._write_per_row(["activity_id", "scheduled_date"], [
             (communication.id, activity.id, activity.date_deadline)
-            for communication, activity in zip(self, activities)])
+            for communication, activity in zip(self, activities, strict=True)])
         self._mark_sent()
 
     # ------------------------------------------------------------------

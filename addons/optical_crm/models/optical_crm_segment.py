@@ -41,10 +41,10 @@ class OpticalCrmSegment(models.Model):
             ("birthday_month", "Birthday this month"),
             ("sms_consent", "With SMS consent"),
         ],
-        "Criterion", required=True, default="lac_wearer",
+        required=True, default="lac_wearer",
     )
     months = fields.Integer(
-        "Months", default=12,
+        default=12,
         help="Contact-lens wearers: a contact-lens supply in the last N months. Progressive-lens wearers: "
         "glasses in the last N months (0: ever). Not seen: no visit or purchase in the last N months.")
     age_min = fields.Integer("From age", default=0)

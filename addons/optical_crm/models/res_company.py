@@ -61,7 +61,7 @@ class ResCompany(models.Model):
     optical_send_calendar_id = fields.Many2one(
         "resource.calendar",
         "Sending window",
-        default=_default_optical_send_calendar,
+        default=lambda self: self._default_optical_send_calendar(),
         help="Days and hours (in the window's time zone) in which SMS and app notifications may be "
         "sent. Empty: any time.",
     )

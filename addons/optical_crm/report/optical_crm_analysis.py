@@ -62,8 +62,8 @@ class OpticalCrmAnalysis(models.Model):
         "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id"],
     }
 
-    communication_id = fields.Many2one("optical.crm.communication", "Communication", readonly=True)
-    date = fields.Date("Date", readonly=True)
+    communication_id = fields.Many2one("optical.crm.communication", readonly=True)
+    date = fields.Date(readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True, help="The shop that sent the communication.")
     customer_shop_id = fields.Many2one(
@@ -77,9 +77,9 @@ class OpticalCrmAnalysis(models.Model):
     purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], readonly=True)
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
     cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", readonly=True)
-    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)
     campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", readonly=True)
-    supplier_id = fields.Many2one("res.partner", "Supplier", readonly=True)
+    supplier_id = fields.Many2one("res.partner", readonly=True)
     audience = fields.Selection(
         [("contacted", "Contacted"), ("control", "Control group"), ("other", "Not contacted")],
         "Group", readonly=True,
@@ -102,7 +102,7 @@ class OpticalCrmAnalysis(models.Model):
                                              readonly=True)
     revenue = fields.Float("Revenue after contact", digits=(16, 2), aggregator="sum", readonly=True)
     control_revenue = fields.Float("Control group revenue", digits=(16, 2), aggregator="sum", readonly=True)
-    cost = fields.Float("Cost", digits=(16, 2), aggregator="sum", readonly=True,
+    cost = fields.Float(digits=(16, 2), aggregator="sum", readonly=True,
                         help="SMS segments times their price; calls made times minutes per call times the "
                         "shop's hourly cost.")
     conversion_rate = fields.Float("Conversion (%)", aggregator="sum", readonly=True,
@@ -317,7 +317,7 @@ class OpticalCrmAnalysis(models.Model):
         rows = self._read_group(domain, [groupby], list(BASE_MEASURES))
         result = {}
         for row in rows:
-            counts = dict(zip([spec.split(":")[0] for spec in BASE_MEASURES], row[1:]))
+            counts = dict(zip([spec.split(":")[0] for spec in BASE_MEASURES], row[1:], strict=True))
             counts.update(self._figures(counts))
             result[row[0]] = counts
         return result

@@ -28,7 +28,7 @@ class OpticalCrmKpiReport(models.Model):
     }
 
     event_id = fields.Many2one("optical.crm.event", "Trigger event", readonly=True)
-    date = fields.Date("Date", readonly=True)
+    date = fields.Date(readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True, help="The shop of the event.")
     customer_shop_id = fields.Many2one("res.company", "Customer's shop", readonly=True)
@@ -45,7 +45,7 @@ class OpticalCrmKpiReport(models.Model):
                                      help="Customers who bought again in the group.")
     receipt = fields.Float("Average receipt", digits=(16, 2), aggregator="avg", readonly=True,
                            help="Average amount of the purchases that have one.")
-    revenue = fields.Float("Revenue", digits=(16, 2), aggregator="sum", readonly=True)
+    revenue = fields.Float(digits=(16, 2), aggregator="sum", readonly=True)
     return_days = fields.Float("Return frequency (median days)", digits=(16, 0), aggregator="avg", readonly=True,
                                help="Median number of days between a purchase and the customer's previous one.")
     pair_in_use = fields.Integer("Pairs in use", aggregator="sum", readonly=True,

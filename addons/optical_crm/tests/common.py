@@ -6,7 +6,8 @@ from lxml import etree
 from odoo import fields
 from odoo.osv import expression
 from odoo.tests import TransactionCase, new_test_user
-from odoo.tools.safe_eval import datetime as safe_datetime, safe_eval
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import safe_eval
 
 
 class OpticalCrmCase(TransactionCase):

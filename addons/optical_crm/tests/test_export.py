@@ -49,10 +49,10 @@ class TestExport(OpticalCrmCase):
                           "country_id": self.env.ref("base.it").id,
                           "state_id": self.env.ref("base.state_it_mi").id})
         rows = list(csv.reader(io.StringIO(self.export("csv").decode("utf-8-sig"))))
-        address = dict(zip(rows[0], rows[1]))
+        address = dict(zip(rows[0], rows[1], strict=True))
         self.assertEqual((address["Street"], address["ZIP"], address["City"], address["Province"]),
                          ("Via Roma 12", "20121", "Milano", "MI"))
-        self.assertEqual(dict(zip(rows[0], rows[2]))["Street"], "", "a customer without address gets empty cells")
+        self.assertEqual(dict(zip(rows[0], rows[2], strict=True))["Street"], "", "a customer without address gets empty cells")
 
     def test_xlsx_has_the_same_rows(self):
         sheet = openpyxl.load_workbook(io.BytesIO(self.export("xlsx"))).active

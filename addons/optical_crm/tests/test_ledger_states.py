@@ -16,7 +16,7 @@ class TestLedgerStates(OpticalCrmCase):
             "partner_id": self.mario.id, "company_id": self.shop_a.id, "channel": "export",
             "scheduled_date": "2026-03-02", "subject": state,
         } for state in STATES])
-        for communication, state in zip(communications, STATES):
+        for communication, state in zip(communications, STATES, strict=True):
             communication.state = state
         return communications
 

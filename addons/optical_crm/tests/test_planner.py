@@ -83,10 +83,10 @@ class TestPlanner(OpticalCrmCase):
                                          (0, "days", "export"), (2, "weeks", "export")])
         cases = [D(2027, 1, 31), D(2028, 2, 29), D(2027, 3, 31), D(2027, 12, 31)]
         partners = [self.customer("Customer %s" % day) for day in cases]
-        for partner, day in zip(partners, cases):
+        for partner, day in zip(partners, cases, strict=True):
             self.event(partner, "optometry", day)
         self.Communication._plan_company(self.shop_a, D(2026, 12, 1), D(2029, 12, 31))
-        for partner, day in zip(partners, cases):
+        for partner, day in zip(partners, cases, strict=True):
             for step in cycle.step_ids:
                 communication = self.communications(partner_id=partner.id, cycle_step_id=step.id)
                 self.assertEqual(communication.scheduled_date,

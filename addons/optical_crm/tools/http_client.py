@@ -24,7 +24,8 @@ from collections import namedtuple
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NewConnectionError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 _logger = logging.getLogger(__name__)

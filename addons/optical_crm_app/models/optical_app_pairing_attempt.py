@@ -82,7 +82,7 @@ class OpticalAppPairingAttempt(models.Model):
             cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
             result = function(cr)
             # Counted for concurrent requests now, whatever this request does next.
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             return result
 
     @api.autovacuum

@@ -14,7 +14,7 @@ class TestAppChat(OpticalAppCase):
         self.mario_key = self.pair(self.mario, push_token="tok-mario")
         self.lucia_key = self.pair(self.lucia)
 
-    def write(self, key, text):
+    def post_message(self, key, text):
         return self.call("POST", "/messages", key=key, body={"text": text})
 
     def chat_activities(self, partner):
@@ -23,7 +23,7 @@ class TestAppChat(OpticalAppCase):
             ("activity_type_id", "=", self.env.ref("optical_crm_app.mail_activity_type_app_chat").id)])
 
     def test_customer_writes_and_staff_reply_reaches_the_app(self):
-        response = self.write(self.mario_key, "  Are my new lenses ready?  ")
+        response = self.post_message(self.mario_key, "  Are my new lenses ready?  ")
         self.assertEqual(response.status_code, 201, response.text)
         sent = response.json()
         self.assertEqual((sent["from"], sent["text"]), ("customer", "Are my new lenses ready?"))
@@ -36,7 +36,7 @@ class TestAppChat(OpticalAppCase):
         self.assertIn("Are my new lenses ready?", str(activity.note))
         self.assertEqual(self.mario.with_user(self.staff_a).optical_app_chat_unanswered, 1)
         # A second message does not pile up a second activity.
-        self.assertEqual(self.write(self.mario_key, "I can come on Friday").status_code, 201)
+        self.assertEqual(self.post_message(self.mario_key, "I can come on Friday").status_code, 201)
         self.assertEqual(len(self.chat_activities(self.mario)), 1)
         self.assertEqual(self.mario.optical_app_chat_unanswered, 2)
 
@@ -69,12 +69,12 @@ class TestAppChat(OpticalAppCase):
         self.assertEqual(self.call("GET", "/messages", key=self.mario_key).json()["unread"], 0)
 
     def test_customers_and_shops_are_isolated(self):
-        mine = self.write(self.mario_key, "Private question").json()
+        mine = self.post_message(self.mario_key, "Private question").json()
         # Another customer sees nothing of it, and cannot touch it.
         self.assertEqual(self.call("GET", "/messages", key=self.lucia_key).json()["messages"], [])
         self.assertJsonError(self.call("POST", "/messages/%s/read" % mine["id"], key=self.lucia_key), 404, "message")
         # A reply to Lucia does not reach Mario.
-        self.assertEqual(self.write(self.lucia_key, "Hello shop").status_code, 201)
+        self.assertEqual(self.post_message(self.lucia_key, "Hello shop").status_code, 201)
         self.lucia.with_user(self.staff_a).message_post(
             body="Hello Lucia", message_type="comment", subtype_xmlid="mail.mt_comment")
         self.assertEqual([m["text"] for m in self.call("GET", "/messages", key=self.mario_key).json()["messages"]],
@@ -87,11 +87,11 @@ class TestAppChat(OpticalAppCase):
     def test_rate_limit(self):
         self.env["ir.config_parameter"].sudo().set_param("optical_crm_app.chat_rate_limit", "3")
         for n in range(3):
-            self.assertEqual(self.write(self.mario_key, "Message %s" % n).status_code, 201)
-        self.assertJsonError(self.write(self.mario_key, "One more"), 429, "text")
+            self.assertEqual(self.post_message(self.mario_key, "Message %s" % n).status_code, 201)
+        self.assertJsonError(self.post_message(self.mario_key, "One more"), 429, "text")
         self.assertEqual(self.mario.optical_app_chat_unanswered, 3)
         # The limit is per customer: Lucia can still write.
-        self.assertEqual(self.write(self.lucia_key, "Hello").status_code, 201)
+        self.assertEqual(self.post_message(self.lucia_key, "Hello").status_code, 201)
 
     def test_bad_input_is_refused_naming_the_field(self):
         self.assertJsonError(self.call("POST", "/messages", body={"text": "hi"}), 401, "Authorization")
@@ -101,7 +101,7 @@ class TestAppChat(OpticalAppCase):
         self.assertJsonError(self.call("POST", "/messages", key=self.mario_key, body=["text"]), 400, "body")
         for bad in ({}, {"text": ""}, {"text": "   "}, {"text": 42}, {"text": ["a"]}, {"text": None},
                     {"text": "x" * 2001}, {"text": "nul\x00byte"}):
-            self.assertJsonError(self.write(self.mario_key, bad.get("text")) if "text" in bad else
+            self.assertJsonError(self.post_message(self.mario_key, bad.get("text")) if "text" in bad else
                                  self.call("POST", "/messages", key=self.mario_key, body=bad), 400, "text")
         self.assertJsonError(self.call("POST", "/messages", key=self.mario_key, raw='{"text": "\\ud800"}'), 400,
                              "text")

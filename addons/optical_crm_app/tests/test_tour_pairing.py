@@ -20,5 +20,6 @@ class TestTourPairing(OpticalTourCase):
         })
 
     def test_find_customer_and_pair(self):
-        self.start_tour("/odoo/action-optical_crm.optical_crm_communication_action_callback", "optical_crm_app_pairing_tour", login="pairing_assistant", timeout=120)
+        self.start_tour("/odoo/action-optical_crm.optical_crm_communication_action_callback", "optical_crm_app_pairing_tour",
+                        login="pairing_assistant", timeout=120)
         self.assertTrue(self.elena.optical_app_pairing_active, "a pairing code is waiting for the app")

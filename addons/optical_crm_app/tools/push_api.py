@@ -8,7 +8,12 @@ Retries (what is retried, how often, the backoff) are core's
 carries the same idempotency key, so the push service delivers it once even
 when an answer was lost on the way."""
 from odoo.addons.optical_crm.tools.http_client import (
-    DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT, bearer_header, post_json, retrying_session,
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    bearer_header,
+    post_json,
+    retrying_session,
 )
 
 # The device's push token is no longer valid.

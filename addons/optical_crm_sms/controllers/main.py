@@ -88,7 +88,7 @@ class OpticalCrmSmsController(http.Controller):
                 raise ApiError(400, "body: a JSON object or a list of JSON objects is expected")
         except ApiError as error:
             return error.response()
-        results, statuses = zip(*[self._handle_safely(handle, item) for item in items])
+        results, statuses = zip(*[self._handle_safely(handle, item) for item in items], strict=True)
         failed = [status for status in statuses if status != 200]
         status = 200 if not failed else (failed[0] if len(items) == 1 else 207)
         return json_response(results[0] if len(items) == 1 else {"results": list(results)}, status=status)

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
 from odoo.addons.optical_crm.tools.phone import normalize_mobile
+
 from ..tools.sms_segments import sms_length
 from .optical_crm_step_mixin import SMS_CHANNELS
 
@@ -82,7 +83,7 @@ class OpticalCrmCommunication(models.Model):
         # another contact under the contact pressure limit (core's last rule).
         self.env.flush_all()
         self._apply_sms_number_rule(scope)
-        super()._apply_rules(scope)
+        return super()._apply_rules(scope)
 
     @api.model
     def _apply_sms_number_rule(self, scope):
@@ -196,7 +197,7 @@ class OpticalCrmCommunication(models.Model):
         communications._write_per_row(
             ["subject", "body", "sms_encoding", "sms_segments", "sms_cost", "sms_id", "sms_reference"],
             [(communication.id, *values, sms.id, sms.uuid)
-             for communication, sms, values in zip(communications, sms_records, updates)])
+             for communication, sms, values in zip(communications, sms_records, updates, strict=True)])
         communications._mark_sent()
         # Wake Odoo's SMS queue up now rather than at its next hourly run.
         self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()

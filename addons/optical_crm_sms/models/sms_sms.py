@@ -84,7 +84,8 @@ class SmsSms(models.Model):
         oldest first. (Odoo takes the newest 10,000 outgoing SMS, held ones
         included: a closed shop's queue starved the open ones.)"""
         now = fields.Datetime.now()
-        closed = self.env["res.company"].sudo().search([]).filtered(lambda c: not c._optical_in_send_window(now))
+        closed = self.env["res.company"].sudo().search([]).filtered(  # pylint: disable=no-search-all
+            lambda c: not c._optical_in_send_window(now))
         domain = [("state", "=", "outgoing"), ("to_delete", "!=", True),
                   "|", ("optical_next_attempt", "=", False), ("optical_next_attempt", "<=", now)]
         if closed:

@@ -88,7 +88,7 @@ class OpticalSmsCommon(common.TransactionCase):
         return cls.env["res.partner"].create([dict({
             "name": name, "mobile": mobile, "company_id": cls.shop.id,
             "optical_consent_marketing": True, "optical_consent_sms": True,
-        }, **values) for name, mobile in zip(names, mobiles)])
+        }, **values) for name, mobile in zip(names, mobiles, strict=True)])
 
     @contextmanager
     def gateway(self):

@@ -15,7 +15,12 @@ from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
 from odoo.addons.optical_crm.tools.http_client import (
-    DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT, bearer_header, post_json, retrying_session,
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    bearer_header,
+    post_json,
+    retrying_session,
 )
 
 GatewayResult = namedtuple("GatewayResult", "reference state detail")

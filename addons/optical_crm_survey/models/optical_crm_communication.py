@@ -41,7 +41,7 @@ class OpticalCrmCommunication(models.Model):
             "email": communication.partner_id.email,
             "optical_communication_id": communication.id,
         } for communication in pending])
-        self._write_per_row(["survey_user_input_id"], [(c.id, a.id) for c, a in zip(pending, answers)])
+        self._write_per_row(["survey_user_input_id"], [(c.id, a.id) for c, a in zip(pending, answers, strict=True)])
 
     def _rendered_texts(self):
         self._assign_survey_answers()

@@ -24,18 +24,18 @@ class OpticalCrmSatisfactionReport(models.Model):
     }
 
     user_input_id = fields.Many2one("survey.user_input", "Answer", readonly=True)
-    survey_id = fields.Many2one("survey.survey", "Survey", readonly=True)
-    communication_id = fields.Many2one("optical.crm.communication", "Communication", readonly=True)
-    date = fields.Date("Date", readonly=True)
+    survey_id = fields.Many2one("survey.survey", readonly=True)
+    communication_id = fields.Many2one("optical.crm.communication", readonly=True)
+    date = fields.Date(readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True)
     customer_shop_id = fields.Many2one("res.company", "Customer's shop", readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
     cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", readonly=True)
-    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)
     campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", readonly=True)
-    answered = fields.Boolean("Answered", readonly=True)
+    answered = fields.Boolean(readonly=True)
     customer_asked = fields.Integer("Customers asked", aggregator="count_distinct", readonly=True)
     customer_answered = fields.Integer("Customers who answered", aggregator="count_distinct", readonly=True)
     score = fields.Float("Average score", digits=(16, 2), aggregator="avg", readonly=True,

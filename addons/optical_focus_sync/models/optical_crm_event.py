@@ -1,8 +1,9 @@
 import json
 
 from odoo import api, fields, models
-from odoo.addons.optical_crm.models.optical_crm_event import PURCHASE_EVENT_TYPES
 from odoo.tools import SQL
+
+from odoo.addons.optical_crm.models.optical_crm_event import PURCHASE_EVENT_TYPES
 
 # Event fields a FOCUS record sets (the rest is the event's own business).
 FOCUS_EVENT_FIELDS = ("partner_id", "event_date", "lens_type", "description", "amount", "data")

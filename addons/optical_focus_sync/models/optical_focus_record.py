@@ -65,7 +65,7 @@ class OpticalFocusRecord(models.Model):
     error_field = fields.Char("Field in error")
     error_message = fields.Char("Error")
     warnings = fields.Json(
-        "Warnings", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="Optional values FOCUS sent that were dropped (or kept as written) when the record was "
         "applied: [{\"field\", \"reason\"}].")
     warning_text = fields.Text("Dropped values", compute="_compute_warning_text")
@@ -76,7 +76,7 @@ class OpticalFocusRecord(models.Model):
     event_ids = fields.One2many("optical.crm.event", "focus_record_id", "Trigger events")
     received_date = fields.Datetime("Received on", default=fields.Datetime.now, required=True)
     fingerprint = fields.Char(
-        "Fingerprint", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="Digest of the record exactly as FOCUS last sent it: the same record sent again is answered "
         "'unchanged' from it, without being checked or applied again.")
     applied_date = fields.Datetime("Applied on")
@@ -241,7 +241,7 @@ class OpticalFocusRecord(models.Model):
         if not self:
             return
         values = [values_by_record.get(record, {}) for record in self]
-        for record, value in zip(self, values):
+        for record, value in zip(self, values, strict=True):
             status = "deleted" if record.deleted else ("updated" if record.applied_date else "created")
             statuses[record.id] = {"type": record.record_type, "id": record.focus_id, "status": status}
             if value.get("warnings"):

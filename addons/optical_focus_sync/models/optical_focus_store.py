@@ -216,13 +216,13 @@ class OpticalFocusStore(models.Model):
         if error:
             # One of them cannot be stored: store them one by one.
             created = Record.browse()
-            for position, values in zip(new_positions, new_vals):
+            for position, values in zip(new_positions, new_vals, strict=True):
                 row, error = _stored_safely(self.env.cr, Record.create, values)
                 results[position] = _result(values["record_type"], values["focus_id"], "error", "record",
                                             error) if error else row
                 created |= row or Record
         else:
-            for position, row in zip(new_positions, created):
+            for position, row in zip(new_positions, created, strict=True):
                 results[position] = row
         to_apply |= created
         statuses, released = to_apply._apply_safely() if to_apply else ({}, Record)

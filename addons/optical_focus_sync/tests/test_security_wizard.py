@@ -33,7 +33,7 @@ class TestFocusSecurityAndImport(FocusSyncCase):
         # A dialog with a copy button, not a toast; the store no longer offers "Generate token".
         self.assertEqual((action["res_model"], action["target"]), ("optical.focus.token.wizard", "new"))
         token = action["context"]["default_token"]
-        dialog = self.env["optical.focus.token.wizard"].with_user(self.owner).with_context(action["context"])
+        dialog = self.env["optical.focus.token.wizard"].with_user(self.owner).with_context(**action["context"])
         self.assertEqual(dialog.default_get(["token"])["token"], token)
         self.assertIn('widget="CopyClipboardChar"', dialog.get_view(view_type="form")["arch"])
         self.assertTrue(self.store_a.has_token)

@@ -85,7 +85,7 @@ def read_csv(content, record_type, known_fields):
             yield number, FileLineError(
                 number, "line", "%d columns where the header has %d" % (len(row), len(header)))
             continue
-        values = dict(zip(header, row))
+        values = dict(zip(header, row, strict=True))
         deleted = values.pop("deleted", "").strip().lower()
         record = {
             "type": record_type,

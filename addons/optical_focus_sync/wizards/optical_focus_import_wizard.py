@@ -28,7 +28,7 @@ class OpticalFocusImportWizard(models.TransientModel):
     )
     record_type = fields.Selection(RECORD_TYPE_SELECTION, "Record type",
                                    help="The FOCUS record type the CSV file holds.")
-    file = fields.Binary("File", required=True)
+    file = fields.Binary(required=True)
     filename = fields.Char()
     state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
     created_count = fields.Integer("Created", readonly=True)
@@ -78,7 +78,7 @@ class OpticalFocusImportWizard(models.TransientModel):
 
         def flush():
             answer = store._receive(chunk)
-            for line, result in zip(lines, answer["results"]):
+            for line, result in zip(lines, answer["results"], strict=True):
                 counts[result["status"]] += 1
                 if result["status"] == "error":
                     errors.append(self.env._("line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
@@ -90,13 +90,13 @@ class OpticalFocusImportWizard(models.TransientModel):
                 counts[result["status"]] += 1
                 record_warnings(waiting_lines.get((result.get("type"), result.get("id")), "?"), result)
             waiting_lines.update({(result.get("type"), result.get("id")): line
-                                  for line, result in zip(lines, answer["results"]) if result["status"] == "waiting"})
+                                  for line, result in zip(lines, answer["results"], strict=True) if result["status"] == "waiting"})
             chunk.clear()
             lines.clear()
             if auto_commit:
                 # A first load runs for minutes: keep every chunk applied so far
                 # even if the request is cut; importing again skips it (unchanged).
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
         for line, record in self._read_records():
             if isinstance(record, FileLineError):
