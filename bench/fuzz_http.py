@@ -186,7 +186,7 @@ class Fuzzer:
                 self.server_errors.append(("focus", "batch", response.status_code, "valid records refused"))
             return
         results = response.json()["results"]
-        for record, result in zip(records, results, strict=False):
+        for record, result in zip(records, results, strict=True):
             if record in valid:
                 if result.get("status") not in ("created", "updated", "unchanged"):
                     self.server_errors.append(("focus", "valid record not applied", record["id"], result))
@@ -227,7 +227,7 @@ class Fuzzer:
         answer = response.json()
         results = answer.get("results", [answer]) if isinstance(answer, dict) else []
         items = payload if isinstance(payload, list) else [payload]
-        for item, result in zip(items, results, strict=False):
+        for item, result in zip(items, results, strict=True):
             if isinstance(result, dict) and result.get("error"):
                 if not (result.get("field") or FIELD_PREFIX.match(str(result.get("error")))
                         or FIELD_PREFIX.match(str(result.get("message", "")))):

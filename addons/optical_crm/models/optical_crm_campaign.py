@@ -151,7 +151,7 @@ class OpticalCrmCampaign(models.Model):
     @api.model
     def _update_states(self):
         """scheduled → running on the start date, running → done after the end date."""
-        for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):
+        for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):  # pylint: disable=no-search-all
             today = company._optical_today()
             shop = [("company_id", "=", company.id)]
             self.search(shop + [("state", "=", "scheduled"), ("date_start", "<=", today)]).write({"state": "running"})

@@ -1,7 +1,7 @@
 import datetime
 import logging
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
@@ -179,7 +179,8 @@ class OpticalCrmCommunication(models.Model):
                  FROM res_company co
                 WHERE c.company_id = co.id AND c.state = 'planned' AND c.event_id IN %(events)s
                   AND c.scheduled_date < %(today)s - co.optical_catchup_days""",
-            today=self.env["res.company"]._optical_today_sql(SQL("c.company_id")), reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
+            today=self.env["res.company"]._optical_today_sql(SQL("c.company_id")),
+            reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
         self.invalidate_model()
 
     @api.model

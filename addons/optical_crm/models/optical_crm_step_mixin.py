@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
 from odoo.tools.safe_eval import test_python_expr
+
 from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
 CHANNELS = [

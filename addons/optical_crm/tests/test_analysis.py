@@ -47,7 +47,8 @@ class TestAnalysis(OpticalCrmCase):
             "scheduled_date": (sent or DT(2026, 3, 2)).date(), "sent_date": sent, **values,
         })
 
-    def update_purchases(self, today=D(2026, 3, 25)):
+    def update_purchases(self, today=None):
+        today = today or D(2026, 3, 25)
         with freeze_time(datetime.datetime.combine(today, datetime.time(10))):
             self.Communication._update_purchases()
 

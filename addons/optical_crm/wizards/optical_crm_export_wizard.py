@@ -18,7 +18,7 @@ class OpticalCrmExportWizard(models.TransientModel):
     _description = "Export customers to contact"
 
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity")
-    campaign_id = fields.Many2one("optical.crm.campaign", "Campaign")
+    campaign_id = fields.Many2one("optical.crm.campaign", )
     date_from = fields.Date("From", required=True, default=lambda self: self.env.company._optical_today())
     date_to = fields.Date(
         "To", required=True, default=lambda self: fields.Date.add(self.env.company._optical_today(), days=7))
