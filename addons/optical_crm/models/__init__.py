@@ -20,3 +20,6 @@ from . import optical_crm_communication_holdout
 from . import optical_crm_communication_callback
 from . import optical_crm_callback_attempt
 from . import mail_activity
+from . import optical_crm_campaign_offer
+from . import optical_crm_campaign_participation
+from . import res_users

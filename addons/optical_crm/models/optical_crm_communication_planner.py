@@ -68,7 +68,8 @@ class OpticalCrmCommunication(models.Model):
         for cycle in cycles:
             planned += self._plan_cycle(cycle, company, date_from, date_to)
         campaigns = self.env["optical.crm.campaign"].sudo().search([
-            ("company_id", "=", company.id), ("state", "in", ("scheduled", "running")),
+            # A supplier's offer is never planned itself: the shops that joined plan their own copy.
+            ("company_id", "=", company.id), ("state", "in", ("scheduled", "running")), ("is_offer", "=", False),
             ("date_start", "<=", date_to), ("date_end", ">=", date_from),
         ])
         for campaign in campaigns:

@@ -19,6 +19,11 @@ class OpticalCrmResultsMixin(models.AbstractModel):
     def _compute_results(self):
         Analysis = self.env["optical.crm.analysis"]
         figures = Analysis._figures_by([(self._results_field, "in", self.ids)], self._results_field) if self.ids else {}
+        self._assign_results(figures)
+
+    def _assign_results(self, figures):
+        """Set the result fields from ``figures`` ({record: counts and figures})."""
+        Analysis = self.env["optical.crm.analysis"]
         for record in self:
             cell = figures.get(record._origin, {})
             record.result_contacted = cell.get("customer_contacted", 0)

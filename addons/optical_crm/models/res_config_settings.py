@@ -21,8 +21,3 @@ class ResConfigSettings(models.TransientModel):
     optical_call_hourly_cost = fields.Float(related="company_id.optical_call_hourly_cost", readonly=False)
     optical_pair_life_months = fields.Integer(related="company_id.optical_pair_life_months", readonly=False)
     optical_send_calendar_id = fields.Many2one(related="company_id.optical_send_calendar_id", readonly=False)
-    group_optical_supplier_campaign = fields.Boolean(
-        "Supplier campaigns",
-        implied_group="optical_crm.group_optical_supplier_campaign",
-        help="Show the menu of campaigns offered by suppliers (lens makers).",
-    )

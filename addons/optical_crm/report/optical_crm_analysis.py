@@ -56,7 +56,7 @@ class OpticalCrmAnalysis(models.Model):
             "cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "callback_attempts", "opened",
             "purchased_after_contact", "purchase_event_id",
         ],
-        "optical.crm.campaign": ["supplier_id"],
+        "optical.crm.campaign": ["supplier_id", "offer_id"],
         "res.partner": ["optical_shop_id"],
         "optical.crm.event": ["amount"],
         "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id"],
@@ -80,6 +80,8 @@ class OpticalCrmAnalysis(models.Model):
     campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)
     campaign_step_id = fields.Many2one("optical.crm.campaign.step", "Campaign step", readonly=True)
     supplier_id = fields.Many2one("res.partner", readonly=True)
+    offer_id = fields.Many2one("optical.crm.campaign", "Supplier campaign", readonly=True,
+                               help="The supplier's campaign the shop joined: its figures across every shop.")
     audience = fields.Selection(
         [("contacted", "Contacted"), ("control", "Control group"), ("other", "Not contacted")],
         "Group", readonly=True,
@@ -151,7 +153,7 @@ class OpticalCrmAnalysis(models.Model):
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
                        COALESCE(p.optical_shop_id, c.company_id) AS customer_shop_id,
                        c.channel, c.source, c.purpose, c.cycle_id, c.cycle_step_id, c.campaign_id,
-                       c.campaign_step_id, ca.supplier_id,
+                       c.campaign_step_id, ca.supplier_id, ca.offer_id,
                        CASE WHEN %(contacted)s THEN 'contacted' WHEN %(control)s THEN 'control' ELSE 'other' END
                            AS audience,
                        CASE WHEN %(contacted)s AND c.purchased_after_contact THEN c.purchase_event_id END

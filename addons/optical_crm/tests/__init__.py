@@ -15,3 +15,4 @@ from . import test_segment
 from . import test_menus
 from . import test_ledger_states
 from . import test_shop_today
+from . import test_supplier_campaign

@@ -25,7 +25,13 @@ class OpticalCrmCampaign(models.Model):
 
     @api.model
     def _app_promotion_domain(self, company):
-        return [("company_id", "=", company.id), ("state", "=", "running"), ("is_app_promotion", "=", True)]
+        # A supplier's offer is promoted by the shops that joined it (their own copy), not itself.
+        return [("company_id", "=", company.id), ("state", "=", "running"), ("is_app_promotion", "=", True),
+                ("is_offer", "=", False)]
+
+    @api.model
+    def _offer_synced_fields(self):
+        return super()._offer_synced_fields() + ["app_cover_image", "app_detail"]
 
     def _app_promotions_for(self, partner):
         """The campaigns whose target includes this customer: an offer made to
