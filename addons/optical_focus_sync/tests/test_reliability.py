@@ -1,6 +1,7 @@
 import datetime
 import json
 import time
+from unittest.mock import patch
 
 import psycopg2
 
@@ -153,3 +154,24 @@ class TestFocusReliability(FocusSyncCase):
         partners = self.Partner.search([("optical_fiscal_code", "=", "RSSMRA85T10A562S")])
         self.assertEqual(len(partners), 1)
         self.assertEqual(len(partners.optical_focus_record_ids), 2)
+
+    def test_contact_rules_are_applied_once_per_batch_not_per_updated_customer(self):
+        """Suspected: 500 updated customers took 3.3 s against 0.86 s for 1,000
+        created, the contact rules being applied once per customer."""
+        customers = [self.cliente("U%s" % n, codice_fiscale=None, email=None, cellulare="333%07d" % n,
+                                  cognome="Aggiornato%s" % n) for n in range(30)]
+        self.send(*customers)
+        Communication = type(self.env["optical.crm.communication"])
+        original = Communication._apply_rules
+        scopes = []
+
+        def counting(model, scope):
+            scopes.append(scope)
+            return original(model, scope)
+
+        updated = [dict(customer, updated_at="2026-01-11T09:00:00",
+                        data=dict(customer["data"], consenso_sms="N")) for customer in customers]
+        with patch.object(Communication, "_apply_rules", counting):
+            answer = self.send(*updated)
+        self.assertEqual(answer["counts"], {"updated": 30})
+        self.assertLessEqual(len(scopes), 2, "once for the batch (and once for its events), not per customer")
