@@ -96,3 +96,18 @@ def test_connection_refused():
 def test_url_required():
     with pytest.raises(ValueError, match="gateway_url"):
         gateway_tool.HttpSmsGateway("", "k")
+
+
+def test_nothing_is_posted_past_the_session_deadline(gateway):
+    """A slow gateway: the session stops posting at its deadline, so that the
+    worker commits what it sent before its time limit undoes it all."""
+    import time
+
+    gateway.delay = 0.1
+    provider, _sleeps = make(gateway, batch_size=10, workers=1)
+    results = provider.send_batch([message(n) for n in range(10)], deadline=time.monotonic() + 0.25)
+    states = [result.state for result in results]
+    sent = states.count("accepted")
+    assert 1 <= sent <= 4
+    assert states == ["accepted"] * sent + ["not_sent"] * (10 - sent)
+    assert len(gateway.requests) == sent

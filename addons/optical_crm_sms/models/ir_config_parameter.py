@@ -17,4 +17,6 @@ class IrConfigParameter(models.Model):
             "optical_crm_sms.gateway_workers": 4,
             # An SMS the gateway could not take is tried again for this long after its first failure.
             "optical_crm_sms.retry_hours": 24.0,
+            # Seconds a gateway session may post for, so that it commits well within a worker's time limit.
+            "optical_crm_sms.session_seconds": 60.0,
         }

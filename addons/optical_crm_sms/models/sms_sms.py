@@ -1,5 +1,6 @@
 import datetime
 import logging
+import time
 
 import psycopg2
 
@@ -188,8 +189,11 @@ class SmsSms(models.Model):
             if sms.optical_communication_id else default_sender,
             "reference": sms.uuid,
         } for sms in batch]
+        # A session ends in time to commit what it sent (the rest waits for the next one).
+        deadline = time.monotonic() + self.env["ir.config_parameter"]._optical_param(
+            "optical_crm_sms.session_seconds")
         try:
-            results = self._optical_gateway().send_batch(messages)
+            results = self._optical_gateway().send_batch(messages, deadline=deadline)
         except Exception as error:  # noqa: BLE001 - a misconfigured gateway fails the batch, never the queue
             _logger.warning("SMS gateway: batch of %s SMS failed: %s", len(batch), error)
             if raise_exception:
@@ -229,6 +233,8 @@ class SmsSms(models.Model):
         the gateway did not answer stays queued for a later attempt."""
         by_uuid = {sms.uuid: sms for sms in self.with_context(sms_skip_msg_notification=True)}
         for (state, detail), group in tools.groupby(results, key=lambda result: (result[1], result[2])):
+            if state == "not_sent":
+                continue  # not posted: still queued as it was, for the next session
             sms = self.browse([by_uuid[result[0]].id for result in group if result[0] in by_uuid])
             sms = sms.with_context(sms_skip_msg_notification=True)
             if state in RETRY_LATER:

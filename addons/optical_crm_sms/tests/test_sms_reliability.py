@@ -247,3 +247,26 @@ class TestSmsReliability(HttpCase, OpticalSmsCommon):
         self.assertEqual(Inbound.with_user(self.staff).search([("id", "in", received.ids)]), received[0])
         self.assertEqual(Inbound.with_user(self.manager).search([("id", "in", received.ids)]), received)
         self.assertTrue(self.env["phone.blacklist"].search([("number", "=", "+393409998877")]))
+
+    def test_a_slow_gateway_session_stops_in_time_and_the_next_one_goes_on(self):
+        """Suspected: a slow gateway with a worker time limit killed a whole
+        batch before its commit, sending it again every run. A session now
+        stops posting at ``optical_crm_sms.session_seconds``; what it did not
+        post waits, untouched, for the next session."""
+        communications = self._queued(self.customers)
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_sms.session_seconds", "0.3")
+        self.env["ir.config_parameter"].sudo().set_param("optical_crm_sms.gateway_workers", "1")
+        with self.gateway() as gateway:
+            gateway.delay = 0.25
+            self.env["sms.sms"]._process_queue()
+            self.env.invalidate_all()
+            first = len(gateway.requests)
+            self.assertLess(first, 3)
+            waiting = communications.sms_id.filtered(lambda sms: sms.state == "outgoing")
+            self.assertEqual(len(waiting), 3 - first)
+            self.assertEqual(set(waiting.mapped("optical_attempts")), {0})
+            for _run in range(3):
+                self.env["sms.sms"]._process_queue()
+        self.env.invalidate_all()
+        self.assertEqual(set(communications.sms_id.mapped("state")), {"pending"})
+        self.assertEqual(sorted(gateway.references()), sorted(communications.mapped("sms_reference")))

@@ -11,6 +11,7 @@ keep-alive session each, ``workers`` batches at a time (a reseller's gateway
 answers in tens of milliseconds: one SMS after the other would take hours for
 a big campaign).
 """
+import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,7 +27,8 @@ from odoo.addons.optical_crm.tools.http_client import (
 GatewayResult = namedtuple("GatewayResult", "reference state detail")
 GatewayResult.__doc__ = """state: 'accepted', 'rejected' (4xx: the gateway refused this SMS),
 'invalid' (a field is missing, nothing was sent), 'timeout', 'server_error' (5xx) or
-'connection_error' (after the last attempt); detail: why, for the user."""
+'connection_error' (after the last attempt), 'not_sent' (past the session's deadline, not posted);
+detail: why, for the user."""
 
 REQUIRED_FIELDS = ("to", "text", "reference")
 
@@ -45,20 +47,29 @@ class HttpSmsGateway:
         self.workers = max(int(workers), 1)
         self.sleep = sleep
 
-    def send_batch(self, messages):
+    def send_batch(self, messages, deadline=None):
         """Send ``messages`` (dicts with ``to``, ``text``, ``sender``,
         ``reference``). Returns one :data:`GatewayResult` per message, in
-        order; a bad or refused message never stops the others."""
+        order; a bad or refused message never stops the others. Past
+        ``deadline`` (a ``time.monotonic()`` value) no message is posted any
+        more: the rest are answered ``not_sent``, for a later session (a slow
+        gateway must not keep a worker past its time limit, which would undo
+        everything the session sent)."""
         batches = [messages[start:start + self.batch_size] for start in range(0, len(messages), self.batch_size)]
         if self.workers == 1 or len(batches) < 2:
-            return [result for batch in batches for result in self._send_batch(batch)]
+            return [result for batch in batches for result in self._send_batch(batch, deadline)]
         with ThreadPoolExecutor(max_workers=min(self.workers, len(batches))) as pool:
-            return [result for results in pool.map(self._send_batch, batches) for result in results]
+            return [result for results in pool.map(self._send_batch, batches, [deadline] * len(batches))
+                    for result in results]
 
-    def _send_batch(self, batch):
+    def _send_batch(self, batch, deadline=None):
         """One batch over one keep-alive session."""
         with retrying_session(self.retries, self.backoff, self.sleep, bearer_header(self.api_key)) as session:
-            return [self._send_one(session, message) for message in batch]
+            return [
+                GatewayResult(message.get("reference"), "not_sent", "")
+                if deadline is not None and time.monotonic() > deadline else self._send_one(session, message)
+                for message in batch
+            ]
 
     def _send_one(self, session, message):
         reference = message.get("reference")
