@@ -56,9 +56,7 @@ class OpticalCrmCampaign(models.Model):
     communication_count = fields.Integer(compute="_compute_communication_count")
     target_count = fields.Integer("Target size", compute="_compute_target_count",
                                   help="The shop's customers matching the filter.")
-    reachable_count = fields.Integer("Reachable", compute="_compute_target_count",
-                                     help="Targeted customers who gave their marketing consent.")
-    unreachable_reason = fields.Char("Not reachable", compute="_compute_target_count")
+
 
     _sql_constraints = [
         ("dates_ordered", "CHECK (date_end >= date_start)", "A campaign cannot end before it starts."),
@@ -90,12 +88,7 @@ class OpticalCrmCampaign(models.Model):
     def _compute_target_count(self):
         Partner = self.env["res.partner"]
         for campaign in self:
-            domain = campaign._target_domain()
-            campaign.target_count = Partner.search_count(domain)
-            campaign.reachable_count = Partner.search_count(domain + [("optical_consent_marketing", "=", True)])
-            missing = campaign.target_count - campaign.reachable_count
-            campaign.unreachable_reason = self.env._(
-                "%(count)s without marketing consent", count=missing) if missing else False
+            campaign.target_count = Partner.search_count(campaign._target_domain())
 
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel")
     def _compute_reach(self):
@@ -130,6 +123,10 @@ class OpticalCrmCampaign(models.Model):
                 raise ValidationError(self.env._("Steps: campaign %s has no step to send.", campaign.name))
         self.write({"state": "scheduled"})
         self._update_states()
+        # The owner sees at once what the campaign sends in the planning horizon
+        # (the planner is idempotent: its next hourly run adds nothing twice).
+        for company in self.company_id:
+            self.env["optical.crm.communication"]._cron_plan_company(company)
 
     def action_cancel(self):
         self.write({"state": "cancelled"})

@@ -34,11 +34,16 @@ class OpticalCrmCommunication(models.Model):
     @api.model
     def _cron_plan_communications(self):
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all  # every shop: a handful of rows
-            today = company._optical_today()
-            date_from = today - datetime.timedelta(days=max(company.optical_catchup_days, 0))
-            date_to = today + datetime.timedelta(days=max(company.optical_horizon_days, 0))
-            self.sudo()._plan_company(company, date_from, date_to)
+            self._cron_plan_company(company)
         self.sudo()._update_purchases()
+
+    @api.model
+    def _cron_plan_company(self, company):
+        """Plan one shop over its catch-up days and planning horizon."""
+        today = company._optical_today()
+        date_from = today - datetime.timedelta(days=max(company.optical_catchup_days, 0))
+        date_to = today + datetime.timedelta(days=max(company.optical_horizon_days, 0))
+        return self.sudo()._plan_company(company.sudo(), date_from, date_to)
 
     @api.model
     def _plan_company(self, company, date_from, date_to):

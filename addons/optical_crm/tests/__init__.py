@@ -16,3 +16,4 @@ from . import test_menus
 from . import test_ledger_states
 from . import test_shop_today
 from . import test_supplier_campaign
+from . import test_tour_owner

@@ -1,0 +1,28 @@
+from odoo.tests import new_test_user, tagged
+
+from .common_tour import OpticalTourCase
+
+
+@tagged("post_install", "-at_install", "optical_crm", "optical_crm_tour")
+class TestTourOwner(OpticalTourCase):
+    """The shop owner creates and schedules a campaign, then opens its
+    communications from the button that counts them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        shop = cls.env.company
+        owner = new_test_user(cls.env, "tour_owner", groups="optical_crm.group_optical_crm_manager",
+                              company_id=shop.id, company_ids=[shop.id], name="Anna Titolare")
+        if cls.env["res.lang"]._lang_get("it_IT"):
+            owner.lang = "it_IT"
+        for name in ("Tour Carla Bruni", "Tour Dario Fo", "Tour Ezio Greggio"):
+            cls.env["res.partner"].create({"name": name, "company_id": shop.id, "optical_consent_marketing": True})
+
+    def test_owner_schedules_a_campaign(self):
+        self.start_tour("/odoo/action-optical_crm.optical_crm_campaign_action", "optical_crm_owner_campaign_tour",
+                        login="tour_owner", timeout=180)
+        campaign = self.env["optical.crm.campaign"].search([("name", "=", "Tour Natale")])
+        self.assertEqual(campaign.state, "running")
+        planned = campaign.communication_ids.filtered(lambda c: c.state == "planned").partner_id.mapped("name")
+        self.assertTrue({"Tour Carla Bruni", "Tour Dario Fo", "Tour Ezio Greggio"} <= set(planned))
