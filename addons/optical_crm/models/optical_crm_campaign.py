@@ -123,10 +123,15 @@ class OpticalCrmCampaign(models.Model):
                 raise ValidationError(self.env._("Steps: campaign %s has no step to send.", campaign.name))
         self.write({"state": "scheduled"})
         self._update_states()
-        # The owner sees at once what the campaign sends in the planning horizon
-        # (the planner is idempotent: its next hourly run adds nothing twice).
+
+    def action_plan_now(self):
+        """Plan the shop now instead of at the planner's next hourly run, to
+        see what the campaign sends in the planning horizon (the planner is
+        idempotent: its next run adds nothing twice)."""
+        self.check_access("write")
         for company in self.company_id:
             self.env["optical.crm.communication"]._cron_plan_company(company)
+        return True
 
     def action_cancel(self):
         self.write({"state": "cancelled"})

@@ -39,10 +39,19 @@ class OpticalCrmCommunicationCallback(models.Model):
     callback_attempts = fields.Integer("Attempts", copy=False)
     callback_attempt_ids = fields.One2many("optical.crm.callback.attempt", "communication_id", "Call attempts")
     outcome_date = fields.Datetime("Outcome on", index="btree_not_null", copy=False)
+    event_date_text = fields.Char("Event date (text)", compute="_compute_event_date_text",
+                                  help="The trigger event's date as the shop writes it, for texts: "
+                                       "{{ object.event_date_text }}.")
     contact_status = fields.Char("Status", compute="_compute_contact_status",
                                  help="Planned, or a call still open (sent to the call list, not made yet).")
     callback_reason = fields.Char("Why", compute="_compute_callback_reason",
                                   help="The cyclic activity or campaign, its step and the event behind the call.")
+
+    @api.depends("event_id.event_date", "company_id")
+    def _compute_event_date_text(self):
+        for communication in self:
+            communication.event_date_text = communication.company_id._optical_format_date(
+                communication.event_id.event_date)
 
     @api.depends("state", "channel")
     def _compute_contact_status(self):

@@ -112,14 +112,14 @@ class OpticalCrmEvent(models.Model):
         for event in self:
             event.is_purchase = event.event_type in PURCHASE_EVENT_TYPES
 
-    @api.depends("partner_id", "event_type", "event_date")
+    @api.depends("partner_id", "event_type", "event_date", "company_id")
     def _compute_display_name(self):
         labels = dict(self._fields["event_type"]._description_selection(self.env))
         for event in self:
             event.display_name = "%s – %s (%s)" % (
                 labels.get(event.event_type, ""),
                 event.partner_id.name or "",
-                event.event_date or "",
+                event.company_id._optical_format_date(event.event_date) if event.company_id else event.event_date or "",
             )
 
     @api.model_create_multi

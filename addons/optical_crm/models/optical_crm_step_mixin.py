@@ -43,7 +43,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
         "Text",
         translate=True,
         help="Message text, or the script of the call. Placeholders: {{ object.first_name }}, "
-        "{{ object.partner_id.name }}, {{ object.event_id.event_date }}, {{ object.company_id.name }}.",
+        "{{ object.partner_id.name }}, {{ object.event_date_text }}, {{ object.company_id.name }}.",
     )
     body_html = fields.Html(
         "E-mail text",

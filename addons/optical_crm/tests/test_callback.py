@@ -215,3 +215,8 @@ class TestCallback(OpticalCrmCase):
         self.assertEqual(self.call.activity_id.date_deadline, D(2026, 3, 9))
         action = self.call.action_open_callback_wizard()
         self.assertEqual(action["name"], "Call Mario Rossi")
+
+    def test_dates_in_texts_as_the_shop_writes_them(self):
+        self.assertEqual(self.call.event_date_text, self.shop_date(D(2026, 3, 2)))
+        self.assertIn("(%s)" % self.shop_date(D(2026, 3, 2)), self.call.event_id.display_name)
+        self.assertNotIn("2026-03-02", self.call.event_id.display_name)

@@ -5,8 +5,8 @@ from .common_tour import OpticalTourCase
 
 @tagged("post_install", "-at_install", "optical_crm", "optical_crm_tour")
 class TestTourOwner(OpticalTourCase):
-    """The shop owner creates and schedules a campaign, then opens its
-    communications from the button that counts them."""
+    """The shop owner creates and schedules a campaign, plans it now, then
+    opens its communications from the button that counts them."""
 
     @classmethod
     def setUpClass(cls):

@@ -22,6 +22,7 @@ registry.category("web_tour.tours").add("optical_crm_owner_campaign_tour", {
         { trigger: "div[name='step_ids'] .o_data_row:contains('Auguri')" },
         { trigger: ".o_form_button_save", run: "click" },
         { trigger: ".o_form_saved button[name='action_schedule']", run: "click" },
+        { trigger: ".o_form_view button[name='action_plan_now']", run: "click" },
         {
             content: "the campaign's Communications button opens what it counts",
             trigger: "button[name='action_view_communications']:not(:has(.o_stat_value:contains(/^0$/)))",
