@@ -75,6 +75,30 @@ class TestAnalysis(OpticalCrmCase):
         self.event(self.carla, "sale_delivery", D(2026, 2, 27), amount=999)
         self.update_purchases()
 
+    def test_bought_after_contact_within_the_purchase_window_only(self):
+        """The shop's purchase window is 30 days: a purchase on the day of the
+        contact and on its 30th day counts, the day before or the 31st does
+        not; the first purchase in the window is the one named; an archived
+        sale, an eye exam and a contact never made do not count."""
+        sent = DT(2026, 3, 2, 9, 0)
+        frank = self.env["res.partner"].create({"name": "Franco Viola"})
+        contacts = {partner: self.contact(partner, self.mail_step, state, sent) for partner, state in [
+            (self.anna, "sent"), (self.bruno, "done"), (self.carla, "sent"), (self.dario, "sent"),
+            (self.elena, "sent"), (frank, "failed")]}
+        self.event(self.anna, "sale_delivery", D(2026, 3, 2), amount=10)  # the day of the contact
+        self.event(self.anna, "sale_delivery", D(2026, 3, 20), amount=20)  # later: not the first
+        self.event(self.bruno, "sale_delivery", D(2026, 4, 1), amount=30)  # day 30
+        self.event(self.carla, "sale_delivery", D(2026, 4, 2), amount=40)  # day 31
+        self.event(self.dario, "sale_delivery", D(2026, 3, 1), amount=50)  # the day before
+        self.event(self.dario, "optometry", D(2026, 3, 5))  # not a purchase
+        self.event(self.elena, "sale_delivery", D(2026, 3, 10), amount=60, active=False)  # cancelled sale
+        self.event(frank, "sale_delivery", D(2026, 3, 10), amount=70)  # the e-mail never went out
+        self.update_purchases(today=D(2026, 4, 3))
+        bought = {partner.name: contact.purchase_event_id.amount
+                  for partner, contact in contacts.items() if contact.purchased_after_contact}
+        self.assertEqual(bought, {"Anna Verdi": 10, "Bruno Neri": 30})
+        self.assertFalse(any(contacts[p].purchase_event_id for p in (self.carla, self.dario, self.elena, frank)))
+
     def test_customers_not_rows_conversion_revenue_cost_and_return(self):
         self.build_exam_results()
         cycle = self.cells([("cycle_id", "=", self.exam.id)], "cycle_id")[self.exam.id]

@@ -4,6 +4,7 @@ import datetime
 import io
 
 import openpyxl
+from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -65,3 +66,36 @@ class TestExport(OpticalCrmCase):
         wizard = self.env["optical.crm.export.wizard"].create({"date_from": D(2026, 3, 1), "date_to": D(2026, 3, 7)})
         with self.assertRaisesRegex(UserError, "Cyclic activity / Campaign"):
             wizard.action_export()
+
+    def test_mark_as_done_closes_only_the_exported_export_contacts(self):
+        """'Mark exported as done': the export contacts handed to the other tool
+        are done; a contact still planned, the call of the same cyclic
+        activity, and an export left unmarked keep their state."""
+        both = self.cycle("glasses_delivery", [(0, "days", "export"), (0, "days", "phone", "service")],
+                          supersede=False)
+        self.event(self.mario, "glasses_delivery", D(2026, 3, 2))
+        self.event(self.lucia, "glasses_delivery", D(2026, 3, 6))
+        with freeze_time("2026-03-02 10:00:00"):
+            self.Communication._plan_company(self.shop_a, D(2026, 3, 1), D(2026, 3, 31))
+            self.Communication._cron_send_communications()
+        export, call = (self.communications(partner_id=self.mario.id, cycle_id=both.id, channel=channel)
+                        for channel in ("export", "phone"))
+        later = self.communications(partner_id=self.lucia.id, cycle_id=both.id, channel="export")
+        self.assertEqual((export.state, call.state, later.state), ("sent", "sent", "planned"))
+
+        def run(mark_done):
+            wizard = self.env["optical.crm.export.wizard"].with_user(self.staff_a).create({
+                "cycle_id": both.id, "date_from": D(2026, 3, 1), "date_to": D(2026, 3, 7), "file_format": "csv",
+                "mark_done": mark_done,
+            })
+            wizard.action_export()
+            rows = list(csv.reader(io.StringIO(base64.b64decode(wizard.file_data).decode("utf-8-sig"))))
+            self.env.invalidate_all()
+            return rows
+
+        self.assertEqual(len(run(mark_done=False)) - 1, 4)
+        self.assertEqual((export.state, call.state, later.state), ("sent", "sent", "planned"))
+        self.assertEqual(len(run(mark_done=True)) - 1, 4)
+        self.assertEqual((export.state, call.state, later.state), ("done", "sent", "planned"))
+        # The call is still on the call list.
+        self.assertTrue(call.activity_id)

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..tools.schedule import step_date
+from ..tools.schedule import birthdays_between, step_date
 from .common import OpticalCrmCase
 
 D = datetime.date
@@ -174,6 +174,28 @@ class TestPlanner(OpticalCrmCase):
         # Again: one birthday event per year, one wish.
         self.plan(D(2028, 2, 26))
         self.assertEqual(len(self.Event.search([("partner_id", "=", leap.id)])), 2)
+
+    def test_birthday_sql_matches_the_python_rule(self):
+        """The birthdays the planner materialises in SQL are the ones
+        ``tools.schedule.birthdays_between`` gives: 29 February, the year's
+        ends, a window across New Year, a customer born inside the window."""
+        birthdates = [D(1992, 2, 29), D(2000, 2, 29), D(1970, 12, 31), D(1985, 1, 1), D(1999, 2, 28),
+                      D(2000, 3, 1), D(2026, 12, 30), D(2027, 1, 2), D(2028, 2, 29)]
+        customers = self.env["res.partner"].create([
+            {"name": "Cliente %s" % index, "company_id": self.shop_a.id, "birthdate": birthdate}
+            for index, birthdate in enumerate(birthdates)])
+        self.env.flush_all()
+        windows = [(D(2026, 12, 25), D(2027, 1, 5)), (D(2027, 2, 20), D(2027, 3, 5)),
+                   (D(2028, 2, 27), D(2028, 3, 2)), (D(2026, 1, 1), D(2029, 12, 31))]
+        for date_from, date_to in windows:
+            self.Event._generate_birthday_events(date_from, date_to, self.shop_a.ids)
+            events = self.Event.search([("partner_id", "in", customers.ids), ("event_type", "=", "birthday"),
+                                        ("event_date", ">=", date_from), ("event_date", "<=", date_to)])
+            self.assertEqual(
+                sorted((event.partner_id.birthdate, event.event_date) for event in events),
+                sorted((birthdate, day) for birthdate in birthdates
+                       for day in birthdays_between(birthdate, date_from, date_to)),
+                "%s - %s" % (date_from, date_to))
 
     @freeze_time("2026-03-04 10:00:00")
     def test_late_event_is_caught_up_and_moved_event_moves_its_steps(self):

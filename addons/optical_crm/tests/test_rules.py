@@ -106,3 +106,21 @@ class TestRules(OpticalCrmCase):
         self.event(self.mario, "optometry", D(2026, 3, 2))
         with self.assertRaisesRegex(Exception, "Customers: invalid filter"):
             self.Communication._plan_cycle(cycle, self.shop_a, D(2026, 3, 1), D(2026, 3, 8))
+
+    @freeze_time("2026-03-02 10:00:00")
+    def test_archiving_a_cycle_cancels_what_it_had_still_to_do(self):
+        """The owner archives a cyclic activity: its contacts still planned
+        are cancelled with the reason, what was already done stays, another
+        activity's contacts go on."""
+        old = self.cycle("optometry", [(0, "days", "phone", "service"), (2, "days", "export")])
+        other = self.cycle("optometry", [(2, "days", "email")])
+        self.event(self.mario, "optometry", D(2026, 3, 2))
+        self.plan(D(2026, 3, 2))
+        self.Communication._cron_send_communications()
+        call, recall = (self.communications(cycle_id=old.id, channel=c) for c in ("phone", "export"))
+        mail = self.communications(cycle_id=other.id)
+        self.assertEqual((call.state, recall.state, mail.state), ("sent", "planned", "planned"))
+        old.with_user(self.owner).action_archive()
+        self.assertEqual((recall.state, recall.skip_reason), ("cancelled", "Cyclic activity archived"))
+        self.assertEqual((call.state, mail.state), ("sent", "planned"))
+        self.assertTrue(call.activity_id, "the call already in the list stays there")

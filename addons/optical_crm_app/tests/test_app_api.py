@@ -137,7 +137,9 @@ class TestAppApi(OpticalAppCase):
                                     ["sent_count:sum", "read_count:sum", "purchase_count:sum"])
         self.assertEqual(totals, [(2, 1, 1)])
         self.assertEqual(Report.search([("purchased_after_contact", "=", True)]).partner_id, self.mario)
-        self.assertTrue(unread)
+        # Lucia's message was sent but not read: sent and not opened, in the ledger as in the report.
+        self.assertEqual((unread.state, unread.opened, unread.app_message_ids.is_read), ("sent", False, False))
+        self.assertEqual((read.state, read.opened), ("sent", True))
 
     def test_campaign_form_gains_the_app_page(self):
         form = Form(self.Campaign.with_user(self.owner))

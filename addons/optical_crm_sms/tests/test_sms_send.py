@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged, users
 from odoo.tools import SQL
 
+from ..tools.sms_segments import sms_length
 from .common import OpticalSmsCommon
 
 
@@ -181,6 +182,32 @@ class TestSmsSend(OpticalSmsCommon):
                 step_form.body = "Auguri! 🎂" * 10
                 self.assertEqual((step_form.sms_segments, step_form.sms_encoding), (2, "ucs2"))
                 self.assertAlmostEqual(step_form.sms_cost_estimate, 0.10)
+
+    def test_length_shown_on_the_step_is_the_length_sent(self):
+        """The step's indicator counts the SMS a customer gets: a first name of
+        ten letters (the placeholder's estimate) and the personal link, at
+        its real length, appended when the text has no link placeholder or
+        where the placeholder stands."""
+        alessandra = self._make_customers(["Alessandra Rossi"], ["347 999 8877"])
+        self.step_link.body = "Auguri {{ object.first_name }}! Un regalo per te in negozio."
+        with_placeholder = self.step_link.copy({
+            "body": "Auguri {{ object.first_name }}: {{ object.landing_url }} vale fino a domenica.",
+            "interval_number": 1})
+        self.step_sms.body = "Ciao {{ object.first_name }}, è ora del controllo!"
+        communications = self.env["optical.crm.communication"]
+        for step in (self.step_link, with_placeholder, self.step_sms):
+            communications |= self._plan(alessandra, step)
+        with self.gateway():
+            self._send()
+        for communication, step in zip(communications, (self.step_link, with_placeholder, self.step_sms)):
+            self.assertEqual(communication.state, "sent", communication.failure_reason)
+            sent = sms_length(communication.sms_id.body or communication.body)
+            self.assertEqual((step.sms_characters, step.sms_segments, step.sms_encoding),
+                             (sent.units, sent.segments, sent.encoding), communication.body)
+        self.assertTrue(communications[0].body.endswith(communications[0].landing_url))
+        # A step of another channel shows no SMS figures.
+        self.step_sms.channel = "phone"
+        self.assertEqual((self.step_sms.sms_characters, self.step_sms.sms_segments), (0, 0))
 
     def test_long_unicode_sms_cost(self):
         self.step_sms.body = "Ciao {{ object.first_name }} 👓 " + "x" * 70
