@@ -189,7 +189,7 @@ class TestSmsSend(OpticalSmsCommon):
         its real length, appended when the text has no link placeholder or
         where the placeholder stands."""
         alessandra = self._make_customers(["Alessandra Rossi"], ["347 999 8877"])
-        self.step_link.body = "Auguri {{ object.first_name }}! Un regalo per te in negozio."
+        self.step_link.body = "Auguri {{ object.first_name }}! Un buono da 10 € per te in negozio."
         with_placeholder = self.step_link.copy({
             "body": "Auguri {{ object.first_name }}: {{ object.landing_url }} vale fino a domenica.",
             "interval_number": 1})
