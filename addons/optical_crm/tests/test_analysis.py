@@ -6,7 +6,6 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..report.optical_crm_analysis import shop_today_sql
-
 from .common import OpticalCrmCase
 
 D = datetime.date

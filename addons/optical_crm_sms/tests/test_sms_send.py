@@ -199,7 +199,7 @@ class TestSmsSend(OpticalSmsCommon):
             communications |= self._plan(alessandra, step)
         with self.gateway():
             self._send()
-        for communication, step in zip(communications, (self.step_link, with_placeholder, self.step_sms)):
+        for communication, step in zip(communications, (self.step_link, with_placeholder, self.step_sms), strict=True):
             self.assertEqual(communication.state, "sent", communication.failure_reason)
             sent = sms_length(communication.sms_id.body or communication.body)
             self.assertEqual((step.sms_characters, step.sms_segments, step.sms_encoding),
