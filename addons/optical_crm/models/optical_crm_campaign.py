@@ -44,7 +44,8 @@ class OpticalCrmCampaign(models.Model):
     is_supplier_campaign = fields.Boolean("Supplier campaign", index=True)
     supplier_id = fields.Many2one("res.partner", help="The lens maker offering the campaign.")
     sender_name = fields.Char(
-        "Sender name", help="The name the customer sees as sender of the campaign's e-mails. Empty: the shop's name.")
+        "Sender name", help="The name the customer sees as sender of the campaign's e-mails, and of its SMS when "
+        "it is 3 to 11 letters or digits. Empty: the shop's name.")
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     description = fields.Html(translate=True)
     holdout_percent = fields.Integer(

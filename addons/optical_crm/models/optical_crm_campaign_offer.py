@@ -137,7 +137,8 @@ class OpticalCrmCampaignOffer(models.Model):
                 {"offer_id": offer.id, "company_id": company.id}
                 for company in offer.offer_company_ids - current.company_id
             ])
-            current.filtered(lambda p: p.state == "offered" and p.company_id not in offer.offer_company_ids).unlink()
+            shops = offer.offer_company_ids
+            current.filtered(lambda p, shops=shops: p.state == "offered" and p.company_id not in shops).unlink()
         Participation._sync_menu_group()
 
     def action_schedule(self):

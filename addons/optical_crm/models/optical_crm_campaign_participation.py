@@ -33,7 +33,7 @@ class OpticalCrmCampaignParticipation(models.Model):
     offer_state = fields.Selection(related="offer_id.state", string="Supplier campaign state")
     offer_allow_target = fields.Boolean(related="offer_id.offer_allow_target")
     offer_allow_sender_name = fields.Boolean(related="offer_id.offer_allow_sender_name")
-    channels = fields.Char("Channels", compute="_compute_channels")
+    channels = fields.Char(compute="_compute_channels")
     campaign_state = fields.Selection(related="campaign_id.state", string="Campaign state")
     result_contacted = fields.Integer("Customers contacted", compute="_compute_results")
     result_bought = fields.Integer("Customers who bought", compute="_compute_results")

@@ -1,4 +1,7 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .optical_crm_event import EVENT_TYPES, LENS_TYPES
 
@@ -25,6 +28,7 @@ class OpticalCrmCycle(models.Model):
         help="Start only for the customers of these ready-made targets, as of the day the step is planned.")
     segment_match = fields.Selection(
         [("all", "In every segment"), ("any", "In any segment")], "Customers in", default="all", required=True)
+    reach_html = fields.Html("Reachable by channel", compute="_compute_reach", sanitize=False)
     step_ids = fields.One2many("optical.crm.cycle.step", "cycle_id", "Steps", copy=True)
     company_id = fields.Many2one(
         "res.company", "Shop", index=True, default=lambda self: self.env.company,
@@ -77,6 +81,26 @@ class OpticalCrmCycle(models.Model):
                 [("cycle_id", "in", self.ids)], self.env._("Cyclic activity archived")
             )
         return res
+
+    @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel",
+                 "step_ids.purpose")
+    @api.depends_context("company")
+    def _compute_reach(self):
+        """The shop's customers the cyclic activity may start for today, and
+        how many each of its channels can reach (service steps need no consent)."""
+        Segment = self.env["optical.crm.segment"]
+        for cycle in self:
+            company = cycle.company_id or self.env.company
+            try:
+                domain = Segment._customer_domain(company) + cycle._partner_filter_domain(company)
+            except ValidationError as error:
+                cycle.reach_html = Markup("<p class='text-danger'>%s</p>") % error
+                continue
+            steps = cycle.step_ids
+            purpose = "service" if steps and set(steps.mapped("purpose")) == {"service"} else "marketing"
+            values = {"cycle_id": cycle._origin.id} if cycle._origin.id else {}
+            cycle.reach_html = Segment._reach_table(Segment._reach(
+                domain, channels=steps.mapped("channel") or None, purpose=purpose, values=values))
 
     def _partner_filter_domain(self, company):
         """The customers this cyclic activity starts for in ``company``: the

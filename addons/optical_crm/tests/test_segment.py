@@ -136,6 +136,10 @@ class TestSegment(OpticalCrmCase):
         with freeze_time(TODAY):
             self.plan(D(2026, 3, 15), shop=self.shop_c)
         self.assertEqual(self.communications(cycle_id=cycle.id).partner_id, self.anna | self.carlo)
+        # Its form shows the shop's customers it may start for, and their reach on its channel.
+        with freeze_time(TODAY):
+            cycle.invalidate_recordset(["reach_html"])
+            self.assertIn("2 customers", str(cycle.with_company(self.shop_c).reach_html))
 
     def test_segments_of_other_shops_are_hidden(self):
         shared = self.env["optical.crm.segment"].create({"name": "Everyone's", "criterion": "sms_consent"})

@@ -8,6 +8,7 @@ from odoo.addons.optical_crm.tools.phone import normalize_mobile
 
 from ..tools.sms_segments import sms_length
 from .optical_crm_step_mixin import SMS_CHANNELS
+from .res_company import SENDER_PATTERN
 
 # Skips this module makes, undone when the number becomes usable again.
 NUMBER_SKIP_CODES = ("contact", "invalid_number", "blacklist")
@@ -61,6 +62,13 @@ class OpticalCrmCommunication(models.Model):
     # ------------------------------------------------------------------
     # Rules: no mobile, invalid or landline number, blacklist / STOP
     # ------------------------------------------------------------------
+
+    def _optical_sms_sender(self):
+        """The sender the customer sees: the campaign's sender name when it is a
+        valid SMS sender (a supplier campaign's brand), else the shop's."""
+        self.ensure_one()
+        sender = (self.campaign_id.sender_name or "").strip()
+        return sender if SENDER_PATTERN.match(sender) else self.company_id._optical_sms_sender()
 
     @api.model
     def _reach_contact_conditions(self):

@@ -185,7 +185,7 @@ class SmsSms(models.Model):
         messages = [{
             "to": sms.number,
             "text": sms.body,
-            "sender": sms.optical_communication_id.company_id._optical_sms_sender()
+            "sender": sms.optical_communication_id._optical_sms_sender()
             if sms.optical_communication_id else default_sender,
             "reference": sms.uuid,
         } for sms in batch]

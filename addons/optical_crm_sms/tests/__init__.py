@@ -6,3 +6,4 @@ from . import test_sms_analysis
 from . import test_sms_reliability
 from . import test_sms_step_checks
 from . import test_sms_reach
+from . import test_sms_campaign_sender
