@@ -25,7 +25,7 @@ class OpticalCrmEmailController(http.Controller):
         """GET: the link in the e-mail; POST: one-click unsubscribe from the
         mail client (List-Unsubscribe-Post). Both blacklist the address."""
         communication = self._communication(communication_id, token)
-        communication.with_context(lang=communication.partner_id.lang)._email_unsubscribe()
+        communication.with_context(lang=communication.partner_id._optical_lang())._email_unsubscribe()
         if request.httprequest.method == "POST":
             return request.make_response("", status=200)
         return request.render("optical_crm.email_unsubscribed", {

@@ -80,7 +80,7 @@ class OpticalCrmCommunicationEmail(models.Model):
                     "address": company.partner_id._display_address(without_company=True),
                     "unsubscribe_url": communication._email_url("unsubscribe"),
                     "tracking_url": communication._email_url("open.gif"),
-                    "lang": communication.partner_id.lang,
+                    "lang": communication.partner_id._optical_lang(),
                 },
                 context_record=communication,
             )

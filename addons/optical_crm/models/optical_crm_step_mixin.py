@@ -93,17 +93,24 @@ class OpticalCrmStepMixin(models.AbstractModel):
         self.render_model = "optical.crm.communication"
 
     def _classify_per_lang(self, res_ids, engine="inline_template"):
-        """A customer whose language is not installed gets the texts in the
-        default language instead of stopping the whole batch."""
+        """A customer whose language is not installed (or who has none) gets
+        the texts in the language of their shop, else the database's default,
+        instead of stopping the whole batch (``res.partner._optical_lang``)."""
         installed = dict(self.env["res.lang"].get_installed())
+        communications = self.env["optical.crm.communication"].browse(res_ids)
         result = {}
         for lang, (template, ids) in super()._classify_per_lang(res_ids, engine=engine).items():
-            if lang and lang not in installed:
-                lang, template = False, self
-            if lang in result:
-                result[lang] = (result[lang][0], result[lang][1] + list(ids))
-            else:
-                result[lang] = (template, list(ids))
+            by_lang = {lang: list(ids)}
+            if lang not in installed:  # not installed, or no language at all
+                by_lang = {}
+                for communication in communications.browse(ids):
+                    by_lang.setdefault(communication.partner_id._optical_lang(), []).append(communication.id)
+            for lang_code, lang_ids in by_lang.items():
+                lang_template = template if lang_code == lang else self.with_context(lang=lang_code)
+                if lang_code in result:
+                    result[lang_code] = (result[lang_code][0], result[lang_code][1] + lang_ids)
+                else:
+                    result[lang_code] = (lang_template, lang_ids)
         return result
 
     @api.depends("channel")

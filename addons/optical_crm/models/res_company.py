@@ -83,6 +83,17 @@ class ResCompany(models.Model):
         self.env["res.partner"]._optical_update_shops()
         return res
 
+    def _optical_lang(self):
+        """The shop's language when installed, else the database's default
+        language (the one new contacts get), else the first installed one."""
+        self.ensure_one()
+        installed = [code for code, _name in self.env["res.lang"].get_installed()]
+        default = self.env["ir.default"].sudo()._get("res.partner", "lang")
+        for lang in (self.partner_id.lang, default, self.env.context.get("lang"), "en_US"):
+            if lang in installed:
+                return lang
+        return installed[0] if installed else "en_US"
+
     def _optical_tz(self):
         self.ensure_one()
         return pytz.timezone(self.optical_send_calendar_id.tz or self.partner_id.tz or "Europe/Rome")
@@ -110,7 +121,7 @@ class ResCompany(models.Model):
         """A date as the shop writes it, in its language's date format
         (staff- and customer-facing texts, exports)."""
         self.ensure_one()
-        return format_date(self.env, date, lang_code=self.partner_id.lang or self.env.lang) if date else ""
+        return format_date(self.env, date, lang_code=self._optical_lang()) if date else ""
 
     def _optical_in_send_window(self, now=None):
         """Whether ``now`` (aware or naive UTC datetime) is inside the shop's sending window."""

@@ -108,6 +108,17 @@ class ResPartner(models.Model):
             self.env["optical.crm.communication"]._apply_rules_for_partners(self)
         return res
 
+    def _optical_lang(self):
+        """The language to speak to this customer in: theirs when the
+        database has it installed, else their shop's, else the database's
+        default. A language since removed (or set by an import) never breaks a
+        page or a message: every place a customer's language is used asks here."""
+        self.ensure_one()
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        if self.lang in installed:
+            return self.lang
+        return (self.optical_shop_id or self.company_id or self.env.company)._optical_lang()
+
     def _optical_first_name(self):
         self.ensure_one()
         return self.optical_first_name or (self.name or "").split(" ")[0]

@@ -124,3 +124,16 @@ class TestCustomerShopTwoShops(OpticalCrmCase):
         self.assertEqual(self.communications(partner_id=rita.id, source="campaign").campaign_id, valentine_b)
         self.assertNotIn(rita, self.env["res.partner"].search(valentine_a._target_domain()))
         self.assertFalse(self.communications(partner_id=nobody.id))
+
+    def test_texts_in_the_shops_language_when_the_customers_is_missing(self):
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.shop_b.partner_id.lang = "it_IT"
+        cycle = self.cycle("optometry", [(0, "days", "export")])
+        cycle.step_ids.update_field_translations("body", {"it_IT": "Ciao {{ object.first_name }}"})
+        rita = plain_contact(self.env, "Rita Neri")
+        self.env.cr.execute("UPDATE res_partner SET lang = 'fr_FR' WHERE id = %s", [rita.id])
+        rita.invalidate_recordset(["lang"])
+        self.event(rita, "optometry", D(2026, 3, 2), shop=self.shop_b)
+        self.plan(D(2026, 3, 2), shop=self.shop_b)
+        export = self.communications(partner_id=rita.id)
+        self.assertEqual(export._rendered_texts()[export.id][1], "Ciao Rita")

@@ -45,7 +45,7 @@ def authenticated(route):
                 # An id in the URL beyond what PostgreSQL can hold names no record.
                 if name.endswith("_id") and isinstance(value, int) and not 0 < value <= MAX_RECORD_ID:
                     raise ApiError(404, "%s: no such record." % name.removesuffix("_id"))
-            return route(self, device.with_context(lang=device.partner_id.lang or "en_US"), *args, **kwargs)
+            return route(self, device.with_context(lang=device.partner_id._optical_lang()), *args, **kwargs)
         except ApiError as error:
             return error.response()
 

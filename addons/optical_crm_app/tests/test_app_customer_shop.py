@@ -62,3 +62,22 @@ class TestAppPromotionsTwoShops(OpticalAppCase):
         self.event(rita, "glasses_delivery", fields.Date.today(), shop=self.shop_a)
         titles = [p["title"] for p in self.call("GET", "/promotions", key=key).json()["promotions"]]
         self.assertEqual(titles, ["Promo Centrale"])
+
+
+@tagged("post_install", "-at_install", "optical_crm_app")
+class TestAppMissingLanguage(OpticalAppCase):
+
+    def test_a_language_the_database_lacks_falls_back_to_the_shops(self):
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.shop_a.partner_id.lang = "it_IT"
+        self.env["optical.crm.campaign"].search([("state", "=", "running")]).write({"state": "done"})
+        promo = app_campaign(self.env, "Back to school", self.shop_a)
+        promo.with_context(lang="it_IT").name = "Ritorno a scuola"
+        key = self.pair(self.mario)
+        self.env.cr.execute("UPDATE res_partner SET lang = 'fr_FR' WHERE id = %s", [self.mario.id])
+        self.env.invalidate_all()
+        for path in ("/promotions", "/messages"):
+            response = self.call("GET", path, key=key)
+            self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual([p["title"] for p in self.call("GET", "/promotions", key=key).json()["promotions"]],
+                         ["Ritorno a scuola"])

@@ -80,7 +80,7 @@ class OpticalCrmLandingPage(models.Model):
         """What the public page shows for ``communication``: the page in the
         customer's language, personalised with the first name only."""
         self.ensure_one()
-        page = self.with_context(lang=communication.partner_id.lang or self.env.lang)
+        page = self.with_context(lang=communication.partner_id._optical_lang())
         values = {"first_name": communication.first_name, "shop_name": communication.company_id.name}
         return {
             # The title is plain text and the body sanitised HTML; only escaped values are inserted.
@@ -90,7 +90,7 @@ class OpticalCrmLandingPage(models.Model):
             "button_label": page.button_label,
             "button_url": page.button_url,
             "shop_name": communication.company_id.name,
-            "lang": (page.env.lang or "en_US").replace("_", "-"),
+            "page_lang": (page.env.lang or "en_US").replace("_", "-"),
         }
 
     def action_view_communications(self):

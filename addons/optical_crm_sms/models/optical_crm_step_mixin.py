@@ -76,4 +76,4 @@ class OpticalCrmStepMixin(models.AbstractModel):
         if self.lang or self.channel not in SMS_CHANNELS:
             return super()._render_lang(res_ids, engine=engine)
         communications = self.env["optical.crm.communication"].browse(res_ids)
-        return {communication.id: communication.partner_id.lang for communication in communications}
+        return {communication.id: communication.partner_id._optical_lang() for communication in communications}

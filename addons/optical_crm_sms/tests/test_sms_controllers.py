@@ -146,6 +146,21 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.assertEqual(self.landing_page.visit_count, 2)
         self.assertEqual(self.landing_page.opened_count, 1)
 
+    def test_a_language_the_database_lacks_falls_back_to_the_shops(self):
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.shop.partner_id.lang = "it_IT"
+        self.landing_page.update_field_translations("title", {"it_IT": "Buon compleanno {{ object.first_name }}!"})
+        anna = self.customers[0]
+        communication = self._sent(anna, self.step_link)
+        # Her language was removed from the database since (or came with an import).
+        self.env.cr.execute("UPDATE res_partner SET lang = 'fr_FR' WHERE id = %s", [anna.id])
+        self.env.invalidate_all()
+        self.assertFalse(self.env["res.lang"]._lang_get("fr_FR"))
+        response = self.url_open("/l/%s" % communication.sudo().landing_token)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Buon compleanno Anna!", response.text)
+        self.assertIn('lang="it-IT"', response.text)
+
     def test_landing_page_404(self):
         communication = self._sent(self.customers[0], self.step_link)
         token = communication.sudo().landing_token

@@ -326,7 +326,7 @@ class OpticalFocusStore(models.Model):
             self.id, self.company_id.id, since, until))
         rows = self.env.cr.fetchall()
         communications = self.env["optical.crm.communication"].browse({row[0] for row in rows})
-        lang = self.company_id.partner_id.lang or "en_US"
+        lang = self.company_id._optical_lang()
         communications = communications.with_context(lang=lang)
         by_id = {communication.id: communication for communication in communications}
         outcomes = dict(communications._fields["callback_outcome"]._description_selection(communications.env))
