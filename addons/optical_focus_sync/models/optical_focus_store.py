@@ -294,7 +294,8 @@ class OpticalFocusStore(models.Model):
             cr.execute(SQL(
                 """SELECT LEAST(NOW(), MIN(xact_start)) AT TIME ZONE 'UTC'
                      FROM pg_stat_activity
-                    WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), %s)""", own_pid))
+                    WHERE datname = current_database() AND backend_type = 'client backend'
+                      AND pid NOT IN (pg_backend_pid(), %s)""", own_pid))
             horizon = cr.fetchone()[0]
         if horizon is None:  # min() of nothing: LEAST ignores it, but be explicit
             horizon = fields.Datetime.now()
