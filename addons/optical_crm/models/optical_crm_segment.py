@@ -1,5 +1,3 @@
-import json
-
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
@@ -52,7 +50,7 @@ class OpticalCrmSegment(models.Model):
     amount_min = fields.Float("Amount from", default=0.0)
     amount_max = fields.Float("Amount to", default=0.0, help="0: no upper limit.")
     description = fields.Text(compute="_compute_description")
-    customer_count = fields.Integer("Customers", compute="_compute_reach")
+    customer_count = fields.Integer("Customers", compute="_compute_customer_count")
     reach_html = fields.Html("Reachable by channel", compute="_compute_reach", sanitize=False)
 
     _sql_constraints = [
@@ -122,15 +120,16 @@ class OpticalCrmSegment(models.Model):
             return [("birthdate", "<=", today - relativedelta(years=self.age_min)),
                     ("birthdate", ">", today - relativedelta(years=self.age_max + 1))]
         if self.criterion == "purchase_amount":
-            # The amount of the customer's most recent purchase (FOCUS sends one per sale).
+            # The amount of each customer's most recent purchase (FOCUS sends one per sale), in one pass.
             query = Partner._search([])
             high = SQL("AND last.amount <= %s", self.amount_max) if self.amount_max else SQL()
             query.add_where(SQL(
-                """EXISTS (SELECT 1 FROM (SELECT e.amount FROM optical_crm_event e
-                                           WHERE e.partner_id = %(partner)s AND e.is_purchase AND e.active
-                                             AND e.event_date <= %(today)s
-                                           ORDER BY e.event_date DESC, e.id DESC LIMIT 1) last
-                            WHERE last.amount >= %(low)s %(high)s)""",
+                """%(partner)s IN (SELECT last.partner_id
+                                     FROM (SELECT DISTINCT ON (e.partner_id) e.partner_id, e.amount
+                                             FROM optical_crm_event e
+                                            WHERE e.is_purchase AND e.active AND e.event_date <= %(today)s
+                                            ORDER BY e.partner_id, e.event_date DESC, e.id DESC) last
+                                    WHERE last.amount >= %(low)s %(high)s)""",
                 partner=SQL.identifier(query.table, "id"), today=today, low=self.amount_min, high=high))
             return [("id", "in", query)]
         if self.criterion == "birthday_month":
@@ -160,15 +159,24 @@ class OpticalCrmSegment(models.Model):
     # Reach: how many can be contacted on each channel, and why not the rest
     # ------------------------------------------------------------------
 
+    def _shop_domain(self):
+        """This segment's customers in its shop (or the current one), today."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        return self._customer_domain(company) + self._partner_domain(company._optical_today())
+
+    @api.depends("criterion", "months", "age_min", "age_max", "amount_min", "amount_max", "company_id")
+    @api.depends_context("company")
+    def _compute_customer_count(self):
+        Partner = self.env["res.partner"]
+        for segment in self:
+            segment.customer_count = Partner.search_count(segment._shop_domain())
+
     @api.depends("criterion", "months", "age_min", "age_max", "amount_min", "amount_max", "company_id")
     @api.depends_context("company")
     def _compute_reach(self):
         for segment in self:
-            company = segment.company_id or self.env.company
-            domain = self._customer_domain(company) + segment._partner_domain(company._optical_today())
-            reach = self._reach(domain)
-            segment.customer_count = reach["customers"]
-            segment.reach_html = self._reach_table(reach)
+            segment.reach_html = self._reach_table(self._reach(segment._shop_domain()))
 
     @api.model
     def _reach(self, domain, channels=None, purpose="marketing", values=None):
@@ -178,7 +186,8 @@ class OpticalCrmSegment(models.Model):
         (``_reach_contact_conditions``), the first reason that holds counted.
 
         The rules see each (customer, channel) as a communication ``c`` that
-        would be planned, with ``values`` (e.g. the campaign) set on it.
+        would be planned, with ``values`` (``campaign_id``, ``cycle_id``,
+        ``company_id``) set on it.
 
         Returns ``{"customers": n, "channels": [(channel, label, reachable, [(reason, n)])]}``."""
         Communication = self.env["optical.crm.communication"]
@@ -198,25 +207,36 @@ class OpticalCrmSegment(models.Model):
             SQL("WHEN c.channel = %s AND %s THEN %s", channel, condition, reason)
             for channel, conditions in contact.items() for condition, reason in conditions
         )) if contact else SQL("NULL")
+        values = values or {}
+        # The rules see each (customer, channel) as the row the planner would insert:
+        # its columns (PLANNED_COLUMNS) are all a rule may read, as in the planner's INSERT.
+        row = SQL(
+            """SELECT p.id AS partner_id, %(company)s::int AS company_id, ch.channel::varchar AS channel,
+                      %(purpose)s::varchar AS purpose, CURRENT_DATE AS scheduled_date, %(source)s::varchar AS source,
+                      0 AS priority, %(cycle)s::int AS cycle_id, NULL::int AS cycle_step_id, NULL::int AS event_id,
+                      %(campaign)s::int AS campaign_id, NULL::int AS campaign_step_id""",
+            company=values.get("company_id"), purpose=purpose,
+            source="cycle" if values.get("cycle_id") else "campaign" if values.get("campaign_id") else "manual",
+            cycle=values.get("cycle_id"), campaign=values.get("campaign_id"))
+        # Short and set-based: compiling it (JIT) would cost more than running it.
+        self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute(SQL(
             """SELECT x.channel, x.reason, COUNT(*)
                  FROM (SELECT c.channel, CASE WHEN %(skip_code)s IS NOT NULL THEN %(skip_reason)s
                                               ELSE %(contact_reason)s END AS reason
                          FROM res_partner p
                         CROSS JOIN (VALUES %(channels)s) AS ch(channel)
-                        -- a communication row as the planner would write it, for the rules
-                        CROSS JOIN LATERAL jsonb_populate_record(NULL::optical_crm_communication,
-                                jsonb_build_object('channel', ch.channel, 'purpose', %(purpose)s::varchar,
-                                                   'partner_id', p.id, 'state', 'planned') || %(values)s::jsonb) c
+                        CROSS JOIN LATERAL (%(row)s) c
                         WHERE p.id IN %(partners)s) x
                 GROUP BY 1, 2""",
             skip_code=skip_code, skip_reason=skip_reason, contact_reason=contact_reason,
             channels=SQL(", ").join(SQL("(%s)", channel) for channel in channels),
-            purpose=purpose, values=json.dumps(values or {}),
-            partners=query.subselect(),
+            row=row, partners=query.subselect(),
         ))
+        rows = self.env.cr.fetchall()
+        self.env.cr.execute("SET LOCAL jit TO DEFAULT")
         counts = {}
-        for channel, reason, count in self.env.cr.fetchall():
+        for channel, reason, count in rows:
             counts.setdefault(channel, {})[reason] = count
         for channel in channels:
             reasons = counts.get(channel, {})
