@@ -315,7 +315,7 @@ def races(base, env_factory, store_codes, tokens, device_id):
             codes.append(code + codicefiscale.calc_check_digit(code))
         refused = 0
         for round_ in range(3):
-            def batch(index):
+            def batch(index, round_=round_):
                 records = [{"type": "cliente", "id": "R%s" % n, "updated_at": "2026-01-1%sT09:00:00Z" % round_,
                             "data": {"cognome": "Doppio%s" % n, "nome": "Mario", "codice_fiscale": code}}
                            for n, code in enumerate(codes)]

@@ -231,7 +231,7 @@ class OpticalCrmAnalysis(models.Model):
             return self._field_to_sql(self._table, fname, query)
 
         keys = [SQL("%s AS %s", self._read_group_groupby(spec, query), SQL.identifier(fname))
-                for spec, fname in zip(groupby, fnames)]
+                for spec, fname in zip(groupby, fnames, strict=True)]
         names = SQL(", ").join([SQL.identifier(fname) for fname in fnames] + [SQL("partner_id")])
         flags = SQL(", ").join(SQL("BOOL_OR(%s IS NOT NULL) AS %s", column(name), SQL.identifier(name))
                                for name in CUSTOMER_MEASURES)
@@ -268,10 +268,10 @@ class OpticalCrmAnalysis(models.Model):
             *outer_terms.values(), *[grain._read_group_select(spec, outer) for spec in aggregates]))
         if not rows:
             return rows
-        columns = iter(zip(*rows))
+        columns = iter(zip(*rows, strict=True))
         result = [self._read_group_postprocess_groupby(spec, next(columns)) for spec in groupby]
         result += [self._read_group_postprocess_aggregate(spec, next(columns)) for spec in aggregates]
-        return list(zip(*result))
+        return list(zip(*result, strict=True))
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
