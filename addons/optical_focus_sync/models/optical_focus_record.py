@@ -410,13 +410,17 @@ class OpticalFocusRecord(models.Model):
         customers = {}
         if keys:
             self.flush_model()
+            # One probe of the unique index per key (a row-value IN list made
+            # PostgreSQL scan every stored record once per batch).
             self.env.cr.execute(SQL(
-                """SELECT store_id, focus_id, partner_id FROM optical_focus_record
-                    WHERE record_type = 'cliente' AND state = 'applied' AND partner_id IS NOT NULL
-                      AND (store_id, focus_id) IN %s""",
-                tuple(keys)))
+                """SELECT r.store_id, r.focus_id, r.partner_id
+                     FROM unnest(%s::int[], %s::varchar[]) AS k(store_id, focus_id)
+                     JOIN optical_focus_record r
+                       ON r.store_id = k.store_id AND r.record_type = 'cliente' AND r.focus_id = k.focus_id
+                    WHERE r.state = 'applied' AND r.partner_id IS NOT NULL""",
+                [key[0] for key in keys], [key[1] for key in keys]))
             customers = {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
-        specs, values_by_record = {}, {}
+        specs, values_by_record, waiting = {}, {}, {}
         for record, result in mapped.items():
             if result is None:
                 if record.event_ids:
@@ -425,16 +429,35 @@ class OpticalFocusRecord(models.Model):
                 continue
             partner_id = customers.get((record.store_id.id, result["customer"]))
             if not partner_id:
-                record.write({"customer_focus_id": result["customer"]})
-                record._set_error("cliente", "customer %s has not arrived from FOCUS yet" % result["customer"],
-                                  state="waiting")
+                waiting[record] = result["customer"]
                 continue
             specs[record] = (partner_id, result["events"])
             values_by_record[record] = {"partner_id": partner_id, "customer_focus_id": result["customer"],
                                         "warnings": result["warnings"]}
+        self.browse([record.id for record in waiting])._set_waiting(waiting)
         self.env["optical.crm.event"]._focus_sync(specs)
         self.browse([record.id for record in values_by_record])._set_applied(statuses, values_by_record)
         self._record_errors(statuses)
+
+    def _set_waiting(self, customers):
+        """These records wait for their customer (``customers``: {record:
+        FOCUS customer id}): one UPDATE for the batch."""
+        if not self:
+            return
+        self.flush_recordset()
+        self.env.cr.execute(SQL(
+            """UPDATE optical_focus_record r
+                  SET state = 'waiting', customer_focus_id = v.customer, error_field = 'cliente',
+                      error_message = v.reason, write_date = %(now)s, write_uid = %(uid)s
+                 FROM unnest(%(ids)s::int[], %(customers)s::varchar[], %(reasons)s::varchar[])
+                      AS v(id, customer, reason)
+                WHERE r.id = v.id""",
+            now=fields.Datetime.now(), uid=self.env.uid, ids=self.ids,
+            customers=[customers[record] for record in self],
+            reasons=["customer %s has not arrived from FOCUS yet" % customers[record] for record in self],
+        ))
+        self.invalidate_recordset(["state", "customer_focus_id", "error_field", "error_message", "write_date",
+                                   "write_uid"])
 
     # ------------------------------------------------------------------
     # Actions
