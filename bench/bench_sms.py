@@ -15,8 +15,11 @@ same keep-alive sessions and workers, to a second local gateway, no Odoo).
     python3 bench/bench_sms.py [--count 20000] [--database sms_bench] [--keep]
 """
 import argparse
+import contextlib
+import cProfile
 import importlib.util
 import os
+import pstats
 import pathlib
 import subprocess
 import sys
@@ -98,6 +101,22 @@ def populate(env, count, gateway_url):
     return shop
 
 
+@contextlib.contextmanager
+def profiled(profiler, label):
+    """Run the block under ``profiler`` (when given) and print its top functions."""
+    if profiler is None:
+        yield
+        return
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        print("---- where the time goes: %s" % label)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"optical|sms|models.py.*(create|write|flush)|http",
+                                                                   35)
+
+
 def bare_handover(env, shop):
     """Seconds for the bare SQL of the hand-over: one INSERT of the sms.sms
     rows, one UPDATE of the communications (rolled back)."""
@@ -135,12 +154,14 @@ def bare_dispatch(LocalSmsGateway, count):  # noqa: N803 - a class
 
 
 def main():
+    global DB  # noqa: PLW0603 - the command line decides it once
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--database", default=DB, help="scratch database (dropped and created)")
+    parser.add_argument("--database", default=os.environ.get("OPTICAL_BENCH_DB", "sms_bench"),
+                        help="scratch database (dropped and created)")
+    parser.add_argument("--profile", action="store_true", help="print where the time goes (cProfile)")
     args = parser.parse_args()
-    global DB  # noqa: PLW0603 - the command line decides it once
     DB = args.database
 
     install()
@@ -159,12 +180,15 @@ def main():
                 shop = populate(env, args.count, gateway.url)
                 floor_handover = bare_handover(env, shop)
                 floor_dispatch = bare_dispatch(LocalSmsGateway, args.count)
+                profiler = cProfile.Profile() if args.profile else None
                 t0 = time.perf_counter()
-                handed = env["optical.crm.communication"]._cron_send_communications()
+                with profiled(profiler, "hand-over"):
+                    handed = env["optical.crm.communication"]._cron_send_communications()
                 t1 = time.perf_counter()
                 Sms = env["sms.sms"]
-                while Sms.search_count([("state", "=", "outgoing")]):
-                    Sms._process_queue()
+                with profiled(cProfile.Profile() if args.profile else None, "dispatch"):
+                    while Sms.search_count([("state", "=", "outgoing")]):
+                        Sms._process_queue()
                 t2 = time.perf_counter()
                 cr.execute("""SELECT state, count(*) FROM optical_crm_communication
                                WHERE company_id = %s GROUP BY state""", [shop.id])

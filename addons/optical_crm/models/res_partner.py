@@ -82,15 +82,18 @@ class ResPartner(models.Model):
                 partner.optical_shop_id = partner.company_id or single
 
     @api.model
-    def _optical_update_shops(self):
+    def _optical_update_shops(self, partner_ids=None):
         """Set every customer's shop again, in one statement (a shop was added
-        or removed: "the single shop" may have changed)."""
+        or removed: "the single shop" may have changed); only those of
+        ``partner_ids`` when given (events written in bulk for them). Only
+        the rows whose shop changes are written."""
         self.env.flush_all()
+        scope = SQL("WHERE p.id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         self.env.cr.execute(SQL(
             """UPDATE res_partner p SET optical_shop_id = x.shop_id
-                 FROM (SELECT p.id, %s AS shop_id FROM res_partner p) x
+                 FROM (SELECT p.id, %s AS shop_id FROM res_partner p %s) x
                 WHERE p.id = x.id AND p.optical_shop_id IS DISTINCT FROM x.shop_id""",
-            self._optical_shop_sql("p")))
+            self._optical_shop_sql("p"), scope))
         self.invalidate_model(["optical_shop_id"])
         return self.env.cr.rowcount
 

@@ -112,8 +112,9 @@ class OpticalCrmEvent(models.Model):
         records = self.env["optical.focus.record"].browse({vals["focus_record_id"] for vals in vals_list})
         partners.invalidate_recordset(["optical_event_ids"])
         records.invalidate_recordset(["event_ids"])
-        # The customer's shop follows their most recent event: one statement at the next flush.
-        self.env.add_to_compute(partners._fields["optical_shop_id"], partners)
+        # The customer's shop follows their most recent event: one statement,
+        # writing only the customers whose shop changes.
+        partners._optical_update_shops(partners.ids)
         events._optical_events_added()
         return events
 

@@ -103,3 +103,16 @@ class TestFocusScale(FocusSyncCase):
         sale = self.focus_record("vendita", "V1").event_ids
         self.assertEqual((sale.event_type, sale.is_purchase, sale.amount, sale.partner_id),
                          ("sale_delivery", True, 35.5, partner))
+
+    def test_events_written_at_once_give_a_customer_without_company_their_shop(self):
+        # A contact as Odoo creates it: no company; its shop comes from its most recent event.
+        partner = self.Partner.create({"name": "Lucia Neri"})
+        self.assertFalse(partner.optical_shop_id)
+        record = self.Record.create({"store_id": self.store_a.id, "record_type": "optometria", "focus_id": "E9",
+                                     "updated_at": "2026-01-10 09:00:00", "payload": {}})
+        events = self.env["optical.crm.event"]._focus_insert([{
+            "partner_id": partner.id, "event_type": "optometry", "event_date": self.days(-2),
+            "company_id": self.shop_a.id, "focus_record_id": record.id, "amount": 12.345,
+        }])
+        self.assertEqual(partner.optical_shop_id, self.shop_a)
+        self.assertEqual((events.amount, events.source, events.active, record.event_ids), (12.35, "focus", True, events))
