@@ -132,17 +132,25 @@ def run(command, **kwargs):
     return subprocess.run(command, check=True, cwd=ROOT, **kwargs)
 
 
-def setup_database():
-    run(["dropdb", *PG, "--if-exists", DB])
-    print("Installing optical_focus_sync on %s..." % DB, flush=True)
-    run([ODOO, "-d", DB, "-i", "optical_focus_sync", "--without-demo=all", "--stop-after-init",
-         "--log-level=warn", "--http-port=%d" % PORT], stdout=subprocess.DEVNULL)
-    script = (
-        "store = env['optical.focus.store'].create({'name': 'Bench shop', 'code': %r, "
-        "'company_id': env.ref('base.main_company').id})\n"
-        "print('TOKEN=' + store.generate_token())\n"
-        "env.cr.commit()\n" % STORE
-    )
+def setup_database(reuse=False):
+    if reuse:
+        # The database a --keep run left: its code upgraded, a new token.
+        run([ODOO, "-d", DB, "-u", "optical_focus_sync", "--stop-after-init", "--log-level=warn",
+             "--http-port=%d" % PORT], stdout=subprocess.DEVNULL)
+        script = ("store = env['optical.focus.store'].search([('code', '=', %r)])\n"
+                  "print('TOKEN=' + store.generate_token())\n"
+                  "env.cr.commit()\n" % STORE)
+    else:
+        run(["dropdb", *PG, "--if-exists", DB])
+        print("Installing optical_focus_sync on %s..." % DB, flush=True)
+        run([ODOO, "-d", DB, "-i", "optical_focus_sync", "--without-demo=all", "--stop-after-init",
+             "--log-level=warn", "--http-port=%d" % PORT], stdout=subprocess.DEVNULL)
+        script = (
+            "store = env['optical.focus.store'].create({'name': 'Bench shop', 'code': %r, "
+            "'company_id': env.ref('base.main_company').id})\n"
+            "print('TOKEN=' + store.generate_token())\n"
+            "env.cr.commit()\n" % STORE
+        )
     output = run([ODOO, "shell", "-d", DB, "--log-level=warn", "--http-port=%d" % PORT], input=script,
                  capture_output=True, text=True).stdout
     return next(line[6:] for line in output.splitlines() if line.startswith("TOKEN="))
@@ -284,22 +292,26 @@ def main():
     parser.add_argument("--database", default=DB, help="scratch database (dropped and created)")
     parser.add_argument("--port", type=int, default=PORT, help="HTTP port of the bench's Odoo server")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="replay only, on the database a --keep run left (same --customers/--others)")
     args = parser.parse_args()
     DB, PORT = args.database, args.port
     records = export(args.customers, args.others)
-    token = setup_database()
+    token = setup_database(args.reuse)
     server = start_server()
     try:
         session = requests.Session()
         session.headers["Authorization"] = "Bearer %s" % token
         print("FOCUS export: %d customers + %d other records, batches of %d" % (args.customers, args.others, BATCH))
         clients, rest = records[:args.customers], records[args.customers:]
-        started = time.monotonic()
-        send_all(session, clients, "first load: customers")
-        send_all(session, rest, "first load: other records")
-        elapsed = time.monotonic() - started
-        print("%-28s %7d records in %7.1f s = %6.0f records/s" % ("first load: total", len(records), elapsed,
-                                                                  len(records) / elapsed))
+        elapsed = None
+        if not args.reuse:
+            started = time.monotonic()
+            send_all(session, clients, "first load: customers")
+            send_all(session, rest, "first load: other records")
+            elapsed = time.monotonic() - started
+            print("%-28s %7d records in %7.1f s = %6.0f records/s" % ("first load: total", len(records), elapsed,
+                                                                      len(records) / elapsed))
         before = table_counts()
         print("partners | FOCUS events | FOCUS records | last event write | last partner write:", before)
         counts, replay = send_all(session, records, "full replay")
@@ -313,6 +325,8 @@ def main():
         print()
         print("%-12s %12s %14s %14s %14s" % ("", "Odoo rec/s", "bare HTTP", "bare SQL", "HTTP + SQL"))
         for label, seconds, sql in (("first load", elapsed, bare_load), ("replay", replay, bare_lookup)):
+            if seconds is None:
+                continue
             print("%-12s %12.0f %14.0f %14.0f %14.0f" % (label, len(records) / seconds, len(records) / bare_http,
                                                           len(records) / sql, len(records) / (bare_http + sql)))
         return 0 if unchanged else 1

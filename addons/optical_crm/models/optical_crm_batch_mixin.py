@@ -71,25 +71,27 @@ class OpticalCrmBatchMixin(models.AbstractModel):
         return done
 
     def _write_per_row(self, columns, rows):
-        """Write different values on many rows in one UPDATE … FROM (VALUES
-        …) instead of one UPDATE per row. ``rows`` are (id, value, …) tuples
+        """Write different values on many rows in one UPDATE … FROM
+        unnest(…) instead of one UPDATE per row. ``rows`` are (id, value, …) tuples
         in the order of ``columns`` (stored, non-relational-table columns).
         Like any SQL write, it bypasses the ORM: only for columns no stored
         computed field or tracking depends on."""
         if not rows:
             return
         self.env.flush_all()
-        types = {name: SQL(self._fields[name].column_type[1]) for name in columns}
+        # One array parameter per column (unnest), not one SQL fragment per
+        # value: building the statement costs nothing next to running it.
+        arrays = SQL(", ").join(
+            SQL("%s::%s[]", [row[index] for row in rows], SQL(column_type))
+            for index, column_type in enumerate(
+                ["int4"] + [self._fields[name].column_type[1] for name in columns]))
         self.env.cr.execute(SQL(
             "UPDATE %s t SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC' "
-            "FROM (VALUES %s) AS v(id, %s) WHERE t.id = v.id",
+            "FROM unnest(%s) AS v(id, %s) WHERE t.id = v.id",
             SQL.identifier(self._table),
             SQL(", ").join(SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns),
             self.env.uid,
-            SQL(", ").join(
-                SQL("(%s, %s)", row[0], SQL(", ").join(
-                    SQL("%s::%s", value, types[name]) for name, value in zip(columns, row[1:], strict=True)))
-                for row in rows),
+            arrays,
             SQL(", ").join(SQL.identifier(name) for name in columns),
         ))
         self.browse([row[0] for row in rows]).invalidate_recordset(columns + ["write_uid", "write_date"])

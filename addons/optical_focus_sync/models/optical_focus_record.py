@@ -123,8 +123,16 @@ class OpticalFocusRecord(models.Model):
         """The stored records of ``store`` for the (type, FOCUS id) ``keys``, by key."""
         if not keys:
             return {}
-        rows = self.search([("store_id", "=", store.id), ("focus_id", "in", list({key[1] for key in keys}))])
-        return {(row.record_type, row.focus_id): row for row in rows if (row.record_type, row.focus_id) in keys}
+        keys = list(keys)
+        self.flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT r.id FROM unnest(%s::varchar[], %s::varchar[]) AS k(record_type, focus_id)
+               CROSS JOIN LATERAL (SELECT id FROM optical_focus_record
+                                    WHERE store_id = %s AND record_type = k.record_type AND focus_id = k.focus_id
+                                    OFFSET 0) r""",
+            [key[0] for key in keys], [key[1] for key in keys], store.id))
+        rows = self.browse([row[0] for row in self.env.cr.fetchall()])
+        return {(row.record_type, row.focus_id): row for row in rows}
 
     def _status(self, status):
         """Answer for this record: ``status`` when applied, else why not."""
@@ -357,20 +365,21 @@ class OpticalFocusRecord(models.Model):
             fiscal_codes = [v["optical_fiscal_code"] for _r, v in items if v.get("optical_fiscal_code")]
             mobiles = [v["mobile"] for _r, v in items if v.get("mobile")]
             emails = [v["email"] for _r, v in items if v.get("email")]
-            conditions = [SQL("optical_fiscal_code = ANY(%s)", fiscal_codes)] if fiscal_codes else []
-            if mobiles:
-                conditions.append(SQL("mobile = ANY(%s)", mobiles))
-            if emails:
-                conditions.append(SQL("lower(email) = ANY(%s)", emails))
-            if not conditions:
+            # One probe of an index per value (LATERAL): the cost of a batch
+            # does not grow with the number of customers already in Odoo.
+            # (OFFSET 0 keeps each probe a parameterised index scan.)
+            probes = [SQL("""SELECT x.* FROM unnest(%s::varchar[]) AS v(value)
+                             CROSS JOIN LATERAL (
+                                   SELECT id, optical_fiscal_code, mobile, lower(email), lower(name) FROM res_partner
+                                    WHERE %s = v.value AND company_id = %s AND active OFFSET 0) x""",
+                          values, expression, company_id)
+                      for values, expression in ((fiscal_codes, SQL("optical_fiscal_code")), (mobiles, SQL("mobile")),
+                                                 (emails, SQL("lower(email)")))
+                      if values]
+            if not probes:
                 continue
             self.env["res.partner"].flush_model(["optical_fiscal_code", "mobile", "email", "name", "company_id"])
-            self.env.cr.execute(SQL(
-                """SELECT id, optical_fiscal_code, mobile, lower(email), lower(name)
-                     FROM res_partner
-                    WHERE company_id = %s AND active AND (%s)
-                    ORDER BY id""",
-                company_id, SQL(" OR ").join(conditions)))
+            self.env.cr.execute(SQL("%s ORDER BY 1", SQL(" UNION ").join(probes)))
             index = {}
             for partner_id, fiscal_code, mobile, email, name in self.env.cr.fetchall():
                 if fiscal_code:
@@ -411,13 +420,16 @@ class OpticalFocusRecord(models.Model):
         if keys:
             self.flush_model()
             # One probe of the unique index per key (a row-value IN list made
-            # PostgreSQL scan every stored record once per batch).
+            # PostgreSQL scan every stored record once per batch; OFFSET 0
+            # keeps the probe from being flattened into a join planned on
+            # statistics a bulk load has made stale).
             self.env.cr.execute(SQL(
-                """SELECT r.store_id, r.focus_id, r.partner_id
+                """SELECT k.store_id, k.focus_id, r.partner_id
                      FROM unnest(%s::int[], %s::varchar[]) AS k(store_id, focus_id)
-                     JOIN optical_focus_record r
-                       ON r.store_id = k.store_id AND r.record_type = 'cliente' AND r.focus_id = k.focus_id
-                    WHERE r.state = 'applied' AND r.partner_id IS NOT NULL""",
+                    CROSS JOIN LATERAL (
+                          SELECT partner_id FROM optical_focus_record
+                           WHERE store_id = k.store_id AND record_type = 'cliente' AND focus_id = k.focus_id
+                             AND state = 'applied' AND partner_id IS NOT NULL OFFSET 0) r""",
                 [key[0] for key in keys], [key[1] for key in keys]))
             customers = {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
         specs, values_by_record, waiting = {}, {}, {}
