@@ -267,10 +267,10 @@ def sql_floor_lookup(records):
         types = ",".join("'%s'" % record["type"] for record in batch)
         ids = ",".join("'%s'" % record["id"] for record in batch)
         statements.append(
-            "SELECT r.id, r.state, r.fingerprint FROM unnest(ARRAY[%s]::varchar[], ARRAY[%s]::varchar[]) "
-            "AS k(record_type, focus_id) JOIN optical_focus_record r ON r.store_id = "
-            "(SELECT id FROM optical_focus_store WHERE code = '%s') AND r.record_type = k.record_type "
-            "AND r.focus_id = k.focus_id;" % (types, ids, STORE))
+            "SELECT r.* FROM unnest(ARRAY[%s]::varchar[], ARRAY[%s]::varchar[]) AS k(record_type, focus_id) "
+            "CROSS JOIN LATERAL (SELECT id, state, fingerprint FROM optical_focus_record WHERE store_id = "
+            "(SELECT id FROM optical_focus_store WHERE code = '%s') AND record_type = k.record_type "
+            "AND focus_id = k.focus_id OFFSET 0) r;" % (types, ids, STORE))
     started = time.monotonic()
     run(["psql", *PG, "-d", DB, "-qtA", "-o", "/dev/null"], input="\n".join(statements), text=True)
     return time.monotonic() - started

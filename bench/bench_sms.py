@@ -19,8 +19,8 @@ import contextlib
 import cProfile
 import importlib.util
 import os
-import pstats
 import pathlib
+import pstats
 import subprocess
 import sys
 import time

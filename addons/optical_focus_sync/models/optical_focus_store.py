@@ -215,18 +215,7 @@ class OpticalFocusStore(models.Model):
             results[position] = _result(row.record_type, row.focus_id, "error", "record", error) if error else row
             if not error:
                 to_apply |= row
-        created, error = _stored_safely(self.env.cr, Record._insert_received, new_vals) if new_vals else (Record, None)
-        if error:
-            # One of them cannot be stored: store them one by one.
-            created = Record.browse()
-            for position, values in zip(new_positions, new_vals, strict=True):
-                row, error = _stored_safely(self.env.cr, Record.create, values)
-                results[position] = _result(values["record_type"], values["focus_id"], "error", "record",
-                                            error) if error else row
-                created |= row or Record
-        else:
-            for position, row in zip(new_positions, created, strict=True):
-                results[position] = row
+        created = self._store_new(new_vals, new_positions, results)
         to_apply |= created
         statuses, released = to_apply._apply_safely() if to_apply else ({}, Record)
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
@@ -241,6 +230,26 @@ class OpticalFocusStore(models.Model):
             "results": results,
             "released": [statuses[row.id] for row in released],
         }
+
+    def _store_new(self, new_vals, new_positions, results):
+        """Store the records seen for the first time, in one statement; should
+        the database refuse one, store them one by one and put only that one
+        in error. Returns the stored records."""
+        Record = self.env["optical.focus.record"]
+        if not new_vals:
+            return Record
+        created, error = _stored_safely(self.env.cr, Record._insert_received, new_vals)
+        if not error:
+            for position, row in zip(new_positions, created, strict=True):
+                results[position] = row
+            return created
+        created = Record.browse()
+        for position, values in zip(new_positions, new_vals, strict=True):
+            row, error = _stored_safely(self.env.cr, Record.create, values)
+            results[position] = _result(values["record_type"], values["focus_id"], "error", "record",
+                                        error) if error else row
+            created |= row or Record
+        return created
 
     def _refresh_statistics(self):
         """ANALYZE the tables a first load fills once their statistics are far
