@@ -135,7 +135,7 @@ def run(command, **kwargs):
 def setup_database(reuse=False):
     if reuse:
         # The database a --keep run left: its code upgraded, a new token.
-        run([ODOO, "-d", DB, "-u", "optical_focus_sync", "--stop-after-init", "--log-level=warn",
+        run([ODOO, "-d", DB, "-u", "optical_crm,optical_focus_sync", "--stop-after-init", "--log-level=warn",
              "--http-port=%d" % PORT], stdout=subprocess.DEVNULL)
         script = ("store = env['optical.focus.store'].search([('code', '=', %r)])\n"
                   "print('TOKEN=' + store.generate_token())\n"
