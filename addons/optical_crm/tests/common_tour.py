@@ -42,7 +42,7 @@ class OpticalTourCase(HttpCase):
             _logger.warning("SKIPPED: the browser tours of %s need %s", cls.__name__, " and ".join(missing))
             raise unittest.SkipTest("browser tours need " + " and ".join(missing))
 
-    def start_tour(self, url_path, tour_name, step_delay=None, **kwargs):
+    def browser_js(self, url_path, code, ready="", login=None, timeout=60, **kwargs):
         target = os.environ.get("OPTICAL_CRM_SCREENSHOTS")
         handle_console = ChromeBrowser._handle_console
 
@@ -66,7 +66,7 @@ class OpticalTourCase(HttpCase):
             _logger.info("Screenshot saved: %s", path)
 
         with patch.object(ChromeBrowser, "_handle_console", _handle_console):
-            return super().start_tour(url_path, tour_name, step_delay=step_delay, **kwargs)
+            return super().browser_js(url_path, code, ready=ready, login=login, timeout=timeout, **kwargs)
 
     @staticmethod
     def days_ago(days):

@@ -138,28 +138,61 @@ class OpticalCrmSmsController(http.Controller):
     # Landing page
     # ------------------------------------------------------------------
 
-    def _landing_communication(self, token):
+    def _landing_lookup(self, token):
+        """The communication of ``token`` (or None) and whether its page may be shown."""
         if not TOKEN_PATTERN.match(token or ""):
-            return None
+            return None, False
         communication = request.env["optical.crm.communication"].sudo().search(
             [("landing_token", "=", token)], limit=1)
         # The search already matched it; compare again in constant time.
         if not communication or not same_secret(token, communication.landing_token):
-            return None
-        if not communication.landing_page_id.active or communication.state not in ("sent", "done"):
-            return None
-        if not communication.landing_expiry or communication.landing_expiry < fields.Datetime.now():
-            return None
-        return communication
+            return None, False
+        valid = (communication.landing_page_id.active and communication.state in ("sent", "done")
+                 and communication.landing_expiry and communication.landing_expiry >= fields.Datetime.now())
+        return communication, bool(valid)
+
+    def _landing_communication(self, token):
+        communication, valid = self._landing_lookup(token)
+        return communication if valid else None
+
+    def _landing_unavailable(self, communication):
+        """An unknown or expired link: the shop's page, in the customer's
+        language when the link is known, else in the browser's."""
+        if communication:
+            company, lang = communication.company_id, communication.partner_id.lang
+        else:
+            company = request.env["res.company"].sudo().search([], order="id", limit=1)
+            lang = request.best_lang
+        installed = dict(request.env["res.lang"].get_installed())
+        for candidate in (lang, company.partner_id.lang, "en_US"):
+            if candidate in installed:
+                lang = candidate
+                break
+        else:
+            lang = next(iter(installed))
+        # Texts given from code: Odoo finds no translatable terms in a whole-page QWeb template.
+        env = request.env(context=dict(request.env.context, lang=lang))
+        values = {
+            "title": env._("This link is no longer available"),
+            "message": env._("The offer may have ended, or the link is not complete. "
+                             "Call or visit us: we are glad to help."),
+            "page_lang": lang.replace("_", "-"),
+            **request.env["optical.crm.landing.page"]._landing_shop_values(company, lang),
+        }
+        response = request.render("optical_crm_sms.landing_unavailable", values, headers=PUBLIC_HEADERS)
+        response.status_code = 404
+        return response
 
     @http.route("/l/<string:token>", type="http", auth="public", methods=["GET"], sitemap=False,
                 save_session=False)
     def landing(self, token, **_kwargs):
-        communication = self._landing_communication(token)
-        if not communication:
-            raise request.not_found()
+        communication, valid = self._landing_lookup(token)
+        if not valid:
+            return self._landing_unavailable(communication)
+        # The shop's staff opening the link see a preview: not the customer's visit.
+        preview = bool(request.session.uid) and request.env.user._is_internal()
         # A preview of the link (WhatsApp, Telegram, a mail scanner…) or a HEAD is shown, not counted.
-        if is_visit(request.httprequest.method, request.httprequest.headers.get("User-Agent")):
+        if not preview and is_visit(request.httprequest.method, request.httprequest.headers.get("User-Agent")):
             # One statement: concurrent visits are all counted.
             request.env.cr.execute(SQL(
                 """UPDATE optical_crm_communication
@@ -169,6 +202,8 @@ class OpticalCrmSmsController(http.Controller):
             communication.invalidate_recordset(["landing_visits", "opened", "opened_date"])
         values = communication.landing_page_id._landing_values(communication)
         values["image_url"] = "/l/%s/image" % token if communication.landing_page_id.image else False
+        values["preview"] = preview and request.env._(
+            "Preview for the shop's staff: not counted as the customer's visit.")
         response = request.render("optical_crm_sms.landing_page", values, headers=PUBLIC_HEADERS)
         return response
 

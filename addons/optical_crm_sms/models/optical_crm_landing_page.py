@@ -1,7 +1,9 @@
+from babel.dates import get_day_names
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import babel_locale_parse
 
 from ..tools.landing import render_landing_html, video_embed
 
@@ -89,8 +91,32 @@ class OpticalCrmLandingPage(models.Model):
             "video": video_embed(page.video_url),
             "button_label": page.button_label,
             "button_url": page.button_url,
-            "shop_name": communication.company_id.name,
             "page_lang": (page.env.lang or "en_US").replace("_", "-"),
+            **self._landing_shop_values(communication.company_id, page.env.lang),
+        }
+
+    @api.model
+    def _landing_shop_values(self, company, lang):
+        """The shop's mini-site footer: name, address, phone and opening
+        hours (the shop's working hours), in ``lang``."""
+        company = company.sudo()
+        partner = company.partner_id
+        address = ", ".join(
+            line.strip() for line in partner._display_address(without_company=True).splitlines() if line.strip())
+        day_names = get_day_names("wide", locale=babel_locale_parse(lang or "en_US"))
+        hours = {}
+        calendar = company.resource_calendar_id
+        for attendance in calendar.attendance_ids.filtered(
+                lambda a: a.display_type is False and a.day_period != "lunch"
+                and (not calendar.two_weeks_calendar or a.week_type == "0")).sorted(
+                lambda a: (int(a.dayofweek), a.hour_from)):
+            hours.setdefault(int(attendance.dayofweek), []).append("%s–%s" % (
+                _hour(attendance.hour_from), _hour(attendance.hour_to)))
+        return {
+            "shop_name": company.name,
+            "shop_address": address,
+            "shop_phone": partner.phone or partner.mobile or "",
+            "opening_hours": [(day_names[day].capitalize(), ", ".join(spans)) for day, spans in sorted(hours.items())],
         }
 
     def action_view_communications(self):
@@ -99,3 +125,9 @@ class OpticalCrmLandingPage(models.Model):
         action["domain"] = [("landing_page_id", "=", self.id)]
         action["context"] = {}
         return action
+
+
+def _hour(value):
+    """9.5 → "09:30"."""
+    minutes = round(value * 60)
+    return "%02d:%02d" % divmod(minutes, 60)

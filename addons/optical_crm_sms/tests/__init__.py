@@ -7,3 +7,4 @@ from . import test_sms_reliability
 from . import test_sms_step_checks
 from . import test_sms_reach
 from . import test_sms_campaign_sender
+from . import test_tour_landing

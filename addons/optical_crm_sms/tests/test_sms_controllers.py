@@ -173,6 +173,42 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.assertEqual(communication.landing_visits, 0)
         self.assertFalse(communication.opened)
 
+    def test_landing_page_footer_preview_and_unavailable_page(self):
+        """The landing page ends with the shop's mini-site; staff see a preview
+        that is not a visit; an unknown or expired link gets the shop's page."""
+        self.shop.write({"street": "Via Roma 12", "zip": "20121", "city": "Milano", "phone": "+39 02 1234 5678"})
+        anna = self.customers[0]
+        communication = self._sent(anna, self.step_link)
+        token = communication.sudo().landing_token
+        page = self.url_open("/l/%s" % token).text
+        for shown in ("Ottica Rossi", "Via Roma 12", "20121", "Milano", "+39 02 1234 5678", "tel:+390212345678"):
+            self.assertIn(shown, page)
+        self.assertIn("o_landing_hours", page, "opening hours from the shop's working hours")
+        self.assertNotIn('class="o_landing_preview"', page)
+        # The shop's staff opening the link: a preview, not counted.
+        self.authenticate("sms_staff", "sms_staff")
+        self.assertIn('class="o_landing_preview"', self.url_open("/l/%s" % token).text)
+        self.env.invalidate_all()
+        self.assertEqual(communication.landing_visits, 1)
+        self.authenticate(None, None)
+        # Expired: the shop's page, 404, in the customer's language.
+        if self.env["res.lang"]._lang_get("it_IT"):
+            anna.lang = "it_IT"
+        communication.landing_expiry = fields.Datetime.now() - datetime.timedelta(minutes=1)
+        response = self.url_open("/l/%s" % token)
+        self.assertEqual(response.status_code, 404)
+        for shown in ("Ottica Rossi", "Via Roma 12", "+39 02 1234 5678", 'name="viewport"'):
+            self.assertIn(shown, response.text)
+        self.assertNotIn("Not Found", response.text)
+        if anna.lang == "it_IT":
+            self.assertIn('lang="it-IT"', response.text)
+            self.assertIn("Questo link non è più disponibile", response.text)
+        # Unknown: the page of the (first) shop, still no bare "Not Found".
+        response = self.url_open("/l/%s" % ("A" * 32))
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("o_landing_unavailable", response.text)
+        self.assertIn(self.env["res.company"].search([], order="id", limit=1).name, response.text)
+
     def test_landing_page_image(self):
         self.landing_page.image = (
             "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")

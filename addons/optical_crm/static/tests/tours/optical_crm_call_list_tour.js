@@ -96,8 +96,10 @@ registry.category("web_tour.tours").add("optical_crm_call_list_tour", {
             // Find the customer from the Customers menu.
             { trigger: "[data-menu-xmlid='optical_crm.optical_crm_menu_contacts']", run: "click" },
             { trigger: "[data-menu-xmlid='optical_crm.res_partner_menu_optical_customers']", run: "click" },
+            { content: "the Customers list is open", trigger: ".o_list_view th[data-name='city']" },
             { trigger: ".o_searchview_input", run: "edit Tour Giulia" },
-            { trigger: ".o_searchview_input", run: "press Enter" },
+            { trigger: ".o_searchview_autocomplete .o_menu_item:first", run: "click" },
+        { trigger: ".o_searchview_facet" },
             { trigger: ".o_data_row:contains('Tour Giulia Verdi') .o_data_cell[name='name']", run: "click" },
             {
                 content: "the customer form shows the open call",

@@ -4,12 +4,14 @@ registry.category("web_tour.tours").add("optical_crm_app_pairing_tour", {
     steps: () => [
         { trigger: "[data-menu-xmlid='optical_crm.optical_crm_menu_contacts']", run: "click" },
         { trigger: "[data-menu-xmlid='optical_crm.res_partner_menu_optical_customers']", run: "click" },
+            { content: "the Customers list is open", trigger: ".o_list_view th[data-name='city']" },
         {
             content: "search the customer by mobile number",
             trigger: ".o_searchview_input",
             run: "edit 3471234567",
         },
-        { trigger: ".o_searchview_input", run: "press Enter" },
+        { trigger: ".o_searchview_autocomplete .o_menu_item:first", run: "click" },
+        { trigger: ".o_searchview_facet" },
         { trigger: ".o_data_row:contains('Tour Elena Costa') .o_data_cell[name='name']", run: "click" },
         {
             content: "the customer's card shows the app section",
