@@ -17,3 +17,4 @@ from . import test_ledger_states
 from . import test_shop_today
 from . import test_supplier_campaign
 from . import test_tour_owner
+from . import test_italian_demo
