@@ -179,6 +179,8 @@ class SmsSms(models.Model):
         if self._optical_provider() != "http":
             return super()._send(unlink_failed=unlink_failed, unlink_sent=unlink_sent, raise_exception=raise_exception)
         batch = self._optical_lock()
+        # Checked again for the session: a STOP or a withdrawn consent since the run began.
+        batch -= batch._optical_cancel_withdrawn()
         if not batch:
             return None
         default_sender = self.env.company._optical_sms_sender()

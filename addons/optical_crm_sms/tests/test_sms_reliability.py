@@ -270,3 +270,17 @@ class TestSmsReliability(HttpCase, OpticalSmsCommon):
         self.env.invalidate_all()
         self.assertEqual(set(communications.sms_id.mapped("state")), {"pending"})
         self.assertEqual(sorted(gateway.references()), sorted(communications.mapped("sms_reference")))
+
+    def test_a_stop_between_two_sessions_of_one_run_is_honoured(self):
+        """The queue run checked the whole queue once; each gateway session
+        checks its own SMS again when it has locked them."""
+        anna, marco = self.customers[:2]
+        communications = self._queued(anna | marco)
+        self.env["phone.blacklist"].sudo()._add(["+393471112233"])
+        with self.gateway() as gateway:
+            # A later session of a run that began before the blacklist.
+            communications.sms_id._send()
+        self.env.invalidate_all()
+        stopped = communications.filtered(lambda c: c.partner_id == anna)
+        self.assertEqual(gateway.references(), [(communications - stopped).sms_reference])
+        self.assertEqual((stopped.state, stopped.sms_id.state), ("cancelled", "canceled"))
