@@ -118,7 +118,9 @@ class OpticalCrmCampaignOffer(models.Model):
             if not offer.offer_allow_sender_name:
                 synced.update(OFFER_SENDER_FIELDS)
             names = [name for name in vals if name in synced]
-            joined = offer.participation_ids.campaign_id.filtered(lambda c: c.state not in ("done", "cancelled"))
+            # The shops' campaigns, whichever shops the supplier's manager may open.
+            joined = offer.sudo().participation_ids.campaign_id.filtered(
+                lambda c: c.state not in ("done", "cancelled"))
             if names and joined:
                 values = offer._convert_to_write({name: offer[name] for name in names})
                 joined.sudo().with_context(optical_offer_sync=True).write(values)
@@ -131,7 +133,8 @@ class OpticalCrmCampaignOffer(models.Model):
         """One participation per shop the offer is offered to; a shop removed
         before answering loses it."""
         Participation = self.env["optical.crm.campaign.participation"].sudo()
-        for offer in self:
+        # Who may edit the offer (checked by its write) manages its participations.
+        for offer in self.sudo():
             current = offer.participation_ids
             Participation.create([
                 {"offer_id": offer.id, "company_id": company.id}
@@ -152,7 +155,7 @@ class OpticalCrmCampaignOffer(models.Model):
         offers = self.filtered("is_offer")
         if offers:
             # The supplier withdrew its campaign: the shops' campaigns stop too.
-            joined = offers.participation_ids.campaign_id.filtered(lambda c: c.state != "cancelled")
+            joined = offers.sudo().participation_ids.campaign_id.filtered(lambda c: c.state != "cancelled")
             joined.sudo().with_context(optical_offer_sync=True).action_cancel()
             self.env["optical.crm.campaign.participation"]._sync_menu_group()
         return res

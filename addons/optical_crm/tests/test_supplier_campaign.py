@@ -3,7 +3,7 @@ import datetime
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import OpticalCrmCase
 
@@ -122,6 +122,12 @@ class TestSupplierCampaign(OpticalCrmCase):
         own = Analysis.with_user(self.staff_y)._figures_by([("supplier_id", "=", self.maker.id)], "supplier_id")
         self.assertEqual(own[self.maker]["customer_contacted"], 1)
         self.assertEqual((shop_a_campaign.state, shop_b_campaign.state), ("running", "running"))
+        # The supplier's manager (here the owner of one shop only) changes and then withdraws the offer:
+        # every joined shop follows.
+        self.offer.with_user(self.owner_x).write({"name": "LenteViva fortnight"})
+        self.assertEqual(shop_b_campaign.name, "LenteViva fortnight")
+        self.offer.with_user(self.owner_x).action_cancel()
+        self.assertEqual((shop_a_campaign.state, shop_b_campaign.state), ("cancelled", "cancelled"))
 
     def test_a_shop_adapts_only_what_the_supplier_allows(self):
         with freeze_time(TODAY):
@@ -172,3 +178,19 @@ class TestSupplierCampaign(OpticalCrmCase):
         visible = self.env["optical.crm.campaign.participation"].with_user(self.staff_z).search(
             [("offer_id", "=", offer.id)])
         self.assertEqual((visible.offer_id, visible.name), (offer, "LenteViva week"))
+
+    def test_forms_show_what_a_shop_may_change(self):
+        with freeze_time(TODAY):
+            self.participation(self.shop_x, self.owner_x).action_join()
+        campaign = self.participation(self.shop_x).campaign_id.with_user(self.owner_x)
+        with Form(campaign) as form:
+            form.partner_domain = "[('name', 'ilike', 'anna')]"
+            for field in ("name", "date_start", "date_end", "sender_name", "step_ids"):
+                with self.assertRaises(AssertionError, msg=field):
+                    setattr(form, field, False)
+        self.assertEqual(campaign.target_count, 1)
+        # The supplier's form: the shops it is offered to, and their answers.
+        with Form(self.offer.with_user(self.chain_owner)) as form:
+            self.assertEqual(len(form.participation_ids), 2)
+            form.offer_company_ids.remove(self.shop_y.id)
+        self.assertEqual(self.offer.participation_ids.company_id, self.shop_x)
