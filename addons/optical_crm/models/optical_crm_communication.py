@@ -6,16 +6,6 @@ from odoo.tools import SQL, split_every
 
 from .optical_crm_step_mixin import CHANNELS
 
-# Marketing consent a customer must have given for each channel (all of them).
-CHANNEL_CONSENT_FIELDS = {
-    "phone": ("optical_consent_marketing",),
-    "email": ("optical_consent_marketing",),
-    "export": ("optical_consent_marketing",),
-    "sms": ("optical_consent_marketing", "optical_consent_sms"),
-    "sms_link": ("optical_consent_marketing", "optical_consent_sms"),
-    "app": ("optical_consent_marketing", "optical_consent_app"),
-}
-
 # The ledger moves forward only: the states a communication may go to from
 # each state. Every change of ``state`` made in Python goes through
 # ``_set_state`` (the set-based rules write only planned ↔ skipped and
@@ -36,8 +26,6 @@ SKIP_CODES = [
     ("pressure", "Contact pressure"),
     ("channel", "Channel not available"),
     ("contact", "No contact details"),
-    ("blacklist", "Blacklisted / STOP"),
-    ("invalid_number", "Invalid number"),
     ("holdout", "Control group"),
     ("other", "Other"),
 ]
@@ -322,6 +310,17 @@ class OpticalCrmCommunication(models.Model):
         self.invalidate_model()
 
     @api.model
+    def _channel_consent_fields(self):
+        """Marketing consent a customer must have given for each channel (all
+        of them, the most general first). Channel modules add theirs."""
+        return {channel: ("optical_consent_marketing",) for channel in ("phone", "email", "export")}
+
+    @api.model
+    def _consent_reasons(self):
+        """{consent field: the reason a contact is skipped without it}."""
+        return {"optical_consent_marketing": self.env._("No marketing consent")}
+
+    @api.model
     def _skip_conditions(self):
         """Why a pending contact may not go ahead: (condition, skip_code,
         reason) triples, the first that matches wins. Conditions are SQL on
@@ -330,17 +329,13 @@ class OpticalCrmCommunication(models.Model):
         _ = self.env._
         conditions = [(SQL("c.channel NOT IN %s", tuple(self._channel_registry())), "channel",
                        _("Channel not available: its module is not installed"))]
-        reasons = {
-            "optical_consent_marketing": _("No marketing consent"),
-            "optical_consent_sms": _("No SMS consent"),
-            "optical_consent_app": _("No app consent"),
-        }
+        reasons = self._consent_reasons()
         # An address on Odoo's e-mail blacklist (the customer unsubscribed) revokes e-mail consent.
         conditions.append((
             SQL("""c.purpose = 'marketing' AND c.channel = 'email' AND EXISTS (
                      SELECT 1 FROM mail_blacklist bl WHERE bl.active AND bl.email = p.email_normalized)"""),
             "consent", _("Unsubscribed from e-mails (blacklisted address)")))
-        for channel, consent_fields in CHANNEL_CONSENT_FIELDS.items():
+        for channel, consent_fields in self._channel_consent_fields().items():
             # The most specific missing consent is the reason given.
             for consent_field in reversed(consent_fields):
                 conditions.append((

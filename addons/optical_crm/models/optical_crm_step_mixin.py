@@ -5,14 +5,19 @@ from odoo.tools.safe_eval import test_python_expr
 
 from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
+# The channels core delivers; the channel modules add theirs with
+# ``selection_add`` (optical_crm_sms: sms, sms_link; optical_crm_app: app).
 CHANNELS = [
     ("phone", "Phone callback"),
-    ("sms", "SMS"),
-    ("sms_link", "SMS with link"),
-    ("app", "App (Il Mio Ottico)"),
     ("email", "E-mail"),
     ("export", "Export"),
 ]
+
+
+def channel_selection(model):
+    """The channels this database knows, for a field showing a communication's
+    channel (reports, wizards): core's and every installed module's."""
+    return model.env["optical.crm.communication"]._fields["channel"]._description_selection(model.env)
 
 
 class OpticalCrmStepMixin(models.AbstractModel):

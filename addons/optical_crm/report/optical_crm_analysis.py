@@ -2,7 +2,7 @@ from odoo import api, fields, models, tools
 from odoo.osv import expression
 from odoo.tools import SQL, Query
 
-from ..models.optical_crm_step_mixin import CHANNELS
+from ..models.optical_crm_step_mixin import channel_selection
 from ..tools.uplift import MIN_CUSTOMERS, return_on_cost, revenue_uplift, two_proportion_uplift
 
 # Ratios computed per cell from the counts below by tools.uplift (never summed).
@@ -70,7 +70,7 @@ class OpticalCrmAnalysis(models.Model):
         "res.company", "Customer's shop", readonly=True,
         help="The shop the customer belongs to (their company, else their most recent trigger event's shop, "
         "else the single shop).")
-    channel = fields.Selection(CHANNELS, readonly=True)
+    channel = fields.Selection(channel_selection, readonly=True)
     source = fields.Selection(
         [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
          ("manual", "Manual")], readonly=True)

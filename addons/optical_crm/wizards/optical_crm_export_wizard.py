@@ -7,7 +7,7 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.optical_crm_step_mixin import CHANNELS
+from ..models.optical_crm_step_mixin import channel_selection
 
 
 class OpticalCrmExportWizard(models.TransientModel):
@@ -24,7 +24,7 @@ class OpticalCrmExportWizard(models.TransientModel):
         "To", required=True, default=lambda self: fields.Date.add(self.env.company._optical_today(), days=7))
     file_format = fields.Selection([("xlsx", "Excel (XLSX)"), ("csv", "CSV")], "Format", required=True,
                                    default="xlsx")
-    channel = fields.Selection(CHANNELS, "Only channel")
+    channel = fields.Selection(channel_selection, "Only channel")
     mark_done = fields.Boolean("Mark exported as done", help="Exported communications of the export channel "
                                "become done: they were handed to the other tool.")
     file_data = fields.Binary("File", readonly=True, attachment=False)

@@ -4,6 +4,7 @@ from . import optical_app_message
 from . import optical_app_pairing_attempt
 from . import optical_app_push
 from . import optical_app_report
+from . import optical_crm_step_mixin
 from . import optical_crm_campaign
 from . import optical_crm_communication
 from . import optical_crm_segment

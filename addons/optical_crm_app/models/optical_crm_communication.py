@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .optical_crm_step_mixin import APP_CHANNEL_ONDELETE, APP_CHANNEL_SELECTION
+
 
 class OpticalCrmCommunication(models.Model):
     """The ``app`` channel: a message in the customer's chat of the app, and
@@ -8,7 +10,17 @@ class OpticalCrmCommunication(models.Model):
 
     _inherit = "optical.crm.communication"
 
+    channel = fields.Selection(selection_add=APP_CHANNEL_SELECTION, ondelete=APP_CHANNEL_ONDELETE)
+
     app_message_ids = fields.One2many("optical.app.message", "communication_id", "App message")
+
+    @api.model
+    def _channel_consent_fields(self):
+        return dict(super()._channel_consent_fields(), app=("optical_consent_marketing", "optical_consent_app"))
+
+    @api.model
+    def _consent_reasons(self):
+        return dict(super()._consent_reasons(), optical_consent_app=self.env._("No app consent"))
 
     @api.model
     def _channel_registry(self):

@@ -1,1 +1,2 @@
 from . import test_app_landing_link
+from . import test_consent_reasons

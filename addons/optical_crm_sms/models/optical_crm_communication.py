@@ -7,7 +7,7 @@ from odoo.tools import SQL, split_every
 from odoo.addons.optical_crm.tools.phone import normalize_mobile
 
 from ..tools.sms_segments import sms_length
-from .optical_crm_step_mixin import SMS_CHANNELS
+from .optical_crm_step_mixin import SMS_CHANNEL_ONDELETE, SMS_CHANNEL_SELECTION, SMS_CHANNELS
 from .res_company import SENDER_PATTERN
 
 # Skips this module makes, undone when the number becomes usable again.
@@ -19,6 +19,11 @@ class OpticalCrmCommunication(models.Model):
     Odoo's ``sms.sms`` queue, cost, and the personal landing page link."""
 
     _inherit = "optical.crm.communication"
+
+    channel = fields.Selection(selection_add=SMS_CHANNEL_SELECTION, ondelete=SMS_CHANNEL_ONDELETE)
+    skip_code = fields.Selection(
+        selection_add=[("blacklist", "Blacklisted / STOP"), ("invalid_number", "Invalid number")],
+        ondelete={"blacklist": "set null", "invalid_number": "set null"})
 
     sms_id = fields.Many2one("sms.sms", "SMS", ondelete="set null", copy=False, index="btree_not_null")
     sms_reference = fields.Char(
@@ -49,6 +54,15 @@ class OpticalCrmCommunication(models.Model):
         for communication in self:
             token = communication.sudo().landing_token
             communication.landing_url = "%s/l/%s" % (base_url, token) if token else False
+
+    @api.model
+    def _channel_consent_fields(self):
+        return dict(super()._channel_consent_fields(), **{
+            channel: ("optical_consent_marketing", "optical_consent_sms") for channel in SMS_CHANNELS})
+
+    @api.model
+    def _consent_reasons(self):
+        return dict(super()._consent_reasons(), optical_consent_sms=self.env._("No SMS consent"))
 
     @api.model
     def _channel_registry(self):

@@ -6,6 +6,10 @@ from odoo.exceptions import ValidationError
 from ..tools.sms_segments import sms_length
 
 SMS_CHANNELS = ("sms", "sms_link")
+# Added after core's phone channel; uninstalling the module removes its steps
+# and communications with the rest of its data.
+SMS_CHANNEL_SELECTION = [("phone",), ("sms", "SMS"), ("sms_link", "SMS with link"), ("email",)]
+SMS_CHANNEL_ONDELETE = {"sms": "cascade", "sms_link": "cascade"}
 LINK_PLACEHOLDER = "{{ object.landing_url }}"
 LINK_PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*object\.landing_url\s*\}\}")
 PLACEHOLDER_PATTERN = re.compile(r"\{\{.*?\}\}", re.S)
@@ -16,6 +20,8 @@ TOKEN_LENGTH = 32  # secrets.token_urlsafe(24): 192 bits
 
 class OpticalCrmStepMixin(models.AbstractModel):
     _inherit = "optical.crm.step.mixin"
+
+    channel = fields.Selection(selection_add=SMS_CHANNEL_SELECTION, ondelete=SMS_CHANNEL_ONDELETE)
 
     landing_page_id = fields.Many2one(
         "optical.crm.landing.page", "Landing page", ondelete="restrict",

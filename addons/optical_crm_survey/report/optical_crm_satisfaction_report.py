@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from odoo.addons.optical_crm.models.optical_crm_step_mixin import CHANNELS
+from odoo.addons.optical_crm.models.optical_crm_step_mixin import channel_selection
 
 
 class OpticalCrmSatisfactionReport(models.Model):
@@ -30,7 +30,7 @@ class OpticalCrmSatisfactionReport(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True)
     customer_shop_id = fields.Many2one("res.company", "Customer's shop", readonly=True)
-    channel = fields.Selection(CHANNELS, readonly=True)
+    channel = fields.Selection(channel_selection, readonly=True)
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
     cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", readonly=True)
     campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)
