@@ -164,9 +164,11 @@ def worker(db):
         Sms = env["sms.sms"]
         while idle < 20:
             env.invalidate_all()
-            due = Sms.search_count([("state", "=", "outgoing"), ("to_delete", "!=", True), "|",
-                                    ("optical_next_attempt", "=", False),
-                                    ("optical_next_attempt", "<=", fields.Datetime.now())])
+            domain = [("state", "=", "outgoing"), ("to_delete", "!=", True)]
+            if "optical_next_attempt" in Sms._fields:  # (absent from versions before the retry across runs)
+                domain += ["|", ("optical_next_attempt", "=", False),
+                           ("optical_next_attempt", "<=", fields.Datetime.now())]
+            due = Sms.search_count(domain)
             cr.commit()  # a fresh snapshot for each session
             if not due:
                 break
