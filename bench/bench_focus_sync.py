@@ -15,27 +15,39 @@ floor measured in the same run:
 Runs on its own scratch database (``--database``, default focus_bench),
 created and dropped here, with an Odoo server on ``--port``. Not run by CI.
 
-Where the time goes (cProfile of one batch of 1,000, in process):
+Where the time goes (cProfile of one batch of 1,000, in process, 2 shared cores):
 
 - replay, before: the stored records read through the ORM (all columns, JSON
   payloads decoded), each record checked by the gatekeeper and parsed again,
-  then answered: ~45 ms of Python per batch. Now: one lookup of (type, id,
-  fingerprint) on the records' unique index for the whole batch; a record
-  whose fingerprint (digest of the record exactly as sent) matches is answered
-  from the stored status without any check or write (~5 ms). What is left is
-  HTTP and JSON, the bare-HTTP floor.
-- customers: res.partner's ORM ``create`` (defaults, computed fields such as
-  the sanitized phone and the commercial partner, mail.thread) is ~60% of a
-  batch, the mappers (phone numbers, fiscal codes) ~15%; the FOCUS records
-  and new-customer events, stored before through the ORM (~25%), are now one
-  statement each. Partners stay on the ORM: Odoo owns their computed fields
-  and constraints. Consent changes of existing customers apply the contact
-  rules once per batch instead of once per customer.
+  then answered (~45 ms of Python per batch), and the stored records looked
+  up with a plan that, on statistics a bulk load had left stale, hashed every
+  record of the store once per batch. Now: one lookup of (type, id,
+  fingerprint), one probe of the records' unique index per record (LATERAL,
+  OFFSET 0: ~5 ms for 1,000 on 200,000 stored); a record whose fingerprint
+  (digest of the record exactly as sent) matches is answered from the stored
+  status without any check or write. What is left is JSON: parsing the body
+  (~15 ms), the fingerprints (one canonical ``json.dumps`` per record, ~35 ms)
+  and the answer, plus Odoo's request handling; the bare-HTTP floor parses
+  the same body and answers it too.
+- customers: res.partner's ORM ``create`` (defaults per record, computed
+  fields such as the sanitized phone and the commercial partner, mail.thread)
+  is ~60% of a batch, the mappers (phone numbers, fiscal codes) ~15%; the
+  FOCUS records and new-customer events, stored before through the ORM
+  (~25%), are now one statement each. Partners stay on the ORM: Odoo owns
+  their computed fields and constraints. Consent changes of existing
+  customers apply the contact rules once per batch instead of once per
+  customer. Matching new customers against those already in the shop is one
+  index probe per fiscal code, mobile and e-mail.
 - other records: before, events and records went through the ORM ``create``
-  (defaults, convert_to_cache, the related shop, the customers' shop
-  recomputed) at ~75% of the batch; now one INSERT per table, the customers'
-  shop recomputed by its one SQL rule at the flush, and what remains is the
-  mappers, the binding UPDATE and HTTP.
+  (defaults, convert_to_cache, the related shop) and the customers' shop was
+  recomputed for every customer of the batch (~75% of a batch), and the
+  customers of a batch were looked up with a row-value IN list that scanned
+  every stored record. Now one INSERT per table, one index probe per
+  customer, the customers' shop written by its one SQL rule only where it
+  changes; what remains is the mappers, the binding UPDATE and HTTP.
+- the tables a load fills are analysed when their statistics fall far behind
+  (autovacuum is late in the middle of a load, or off on a development
+  machine), so that the next batches are planned for their real size.
 
     python3 bench/bench_focus_sync.py [--customers 50000] [--others 150000] [--database focus_bench] [--port 18182]
 """
