@@ -72,6 +72,13 @@ class OpticalCrmEvent(models.Model):
             "CREATE INDEX IF NOT EXISTS optical_crm_event_type_partner_idx "
             "ON optical_crm_event (partner_id, event_type, event_date) WHERE active"
         )
+        # The customer's shop is the shop of their most recent event (res.partner.optical_shop_id):
+        # one index step per customer, also when all customers' shops are set again at once.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS optical_crm_event_customer_shop_idx "
+            "ON optical_crm_event (partner_id, event_date DESC, id DESC) INCLUDE (company_id) "
+            "WHERE active AND source != 'birthday'"
+        )
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS optical_crm_event_planner_idx "
             "ON optical_crm_event (company_id, event_type, event_date) WHERE active"
