@@ -1,6 +1,5 @@
 from odoo import api, fields, models, tools
-from odoo.osv import expression
-from odoo.tools import SQL, Query
+from odoo.tools import SQL
 
 from ..models.optical_crm_step_mixin import channel_selection
 from ..tools.uplift import MIN_CUSTOMERS, return_on_cost, revenue_uplift, two_proportion_uplift
@@ -17,12 +16,6 @@ BASE_MEASURES = (
 # Revenue is the sum of the distinct purchase events of the group: a purchase
 # following two contacts of the same cycle counts once.
 DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
-CUSTOMER_MEASURES = ("customer_targeted", "customer_contacted", "customer_reached", "customer_bought",
-                     "customer_control", "customer_control_bought")
-# Aggregates the customer-grain query computes (see _read_group).
-CUSTOMER_GRAIN_AGGREGATES = {"%s:count_distinct" % name for name in CUSTOMER_MEASURES} | set(DISTINCT_REVENUE) | {
-    "cost:sum", "__count"} | {"%s:sum" % name for name in DERIVED_MEASURES}
-DATE_GRANULARITIES = ("day", "week", "month", "quarter", "year")
 
 
 def shop_today_sql(calendar_alias, partner_alias):
@@ -89,8 +82,6 @@ class OpticalCrmAnalysis(models.Model):
         "on purpose, its day has come. Not contacted: planned, skipped or failed.")
     purchase_event_id = fields.Many2one("optical.crm.event", "Purchase after contact", readonly=True)
     control_purchase_event_id = fields.Many2one("optical.crm.event", "Purchase in the control group", readonly=True)
-    revenue_amount = fields.Float("Purchase amount", readonly=True, aggregator=None)
-    control_revenue_amount = fields.Float("Control purchase amount", readonly=True, aggregator=None)
 
     customer_targeted = fields.Integer("Customers targeted", aggregator="count_distinct", readonly=True)
     customer_contacted = fields.Integer("Customers contacted", aggregator="count_distinct", readonly=True)
@@ -169,10 +160,6 @@ class OpticalCrmAnalysis(models.Model):
                        CASE WHEN %(control)s THEN c.partner_id END AS customer_control,
                        CASE WHEN %(control)s AND c.purchased_after_contact THEN c.partner_id END
                            AS customer_control_bought,
-                       CASE WHEN %(contacted)s AND c.purchased_after_contact THEN pe.amount END::float
-                           AS revenue_amount,
-                       CASE WHEN %(control)s AND c.purchased_after_contact THEN pe.amount END::float
-                           AS control_revenue_amount,
                        NULL::float AS revenue, NULL::float AS control_revenue,
                        (%(cost)s)::float AS cost,
                        NULL::float AS conversion_rate, NULL::float AS control_rate, NULL::float AS uplift,
@@ -186,7 +173,6 @@ class OpticalCrmAnalysis(models.Model):
                   LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
                   LEFT JOIN res_partner p ON p.id = c.partner_id
                   LEFT JOIN optical_crm_campaign ca ON ca.id = c.campaign_id
-                  LEFT JOIN optical_crm_event pe ON pe.id = c.purchase_event_id
                  WHERE c.state <> 'cancelled'
             )""",
             table=SQL.identifier(self._table), contacted=contacted, control=control, cost=self._cost_sql()))
@@ -196,13 +182,6 @@ class OpticalCrmAnalysis(models.Model):
     # ------------------------------------------------------------------
 
     def _read_group_select(self, aggregate_spec, query):
-        if self.env.context.get("optical_customer_grain"):
-            # The outer query of _read_group: one row per group and customer, counts summed.
-            if aggregate_spec == "__count":
-                return SQL("SUM(%s)::int", SQL.identifier(self._table, "row_count"))
-            if aggregate_spec.split(":")[0] in DERIVED_MEASURES:
-                return SQL("NULL")
-            return SQL("SUM(%s)", SQL.identifier(self._table, aggregate_spec.split(":")[0]))
         if aggregate_spec in DISTINCT_REVENUE:
             # ``= ANY`` matches each event once, however often the array repeats it.
             return SQL(
@@ -213,65 +192,12 @@ class OpticalCrmAnalysis(models.Model):
         return super()._read_group_select(aggregate_spec, query)
 
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
-        """Customers are counted by grouping instead of one ``COUNT(DISTINCT)``
-        per measure (each a sort of every row): first one row per group,
-        customer and purchase (a hash aggregate; a purchase following two
-        contacts counts once), then one row per group and customer (flags,
-        revenue), then sums through Odoo's own grouping, ordering and
-        post-processing of that intermediate result."""
-        fnames = [spec.split(":")[0] for spec in groupby]
-        if (having or expression.is_false(self, domain) or not set(aggregates) <= CUSTOMER_GRAIN_AGGREGATES
-                or len(set(fnames)) != len(fnames)
-                or any(":" in spec and spec.split(":")[1] not in DATE_GRANULARITIES for spec in groupby)):
-            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
-        self.browse().check_access("read")
-        query = self._search(domain)
-
-        def column(fname):
-            return self._field_to_sql(self._table, fname, query)
-
-        keys = [SQL("%s AS %s", self._read_group_groupby(spec, query), SQL.identifier(fname))
-                for spec, fname in zip(groupby, fnames, strict=True)]
-        names = SQL(", ").join([SQL.identifier(fname) for fname in fnames] + [SQL("partner_id")])
-        flags = SQL(", ").join(SQL("BOOL_OR(%s IS NOT NULL) AS %s", column(name), SQL.identifier(name))
-                               for name in CUSTOMER_MEASURES)
-        # Level 1: per group, customer and purchase.
-        query.groupby = SQL(", ").join([self._read_group_groupby(spec, query) for spec in groupby]
-                                       + [column("partner_id"), column("purchase_event_id"),
-                                          column("control_purchase_event_id")])
-        level1 = query.select(
-            *keys, SQL("%s AS partner_id", column("partner_id")), SQL("COUNT(*) AS row_count"),
-            SQL("SUM(%s) AS cost", column("cost")), flags,
-            SQL("MAX(%s) AS revenue", column("revenue_amount")),
-            SQL("MAX(%s) AS control_revenue", column("control_revenue_amount")))
-        # Level 2: per group and customer.
-        level2 = SQL(
-            """SELECT %(names)s, SUM(row_count) AS row_count, SUM(cost) AS cost, %(flags)s,
-                      SUM(revenue) AS revenue, SUM(control_revenue) AS control_revenue
-                 FROM (%(level1)s) level1 GROUP BY %(names)s""",
-            names=names, level1=level1,
-            flags=SQL(", ").join(SQL("BOOL_OR(%s)::int AS %s", SQL.identifier(name), SQL.identifier(name))
-                                 for name in CUSTOMER_MEASURES))
-        # Statements over every row of the period: no just-in-time compilation (it costs
-        # more than it saves here), and room to aggregate in memory (this transaction only).
+        # Customer counts are COUNT(DISTINCT …), each sorting the rows of the period: sorted in
+        # memory rather than on disk, and without just-in-time compilation (it costs more than
+        # it saves on these statements). For this transaction only.
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        # Level 3: Odoo's grouping on the customers' rows.
-        outer = Query(self.env, self._table, SQL("(%s)", level2))
-        outer.limit, outer.offset = limit, offset
-        grain = self.with_context(optical_customer_grain=True)
-        outer_terms = {spec: grain._read_group_groupby(spec, outer) for spec in groupby}
-        if outer_terms:
-            outer.groupby = SQL(", ").join(outer_terms.values())
-            outer.order = grain._read_group_orderby(order, outer_terms, outer)
-        rows = self.env.execute_query(outer.select(
-            *outer_terms.values(), *[grain._read_group_select(spec, outer) for spec in aggregates]))
-        if not rows:
-            return rows
-        columns = iter(zip(*rows, strict=True))
-        result = [self._read_group_postprocess_groupby(spec, next(columns)) for spec in groupby]
-        result += [self._read_group_postprocess_aggregate(spec, next(columns)) for spec in aggregates]
-        return list(zip(*result, strict=True))
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
@@ -315,13 +241,15 @@ class OpticalCrmAnalysis(models.Model):
 
     @api.model
     def _figures_by(self, domain, groupby):
-        """{group key: counts and figures} for the cells of ``groupby`` (one field)."""
-        rows = self._read_group(domain, [groupby], list(BASE_MEASURES))
+        """{group key: counts and figures} for the cells of ``groupby`` (a
+        field, the key is its value; or a list of fields, the key a tuple)."""
+        specs = [groupby] if isinstance(groupby, str) else list(groupby)
+        rows = self._read_group(domain, specs, list(BASE_MEASURES))
         result = {}
         for row in rows:
-            counts = dict(zip([spec.split(":")[0] for spec in BASE_MEASURES], row[1:], strict=True))
+            counts = dict(zip([spec.split(":")[0] for spec in BASE_MEASURES], row[len(specs):], strict=True))
             counts.update(self._figures(counts))
-            result[row[0]] = counts
+            result[row[0] if isinstance(groupby, str) else row[:len(specs)]] = counts
         return result
 
     @api.model

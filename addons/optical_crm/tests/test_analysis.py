@@ -176,6 +176,11 @@ class TestAnalysis(OpticalCrmCase):
         self.assertEqual(cell["customer_targeted"], 40)
         promo.invalidate_recordset()
         self.assertEqual(promo.result_uplift, "+20.0 pts (95%: +2.2 to +37.8)")
+        # The form's Results tab, per step and shop.
+        self.assertIn("<td>%s</td><td>%s</td>" % (promo.step_ids.name, self.shop_a.name), promo.result_table)
+        self.assertIn("12 (30.0%)", promo.result_table)
+        self.assertIn("3 (10.0%)", promo.result_table)
+        self.assertIn("+20.0 pts (95%: +2.2 to +37.8)", promo.result_table)
 
     def test_not_enough_customers_yet(self):
         promo = self.build_control_group(contacted=40, bought=12, control=20, control_bought=1)
@@ -187,6 +192,8 @@ class TestAnalysis(OpticalCrmCase):
         self.assertFalse(cell["revenue_uplift"])
         promo.invalidate_recordset()
         self.assertEqual(promo.result_uplift, "Not enough customers yet")
+        self.assertIn("Not enough customers yet", promo.result_table)
+        self.assertNotIn("pts", promo.result_table)
 
     def test_staff_see_only_their_shops_the_owner_sees_all(self):
         self.build_exam_results()
