@@ -57,13 +57,12 @@ class TestFocusScale(FocusSyncCase):
         self.assertEqual([result["status"] for result in answer["results"]], ["ignored", "unchanged", "unchanged"])
         self.assertEqual(partner.name, "Mario Verdi")
 
-    def test_consent_withdrawn_for_a_batch_of_customers_skips_their_sms(self):
-        if "sms" not in self.env["optical.crm.communication"]._channel_registry():
-            self.skipTest("the SMS channel needs optical_crm_sms")
+    def test_consent_withdrawn_for_a_batch_of_customers_skips_their_calls(self):
+        # A marketing call (a channel of core): its consent is the marketing consent.
         self.env["optical.crm.cycle"].create({
             "name": "Welcome", "event_type": "new_customer", "company_id": self.shop_a.id,
-            "step_ids": [(0, 0, {"name": "Welcome SMS", "interval_number": 3, "interval_unit": "days",
-                                 "channel": "sms", "purpose": "marketing", "body": "Benvenuto!"})],
+            "step_ids": [(0, 0, {"name": "Welcome call", "interval_number": 3, "interval_unit": "days",
+                                 "channel": "phone", "purpose": "marketing"})],
         })
         created = str(self.days(-1))
         people = [("C1", "Verdi", 1), ("C2", "Bianchi", 2), ("C3", "Neri", 3)]
@@ -74,9 +73,9 @@ class TestFocusScale(FocusSyncCase):
         communications = partners.optical_communication_ids
         self.assertEqual(communications.mapped("state"), ["planned"] * 3)
         answer = self.send(*[self.customer(*person, updated_at="2026-01-11T09:00:00", data_creazione=created,
-                                           consenso_sms="N") for person in people[:2]])
+                                           consenso_marketing="N") for person in people[:2]])
         self.assertEqual([result["status"] for result in answer["results"]], ["updated", "updated"])
-        self.assertEqual([partner.optical_consent_sms for partner in partners], [False, False, True])
+        self.assertEqual([partner.optical_consent_marketing for partner in partners], [False, False, True])
         states = {c.partner_id: (c.state, c.skip_code) for c in communications}
         self.assertEqual([states[partner] for partner in partners],
                          [("skipped", "consent"), ("skipped", "consent"), ("planned", False)])
