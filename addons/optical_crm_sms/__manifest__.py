@@ -22,6 +22,11 @@
         "views/optical_crm_sms_inbound_views.xml",
         "views/optical_crm_sms_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "optical_crm_sms/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/optical_crm_landing_page_demo.xml",
         "demo/optical_crm_cycle_demo.xml",

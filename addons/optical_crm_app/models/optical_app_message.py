@@ -24,6 +24,8 @@ class OpticalAppMessage(models.Model):
     _name = "optical.app.message"
     _description = "App message"
     _order = "date desc, id desc"
+    # The push notifications list and the chat show the message by its title.
+    _rec_name = "title"
     _check_company_auto = True
 
     partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True, ondelete="cascade")

@@ -38,6 +38,8 @@ class TestAppChannel(OpticalAppCase):
         self.assertFalse(self.push_server.requests)
         self.assertEqual(sorted(message.push_ids.device_id.mapped("name")), ["Phone", "Tablet"])
         self.assertEqual(set(message.push_ids.mapped("state")), {"pending"})
+        # Staff see each notification by its message, not "optical.app.message,<id>".
+        self.assertEqual(set(message.push_ids.message_id.mapped("display_name")), {"Hello Mario"})
         self.push_queue()
         self.assertEqual(set(message.push_ids.mapped("state")), {"sent"})
         delivered = sorted(self.push_server.delivered.values(), key=lambda p: p["token"])
