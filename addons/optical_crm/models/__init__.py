@@ -13,6 +13,7 @@ from . import optical_crm_campaign_step
 from . import optical_crm_batch_mixin
 from . import optical_crm_results_mixin
 from . import optical_crm_communication
+from . import optical_crm_communication_rules
 from . import optical_crm_communication_planner
 from . import optical_crm_communication_sender
 from . import optical_crm_communication_email

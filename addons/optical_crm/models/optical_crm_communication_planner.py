@@ -25,7 +25,7 @@ PLANNED_COLUMNS = SQL(
 )
 
 
-class OpticalCrmCommunication(models.Model):
+class OpticalCrmCommunicationPlanner(models.Model):
     """The planner: writes every communication due within each shop's horizon,
     exactly once, in one INSERT … SELECT per cyclic activity and campaign."""
 

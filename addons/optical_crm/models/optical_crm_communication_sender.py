@@ -6,7 +6,7 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 
-class OpticalCrmCommunication(models.Model):
+class OpticalCrmCommunicationSender(models.Model):
     """The sender: hands the due communications to their channel, in bounded
     batches locked with SKIP LOCKED so that two workers never take the same
     row, committing per batch outside tests so a crash loses nothing done
@@ -44,3 +44,84 @@ class OpticalCrmCommunication(models.Model):
             getattr(communications, registry[channel]["send"])()
         _logger.info("Sender: %s communications handed to their channel, %s skipped or cancelled",
                      len(due), len(self) - len(due))
+
+    # ------------------------------------------------------------------
+    # Channels
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _channel_registry(self):
+        """Channels this database can deliver, key → how.
+
+        ``send``: name of a method receiving the due communications of that
+        channel; it enqueues the delivery in the same transaction and leaves
+        each one ``sent``, ``skipped`` or ``failed``.
+        ``quiet_hours``: sent only inside the shop's sending window.
+        Other modules add their channels by extending this method.
+        """
+        return {
+            "phone": {"send": "_send_phone", "quiet_hours": False},
+            "email": {"send": "_send_email", "quiet_hours": False},
+            "export": {"send": "_send_export", "quiet_hours": False},
+        }
+
+    # ------------------------------------------------------------------
+    # Rendering
+    # ------------------------------------------------------------------
+
+    def _rendered_texts(self):
+        """{id: (subject, body)} rendered from the step's templates, in the
+        customer's language, one rendering call per step and field. Texts
+        already rendered (sent communications) are kept as they were sent."""
+        result = {c.id: (c.subject, c.body) for c in self if c.state != "planned" and (c.subject or c.body)}
+        pending = self.filtered(lambda c: c.id not in result)
+        for step_field in ("cycle_step_id", "campaign_step_id"):
+            for step, communications in pending.filtered(step_field).grouped(step_field).items():
+                rendered = {
+                    field: communications._render_step_field(step, field) if step[field] else {}
+                    for field in ("subject", "body")
+                }
+                for communication in communications:
+                    result[communication.id] = (
+                        rendered["subject"].get(communication.id) or step.name,
+                        rendered["body"].get(communication.id) or "",
+                    )
+        for communication in pending.filtered(lambda c: c.id not in result):
+            result[communication.id] = (communication.subject, communication.body)
+        return result
+
+    def _render_step_field(self, step, field):
+        """{id: text}: ``field`` of ``step`` rendered for these communications,
+        in each customer's language and with dates and times in each shop's
+        time zone, whatever the channel. Templates are written by shop owners
+        only (access rights); staff who export or send render them without
+        being template editors."""
+        result = {}
+        for company, communications in self.grouped("company_id").items():
+            result.update(step.sudo().with_context(optical_render_tz=company._optical_tz().zone)._render_field(
+                field, communications.ids, compute_lang=True))
+        return result
+
+    def _render_texts(self):
+        """Store the rendered subject and body on each communication."""
+        texts = self._rendered_texts()
+        self._write_per_row(["subject", "body"], [(cid, subject, body) for cid, (subject, body) in texts.items()])
+
+    # ------------------------------------------------------------------
+    # Core's channels: e-mail and export (phone: optical_crm_communication_callback.py)
+    # ------------------------------------------------------------------
+
+    def _send_email(self):
+        without_email = self.filtered(lambda c: not c.partner_id.email)
+        without_email._mark_skipped("contact", self.env._("No e-mail address"))
+        to_send = self - without_email
+        to_send._render_texts()
+        # Rendered in the shop's layout (optical_crm_communication_email.py).
+        mails = self.env["mail.mail"].sudo().create(to_send._email_values())
+        to_send._mark_sent()
+        return mails
+
+    def _send_export(self):
+        """Listed for export to another tool (WhatsApp, letters): rendered, ready."""
+        self._render_texts()
+        self._mark_sent()

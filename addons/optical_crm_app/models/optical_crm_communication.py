@@ -4,7 +4,7 @@ from odoo.tools import SQL
 from .optical_crm_step_mixin import APP_CHANNEL_ONDELETE, APP_CHANNEL_SELECTION
 
 
-class OpticalCrmCommunication(models.Model):
+class OpticalCrmCommunicationApp(models.Model):
     """The ``app`` channel: a message in the customer's chat of the app, and
     a push notification to each of their devices that can receive one."""
 

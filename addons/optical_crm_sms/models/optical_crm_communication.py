@@ -14,7 +14,7 @@ from .res_company import SENDER_PATTERN
 NUMBER_SKIP_CODES = ("contact", "invalid_number", "blacklist")
 
 
-class OpticalCrmCommunication(models.Model):
+class OpticalCrmCommunicationSms(models.Model):
     """SMS and SMS with link: number checks before sending, hand-over to
     Odoo's ``sms.sms`` queue, cost, and the personal landing page link."""
 
