@@ -13,6 +13,18 @@ BASE_MEASURES = (
     "customer_contacted:count_distinct", "customer_bought:count_distinct", "customer_control:count_distinct",
     "customer_control_bought:count_distinct", "revenue:sum", "control_revenue:sum", "cost:sum",
 )
+# The counts each ratio needs: only those are asked of the database (each
+# customer count is a COUNT(DISTINCT), the costly part of a cell).
+DERIVED_NEEDS = {
+    "conversion_rate": ("customer_contacted", "customer_bought"),
+    "control_rate": ("customer_control", "customer_control_bought"),
+    "uplift": ("customer_contacted", "customer_bought", "customer_control", "customer_control_bought"),
+    "revenue_per_customer": ("customer_contacted", "revenue"),
+    "control_revenue_per_customer": ("customer_control", "control_revenue"),
+    "revenue_uplift": ("customer_contacted", "revenue", "customer_control", "control_revenue"),
+    "return_on_cost": ("revenue", "cost"),
+}
+DERIVED_NEEDS["uplift_low"] = DERIVED_NEEDS["uplift_high"] = DERIVED_NEEDS["uplift"]
 # Revenue is the sum of the distinct purchase events of the group: a purchase
 # following two contacts of the same cycle counts once.
 DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
@@ -204,8 +216,9 @@ class OpticalCrmAnalysis(models.Model):
         names = {spec.split(":")[0] for spec in fields}
         if not names & set(DERIVED_MEASURES):
             return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+        needed = {name for derived in names & set(DERIVED_MEASURES) for name in DERIVED_NEEDS[derived]}
         fields = [spec for spec in fields if spec.split(":")[0] not in DERIVED_MEASURES]
-        fields += [spec for spec in BASE_MEASURES if spec.split(":")[0] not in names]
+        fields += [spec for spec in BASE_MEASURES if spec.split(":")[0] in needed - names]
         groups = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
         for group in groups:
             # The web client shows False as an empty cell: no figure rather than noise.

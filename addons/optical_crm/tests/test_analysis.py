@@ -123,6 +123,11 @@ class TestAnalysis(OpticalCrmCase):
         self.assertAlmostEqual(call["cost"], 15)
         self.assertFalse(mail["cost"])
         self.assertFalse(mail["return_on_cost"])  # nothing spent: no ratio
+        # A pivot showing only the ratios gets them right: their counts are asked for them.
+        (alone,) = self.Analysis.read_group([("cycle_id", "=", self.exam.id)],
+                                            ["conversion_rate:sum", "return_on_cost:sum"], ["cycle_id"], lazy=False)
+        self.assertAlmostEqual(alone["conversion_rate"], 200 / 3)
+        self.assertAlmostEqual(alone["return_on_cost"], 28)
         channels = self.cells([("cycle_id", "=", self.exam.id)], "channel")
         self.assertEqual(channels["phone"]["customer_contacted"], 2)
 
