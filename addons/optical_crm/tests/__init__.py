@@ -10,6 +10,7 @@ from . import test_email
 from . import test_holdout
 from . import test_analysis
 from . import test_kpi_report
+from . import test_tour_results
 from . import test_tour_call_list
 from . import test_segment
 from . import test_menus

@@ -1,0 +1,33 @@
+import { registry } from "@web/core/registry";
+
+import { screenshot } from "./optical_crm_call_list_tour";
+
+/** The owner reads what a cyclic activity with a control group caused. */
+registry.category("web_tour.tours").add("optical_crm_results_tour", {
+    steps: () => [
+        {
+            content: "the form's button gives the uplift with its interval",
+            trigger: ".oe_stat_button:contains('+20.0 pts (95%: +2.2 to +37.8)')",
+        },
+        {
+            content: "and the customers contacted and who bought",
+            trigger: ".oe_stat_button:contains('40'):contains('Contacted')",
+        },
+        { trigger: ".o_notebook .nav-link:contains('Results')", run: "click" },
+        {
+            content: "the Results tab: per step and shop, contacted and control group",
+            trigger: ".o_optical_results tr:contains('Tour offer'):contains('12 (30.0%)'):contains('3 (10.0%)')",
+        },
+        ...screenshot("cycle_results", ".o_optical_results"),
+        { trigger: ".oe_stat_button:contains('Uplift')", run: "click" },
+        {
+            content: "the analysis opens on the cycle, per step and shop",
+            trigger: ".o_pivot th:contains('Tour offer')",
+        },
+        {
+            content: "with the uplift in percentage points",
+            trigger: ".o_pivot td:contains('20.00')",
+        },
+        ...screenshot("results_pivot", ".o_pivot"),
+    ],
+});

@@ -1,0 +1,46 @@
+import datetime
+
+from odoo.tests import new_test_user, tagged
+
+from .common_tour import OpticalTourCase
+
+
+@tagged("post_install", "-at_install", "optical_crm", "optical_crm_tour")
+class TestTourResults(OpticalTourCase):
+    """The owner opens a cyclic activity with a control group and reads, in
+    a real browser, its uplift on the form and in the analysis."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop = cls.env.company
+        cls.owner = new_test_user(
+            cls.env, "tour_owner", groups="optical_crm.group_optical_crm_manager", email=False,
+            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Tour Owner",
+        )
+        cls.cycle = cls.env["optical.crm.cycle"].create({
+            "name": "Tour recall", "event_type": "optometry", "company_id": cls.shop.id, "holdout_percent": 40,
+            "step_ids": [(0, 0, {"name": "Tour offer", "interval_number": 0, "interval_unit": "days",
+                                 "channel": "export"})],
+        })
+        step = cls.cycle.step_ids
+        day = datetime.date(2026, 3, 2)
+        partners = cls.env["res.partner"].create([{"name": "Tour cliente %s" % n} for n in range(70)])
+        Communication, Event = cls.env["optical.crm.communication"], cls.env["optical.crm.event"]
+        # 12 of 40 contacted bought (30%), 3 of 30 held out (10%).
+        for n, partner in enumerate(partners):
+            contacted = n < 40
+            purchase = Event.create({"partner_id": partner.id, "event_type": "sale_delivery", "amount": 100,
+                                     "event_date": day + datetime.timedelta(days=8), "company_id": cls.shop.id}) \
+                if (n < 12 or 40 <= n < 43) else Event
+            Communication.create({
+                "partner_id": partner.id, "company_id": cls.shop.id, "channel": "export", "source": "cycle",
+                "cycle_id": cls.cycle.id, "cycle_step_id": step.id, "scheduled_date": day,
+                "state": "sent" if contacted else "skipped", "skip_code": False if contacted else "holdout",
+                "sent_date": datetime.datetime(2026, 3, 2, 9) if contacted else False,
+                "purchased_after_contact": bool(purchase), "purchase_event_id": purchase.id,
+            })
+
+    def test_owner_reads_the_uplift(self):
+        self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action/%s" % self.cycle.id,
+                        "optical_crm_results_tour", login="tour_owner", timeout=180)
