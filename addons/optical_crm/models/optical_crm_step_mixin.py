@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
 from odoo.tools.safe_eval import test_python_expr
@@ -64,6 +64,16 @@ class OpticalCrmStepMixin(models.AbstractModel):
         help="Language the texts are rendered in: by default the customer's.",
     )
     communication_count = fields.Integer(compute="_compute_communication_stats")
+
+    @api.constrains("channel", "body", "body_html")
+    def _check_email_step(self):
+        """An e-mail step without a text would send an empty e-mail to every
+        customer of the step: refused at save, naming the field (the SMS
+        module does the same for SMS steps)."""
+        for step in self.filtered(lambda s: s.channel == "email"):
+            if not (step.body or "").strip() and tools.is_html_empty(step.body_html):
+                raise ValidationError(self.env._(
+                    "Text: the e-mail step %(step)s has no text to send.", step=step.name))
 
     @api.constrains("subject", "body")
     def _check_placeholders(self):

@@ -5,7 +5,8 @@ import re
 
 from freezegun import freeze_time
 
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import OpticalCrmCase
 
@@ -103,3 +104,31 @@ class TestEmail(OpticalCrmCase, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
         self.assertEqual(communication.channel, "email")
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestEmailStepCheck(OpticalCrmCase):
+    """An e-mail step that would send an empty e-mail is refused when saved,
+    as the owner fills the form, not discovered by the customers."""
+
+    def test_email_step_without_text_is_refused_at_save(self):
+        form = Form(self.env["optical.crm.cycle"].with_user(self.owner))
+        form.name = "Eye exam"
+        form.event_type = "optometry"
+        with form.step_ids.new() as step:
+            step.name = "Reminder"
+            step.channel = "email"
+            step.subject = "Your eye exam"
+            step.interval_number = 12
+        with self.assertRaisesRegex(ValidationError, "Text: the e-mail step Reminder has no text"):
+            form.save()
+
+    def test_email_step_with_rich_text_only_is_accepted(self):
+        campaign = self.env["optical.crm.campaign"].with_user(self.owner).create({
+            "name": "Natale", "date_start": datetime.date(2026, 12, 1), "date_end": datetime.date(2026, 12, 24),
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "email", "subject": "Natale",
+                                 "body_html": "<p>Un regalo per te</p>"})],
+        })
+        self.assertEqual(campaign.step_ids.channel, "email")
+        with self.assertRaisesRegex(ValidationError, "Text: the e-mail step Offer has no text"):
+            campaign.step_ids.body_html = "<p><br></p>"

@@ -53,7 +53,7 @@ class TestRules(OpticalCrmCase):
         campaign = self.env["optical.crm.campaign"].create({
             "name": "San Valentino", "date_start": D(2026, 2, 1), "date_end": D(2026, 2, 28),
             "partner_domain": "[('id', '=', %s)]" % self.mario.id, "priority": 5,
-            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 3, "channel": "email"})],
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 3, "channel": "email", "body": "Roses for you"})],
         })
         campaign.action_schedule()
         self.event(self.mario, "optometry", D(2026, 2, 2))

@@ -339,7 +339,8 @@ class TestSmsSend(OpticalSmsCommon):
         low_cycle = self.env["optical.crm.cycle"].create({
             "name": "Low", "event_type": "optometry", "company_id": self.shop.id, "priority": 1,
             "step_ids": [Command.create({"name": "Mail", "channel": "email", "purpose": "marketing",
-                                         "interval_number": 12, "interval_unit": "months", "subject": "Hi"})],
+                                         "interval_number": 12, "interval_unit": "months", "subject": "Hi",
+                                         "body": "Time for your eye exam"})],
         })
         sms = self._plan(customer, high)
         mail = self._plan(customer, low_cycle.step_ids)
