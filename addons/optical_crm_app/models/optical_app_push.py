@@ -95,11 +95,17 @@ class OpticalAppPush(models.Model):
         )
 
     def _push(self, provider):
+        """Push each notification of the batch, then record the outcomes
+        together: the values of each row (attempts, error, next attempt) in
+        one bulk UPDATE, each new state in one write."""
         max_attempts = self.env["ir.config_parameter"]._optical_param("optical_crm_app.push_max_attempts")
+        now = fields.Datetime.now()
+        cancelled = sent = failed = self.browse()
+        rows = []  # (id, attempts, last_error, next_attempt_date)
         for push in self:
             device = push.device_id.sudo()
             if not device.active or not device.push_token:
-                push.write({"state": "cancelled", "last_error": self.env._("Device revoked or without push token")})
+                cancelled |= push
                 continue
             message = push.message_id
             try:
@@ -109,15 +115,19 @@ class OpticalAppPush(models.Model):
                     idempotency_key=push.idempotency_key)
             except PushError as error:
                 attempts = push.attempts + 1
-                values = {"attempts": attempts, "last_error": str(error)[:250]}
+                next_attempt = push.next_attempt_date
                 if error.permanent or attempts >= max_attempts:
-                    values["state"] = "failed"
+                    failed |= push
                 else:
-                    values["next_attempt_date"] = fields.Datetime.now() + datetime.timedelta(minutes=5 * 2 ** attempts)
+                    next_attempt = now + datetime.timedelta(minutes=5 * 2 ** attempts)
                 if error.token_invalid:
                     device.push_token = False
-                push.write(values)
+                rows.append((push.id, attempts, str(error)[:250], next_attempt))
                 _logger.warning("App push %s failed: %s", push.idempotency_key, error)
             else:
-                push.write({"state": "sent", "attempts": push.attempts + 1, "sent_date": fields.Datetime.now(),
-                            "last_error": False})
+                sent |= push
+                rows.append((push.id, push.attempts + 1, None, push.next_attempt_date))
+        self._write_per_row(["attempts", "last_error", "next_attempt_date"], rows)
+        cancelled.write({"state": "cancelled", "last_error": self.env._("Device revoked or without push token")})
+        failed.write({"state": "failed"})
+        sent.write({"state": "sent", "sent_date": now})
