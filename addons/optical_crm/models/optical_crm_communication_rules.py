@@ -202,7 +202,8 @@ class OpticalCrmCommunicationRules(models.Model):
             return
         # Keep only customers whose contacts (made in the last period and candidates) exceed the max.
         cr.execute(SQL(
-            """SELECT c.id, c.partner_id, c.company_id, c.scheduled_date, c.priority, c.state
+            """SELECT c.id, c.partner_id, c.company_id, c.scheduled_date, c.priority, c.state, c.skip_code,
+                      c.skip_reason
                  FROM optical_crm_communication c
                  JOIN res_company co ON co.id = c.company_id
                 WHERE (c.partner_id, c.company_id) IN %s AND c.purpose = 'marketing'
@@ -214,25 +215,20 @@ class OpticalCrmCommunicationRules(models.Model):
         for row in cr.fetchall():
             rows_by_key.setdefault((row[1], row[2]), []).append(row)
         limits = {(g[0], g[1]): (g[2], g[3]) for g in groups}
-        accepted_ids, rejected_ids = [], []
+        reason = self.env._("Contact pressure: a higher-priority contact is planned in the same period")
+        verdicts = []
         for key, rows in rows_by_key.items():
             max_contacts, period = limits[key]
-            if len(rows) <= max_contacts:
-                accepted_ids.extend(r[0] for r in rows if r[5] == "skipped")
-                continue
-            fixed = [r[3] for r in rows if r[5] in ("sent", "done")]
-            candidates = [(r[0], r[3], r[4]) for r in rows if r[5] in ("planned", "skipped")]
-            accepted, rejected = select_within_pressure(fixed, candidates, max_contacts, period)
-            accepted_ids.extend(accepted)
-            rejected_ids.extend(rejected)
-        if rejected_ids:
-            cr.execute(SQL(
-                "UPDATE optical_crm_communication SET state = 'skipped', skip_code = 'pressure', skip_reason = %s "
-                "WHERE id IN %s AND state = 'planned'",
-                self.env._("Contact pressure: a higher-priority contact is planned in the same period"),
-                tuple(rejected_ids)))
-        if accepted_ids:
-            cr.execute(SQL(
-                "UPDATE optical_crm_communication SET state = 'planned', skip_code = NULL, skip_reason = NULL "
-                "WHERE id IN %s AND state = 'skipped' AND skip_code = 'pressure'",
-                tuple(accepted_ids)))
+            pending = [r for r in rows if r[5] in ("planned", "skipped")]
+            rejected = set()
+            if len(rows) > max_contacts:
+                fixed = [r[3] for r in rows if r[5] in ("sent", "done")]
+                rejected = set(select_within_pressure(
+                    fixed, [(r[0], r[3], r[4]) for r in pending], max_contacts, period)[1])
+            # Rejected: skipped for pressure (one already skipped keeps its reason);
+            # accepted: planned, again if it was skipped for pressure.
+            verdicts.extend(
+                (r[0], (r[5], r[6], r[7]), ("pressure", r[7] if r[5] == "skipped" else reason) if r[0] in rejected
+                 else None, ())
+                for r in pending)
+        self._replan_or_skip(verdicts)
