@@ -63,6 +63,9 @@ class TestRules(OpticalCrmCase):
         self.assertEqual(recall.state, "planned")
         self.assertEqual((offer.state, offer.skip_code), ("skipped", "pressure"))
         self.assertIn("Contact pressure", offer.skip_reason)
+        # The rules applied again (the customer changed, the sender's run): the offer stays out.
+        self.Communication._apply_rules_for_partners(self.mario)
+        self.assertEqual((offer.state, offer.skip_code, recall.state), ("skipped", "pressure", "planned"))
         # The winner is cancelled (the exam was deleted): the offer gets its place back.
         recall.event_id.active = False
         self.plan(D(2026, 2, 1))
