@@ -18,8 +18,8 @@ class OpticalCrmCampaignOffer(models.Model):
     (``optical.crm.campaign.participation``) and joins or declines. Joining
     copies the offer into a campaign of the shop (``offer_id``), planned and
     sent as the shop's own; the shop adapts only what the supplier allows (its
-    target, its sender name); the supplier's changes to the offer's texts and
-    dates reach the joined shops."""
+    target, its sender name); the supplier's changes to the offer's texts,
+    dates and steps reach the joined shops."""
 
     _inherit = "optical.crm.campaign"
 
@@ -118,12 +118,41 @@ class OpticalCrmCampaignOffer(models.Model):
             if not offer.offer_allow_sender_name:
                 synced.update(OFFER_SENDER_FIELDS)
             names = [name for name in vals if name in synced]
-            # The shops' campaigns, whichever shops the supplier's manager may open.
-            joined = offer.sudo().participation_ids.campaign_id.filtered(
-                lambda c: c.state not in ("done", "cancelled"))
+            joined = offer._offer_joined_campaigns()
             if names and joined:
                 values = offer._convert_to_write({name: offer[name] for name in names})
-                joined.sudo().with_context(optical_offer_sync=True).write(values)
+                joined.with_context(optical_offer_sync=True).write(values)
+
+    def _offer_joined_campaigns(self):
+        """The joined shops' campaigns still going, whichever shops the
+        supplier's manager may open."""
+        return self.sudo().participation_ids.campaign_id.filtered(lambda c: c.state not in ("done", "cancelled"))
+
+    def _offer_sync_steps(self):
+        """Joined shops' campaigns (``self``) get their offer's steps: a step
+        the supplier added is added (and planned by the planner's next run), a
+        changed one (day, channel, purpose, texts, ...) changes (its pending
+        contacts follow: ``optical.crm.campaign.step._move_pending``). A step
+        removed goes with the supplier's (``optical.crm.campaign.step.unlink``)."""
+        Step = self.env["optical.crm.campaign.step"]
+        names = [name for name, field in Step._fields.items()
+                 if field.store and field.copy and not field.compute and name not in models.MAGIC_COLUMNS
+                 and name not in ("campaign_id", "offer_step_id")]
+        for campaign in self.sudo().with_context(optical_offer_sync=True).filtered("offer_id"):
+            offer = campaign.offer_id
+            # The dates first (the offer wrote them before its steps): a step moved within new dates fits.
+            dates = {name: offer[name] for name in ("date_start", "date_end") if campaign[name] != offer[name]}
+            if dates:
+                campaign.write(offer._convert_to_write(dates))
+            followed = {step.offer_step_id: step for step in campaign.step_ids if step.offer_step_id}
+            for step in offer.step_ids:
+                own = followed.get(step)
+                if not own:
+                    step.copy({"campaign_id": campaign.id, "offer_step_id": step.id})
+                    continue
+                changed = [name for name in names if own[name] != step[name]]
+                if changed:
+                    own.write(step._convert_to_write({name: step[name] for name in changed}))
 
     # ------------------------------------------------------------------
     # The supplier's side: offer, cancel

@@ -93,11 +93,12 @@ class OpticalCrmCampaignParticipation(models.Model):
         for participation in self.filtered(lambda p: p.state != "joined"):
             campaign = participation.campaign_id.sudo()
             if campaign:
-                # Joined again after declining: the same campaign goes on.
+                # Joined again after declining: the same campaign goes on, with the offer's steps of today.
                 campaign.with_context(optical_offer_sync=True).action_draft()
+                campaign._offer_sync_steps()
             else:
                 offer = participation.offer_id.sudo()
-                campaign = offer.with_context(optical_offer_sync=True).copy({
+                campaign = offer.with_context(optical_offer_sync=True, optical_offer_join=True).copy({
                     "name": offer.name,
                     "company_id": participation.company_id.id,
                     "offer_id": offer.id,

@@ -194,3 +194,68 @@ class TestSupplierCampaign(OpticalCrmCase):
             self.assertEqual(len(form.participation_ids), 2)
             form.offer_company_ids.remove(self.shop_y.id)
         self.assertEqual(self.offer.participation_ids.company_id, self.shop_x)
+
+    def test_steps_the_supplier_adds_removes_or_changes_reach_the_joined_shops(self):
+        # Contacts as Odoo creates them (no company): each belongs to the shop of its event.
+        lucia = self.env["res.partner"].create({
+            "name": "Lucia Fabbri", "email": "lucia@example.com", "optical_consent_marketing": True})
+        self.event(lucia, "optometry", D(2026, 11, 5), shop=self.shop_x)
+        marco = self.env["res.partner"].create({
+            "name": "Marco Sala", "email": "marco@example.com", "optical_consent_marketing": True})
+        self.event(marco, "optometry", D(2026, 11, 5), shop=self.shop_y)
+        with freeze_time(TODAY):
+            self.participation(self.shop_x, self.owner_x).action_join()
+            self.participation(self.shop_y, self.owner_y).action_decline()
+        campaign = self.participation(self.shop_x).campaign_id
+        # The shop's own choice: its target.
+        campaign.with_user(self.owner_x).partner_domain = "[('name', 'ilike', 'lucia')]"
+        with freeze_time(TODAY):
+            self.plan(D(2027, 3, 1), shop=self.shop_x)
+        invitation = self.communications(campaign_id=campaign.id)
+        self.assertEqual((invitation.partner_id, invitation.scheduled_date), (lucia, D(2027, 3, 1)))
+
+        # The supplier re-times and rewrites its invitation, and adds a reminder, from the offer's form.
+        offer_invitation = self.offer.step_ids
+        with freeze_time(TODAY), Form(self.offer.with_user(self.owner_x)) as form:
+            with form.step_ids.edit(0) as step:
+                step.day_offset = 2
+                step.body = "Hello {{ object.first_name }}, LenteViva lenses are waiting for you"
+            with form.step_ids.new() as step:
+                step.name = "Reminder"
+                step.day_offset = 4
+                step.channel = "export"
+                step.body = "Last days of LenteViva, {{ object.first_name }}"
+        offer_reminder = self.offer.step_ids - offer_invitation
+        steps = campaign.step_ids
+        self.assertEqual([(s.name, s.day_offset, s.channel, s.offer_step_id) for s in steps],
+                         [("Invitation", 2, "export", offer_invitation), ("Reminder", 4, "export", offer_reminder)])
+        self.assertEqual(steps[0].body, "Hello {{ object.first_name }}, LenteViva lenses are waiting for you")
+        # The contact already planned moves with its step; the new step is planned for the shop's target.
+        self.assertEqual((invitation.scheduled_date, invitation.state), (D(2027, 3, 3), "planned"))
+        with freeze_time(TODAY):
+            self.plan(D(2027, 3, 1), shop=self.shop_x)
+            self.plan(D(2027, 3, 1), shop=self.shop_y)
+        planned = self.communications(campaign_id=campaign.id)
+        self.assertEqual([(c.partner_id, c.campaign_step_id, c.scheduled_date) for c in planned],
+                         [(lucia, steps[0], D(2027, 3, 3)), (lucia, steps[1], D(2027, 3, 5))])
+        # What the shop adapts stays the shop's; the shop that declined gets nothing of it.
+        self.assertEqual((campaign.partner_domain, campaign.sender_name),
+                         ("[('name', 'ilike', 'lucia')]", "LenteViva"))
+        self.assertFalse(self.participation(self.shop_y).campaign_id)
+        self.assertFalse(self.Communication.search([("company_id", "=", self.shop_y.id)]))
+
+        # A new channel and purpose reach the shop's step and its pending contact, checked by the rules again.
+        self.offer.with_user(self.owner_x).write({"step_ids": [(1, offer_reminder.id, {
+            "channel": "email", "purpose": "service", "subject": "LenteViva"})]})
+        self.assertEqual((steps[1].channel, steps[1].purpose, steps[1].subject), ("email", "service", "LenteViva"))
+        self.assertEqual((planned[1].channel, planned[1].purpose, planned[1].state), ("email", "service", "planned"))
+
+        # The supplier removes its invitation: it goes from the shop's campaign, its pending contact is cancelled.
+        self.offer.with_user(self.owner_x).write({"step_ids": [(2, offer_invitation.id)]})
+        self.assertEqual(campaign.step_ids, steps[1])
+        self.assertEqual((invitation.state, invitation.skip_reason), ("cancelled", "Step removed"))
+        with freeze_time("2027-03-03 10:00:00"):
+            self.plan(D(2027, 3, 3), shop=self.shop_x)
+            due = self.Communication.search([("company_id", "=", self.shop_x.id), ("state", "=", "planned"),
+                                             ("scheduled_date", "<=", D(2027, 3, 3))])
+        self.assertFalse(due.filtered(lambda c: c.campaign_id == campaign))
