@@ -171,6 +171,43 @@ class OpticalCrmCommunicationCallback(models.Model):
         self.partner_id.sudo()._message_log(
             body=message, author_id=self.env.user.partner_id.id, message_type="comment")
 
+    def _callback_effect(self, outcome, attempts, max_attempts, today, date, reason, note):
+        """What one outcome does to this call: (new state or None, values to
+        write, chatter title, how its activity closes, new due date)."""
+        self.ensure_one()
+        _ = self.env._
+        outcomes = dict(self._fields["callback_outcome"]._description_selection(self.env))
+        format_date = self.company_id._optical_format_date
+        extra = {}
+        close, new_date, state = False, None, None
+        if outcome == "reached":
+            state = "done"
+            title, close = _("Callback: %(outcome)s", outcome=outcomes[outcome]), "done"
+        elif outcome == "wrong_number":
+            state = "failed"
+            extra["failure_reason"] = _("Wrong number")
+            title, close = _("Callback: %(outcome)s", outcome=outcomes[outcome]), "done"
+        elif outcome == "given_up":
+            state = "cancelled"
+            extra.update(skip_reason=reason, callback_note=note or reason)
+            title, close = _("Callback given up: %(reason)s", reason=reason), "remove"
+        elif outcome == "no_answer" and attempts >= max_attempts:
+            state = "failed"
+            extra["failure_reason"] = _("Not reached after %(n)s attempts", n=attempts)
+            title = _("Callback: no answer (attempt %(n)s of %(max)s), given up", n=attempts, max=max_attempts)
+            close = "done"
+        elif outcome == "no_answer":
+            new_date = today + datetime.timedelta(days=1)
+            title = _("Callback: no answer (attempt %(n)s of %(max)s), retry on %(date)s",
+                      n=attempts, max=max_attempts, date=format_date(new_date))
+        elif outcome == "call_back_later":
+            new_date = date or today
+            title = _("Callback: call back later, on %(date)s", date=format_date(new_date))
+        else:  # postponed
+            new_date = date
+            title = _("Callback postponed to %(date)s", date=format_date(new_date))
+        return state, extra, title, close, new_date
+
     def _callback_record(self, outcome, note=False, date=None, reason=False, from_activity=False):
         """Record one attempt of these calls: the one home of every outcome.
 
@@ -183,8 +220,6 @@ class OpticalCrmCommunicationCallback(models.Model):
         ``from_activity``: the activity itself is being done or deleted by
         Odoo (chatter, systray), which also posts the message.
         """
-        outcomes = dict(self._fields["callback_outcome"]._description_selection(self.env))
-        _ = self.env._
         now = fields.Datetime.now()
         for communication in self:
             today = communication.company_id._optical_today()
@@ -195,33 +230,16 @@ class OpticalCrmCommunicationCallback(models.Model):
                 values["callback_note"] = note
             if outcome != "postponed":
                 values["callback_outcome"] = outcome
-            close, new_date = False, None
-            if outcome == "reached":
-                values["state"] = "done"
-                title, close = _("Callback: %(outcome)s", outcome=outcomes[outcome]), "done"
-            elif outcome == "wrong_number":
-                values.update(state="failed", failure_reason=_("Wrong number"))
-                title, close = _("Callback: %(outcome)s", outcome=outcomes[outcome]), "done"
-            elif outcome == "given_up":
-                values.update(state="cancelled", skip_reason=reason, callback_note=note or reason)
-                title, close = _("Callback given up: %(reason)s", reason=reason), "remove"
-            elif outcome == "no_answer" and attempts >= max_attempts:
-                values.update(state="failed", failure_reason=_("Not reached after %(n)s attempts", n=attempts))
-                title = _("Callback: no answer (attempt %(n)s of %(max)s), given up", n=attempts, max=max_attempts)
-                close = "done"
-            elif outcome == "no_answer":
-                new_date = today + datetime.timedelta(days=1)
-                title = _("Callback: no answer (attempt %(n)s of %(max)s), retry on %(date)s",
-                          n=attempts, max=max_attempts, date=communication.company_id._optical_format_date(new_date))
-            elif outcome == "call_back_later":
-                new_date = date or today
-                title = _("Callback: call back later, on %(date)s", date=communication.company_id._optical_format_date(new_date))
-            else:  # postponed
-                new_date = date
-                title = _("Callback postponed to %(date)s", date=communication.company_id._optical_format_date(new_date))
+            state, extra, title, close, new_date = communication._callback_effect(
+                outcome, attempts, max_attempts, today, date, reason, note)
+            values.update(extra)
             if new_date:
                 values["scheduled_date"] = new_date
-            communication.write(values)
+            if state:
+                # Through the ledger's forward-only transitions, like every other state change.
+                communication._set_state(state, **values)
+            else:
+                communication.write(values)
             self.env["optical.crm.callback.attempt"].sudo().create({
                 "communication_id": communication.id,
                 "outcome": outcome,
