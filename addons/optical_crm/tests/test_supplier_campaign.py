@@ -259,3 +259,23 @@ class TestSupplierCampaign(OpticalCrmCase):
             due = self.Communication.search([("company_id", "=", self.shop_x.id), ("state", "=", "planned"),
                                              ("scheduled_date", "<=", D(2027, 3, 3))])
         self.assertFalse(due.filtered(lambda c: c.campaign_id == campaign))
+
+    def test_a_shop_joining_again_gets_the_steps_of_today(self):
+        with freeze_time(TODAY):
+            self.participation(self.shop_x, self.owner_x).action_join()
+            self.participation(self.shop_x, self.owner_x).action_decline()
+        campaign = self.participation(self.shop_x).campaign_id
+        self.assertEqual(campaign.state, "cancelled")
+        # While the shop is out, the supplier replaces its invitation with a reminder.
+        old_step = self.offer.step_ids
+        self.offer.with_user(self.owner_x).write({"step_ids": [(2, old_step.id), (0, 0, {
+            "name": "Reminder", "day_offset": 3, "channel": "export", "body": "LenteViva, {{ object.first_name }}"})]})
+        with freeze_time(TODAY):
+            self.participation(self.shop_x, self.owner_x).action_join()
+            self.plan(D(2027, 3, 1), shop=self.shop_x)
+        self.assertEqual(self.participation(self.shop_x).campaign_id, campaign)
+        self.assertEqual([(s.name, s.day_offset, s.offer_step_id) for s in campaign.step_ids],
+                         [("Reminder", 3, self.offer.step_ids)])
+        planned = self.communications(campaign_id=campaign.id).filtered(lambda c: c.state == "planned")
+        self.assertEqual((planned.partner_id, set(planned.mapped("scheduled_date"))),
+                         (self.anna | self.piero, {D(2027, 3, 4)}))
