@@ -1,8 +1,18 @@
+import re
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 # Demo texts that read the same in Italian.
 SAME_IN_ITALIAN = {"San Valentino"}
+# Words that give an English sentence away (none of them is an Italian word).
+ENGLISH_WORDS = {"the", "your", "you", "are", "is", "and", "with", "how", "hello", "until", "held",
+                 "back", "time", "main", "shop", "new", "what", "monday", "saturday", "window"}
+
+
+def english_words(text):
+    """The English giveaway words of a text, e.g. {"the", "your"} for "Time for your yearly eye exam"."""
+    return {word for word in re.findall(r"[a-z]+", text.lower()) if word in ENGLISH_WORDS}
 
 
 @tagged("post_install", "-at_install", "optical_crm")
@@ -20,9 +30,11 @@ class TestItalianDemo(TransactionCase):
         modules._update_translations(["it_IT"], overwrite=True)
         self.env.invalidate_all()
         missing, checked = [], 0
-        for data in self.env["ir.model.data"].search([("module", "in", modules.mapped("name")),
-                                                      ("name", "=like", "%\\_demo")]):
-            if data.model not in self.env:
+        in_english, checked_plain = [], []
+        # Every record the modules load (demo records, and the data the demo shows: segments, the
+        # sending window, activity types), not the technical ones (views, menus, actions, groups).
+        for data in self.env["ir.model.data"].search([("module", "in", modules.mapped("name"))]):
+            if data.model not in self.env or data.model.startswith("ir.") or data.model == "res.groups":
                 continue
             record = self.env[data.model].browse(data.res_id).exists()
             fields = [field for field in record._fields.values()
@@ -36,7 +48,21 @@ class TestItalianDemo(TransactionCase):
                 # Names that are Italian already (San Valentino) are the same in both languages.
                 if not italian or (italian == english and " " in english.strip() and english not in SAME_IN_ITALIAN):
                     missing.append("%s.%s (%s)" % (data.complete_name, field.name, record[field.name][:60]))
+            # The texts that are not translatable (what a customer was sent, the sending window's name
+            # and days) are written in the shop's language.
+            if record and (data.model.startswith("optical.") or data.model == "resource.calendar"):
+                texts = [(field.name, record[field.name]) for field in record._fields.values()
+                         if field.type in ("char", "text", "html") and field.store and not field.translate
+                         and isinstance(record[field.name], str)]
+                if data.model == "resource.calendar":
+                    texts += [("attendance_ids", name) for name in record.attendance_ids.mapped("name")]
+                for field_name, text in texts:
+                    checked_plain.append(data.complete_name)
+                    if len(english_words(text)) >= 2 or english_words(text) & {"monday", "saturday"}:
+                        in_english.append("%s.%s (%s)" % (data.complete_name, field_name, text[:60]))
         self.assertGreater(checked, 20)
         self.assertEqual(missing, [], "demo texts without their Italian")
+        self.assertIn("optical_crm.resource_calendar_sending_window", checked_plain)
+        self.assertEqual(in_english, [], "demo texts for an Italian shop written in English")
         cycle = self.env.ref("optical_crm.optical_crm_cycle_step_progressive_call_demo").with_context(lang="it_IT")
         self.assertEqual(cycle.name, "Chiamata di adattamento")
