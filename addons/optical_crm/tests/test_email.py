@@ -29,6 +29,11 @@ class TestEmail(OpticalCrmCase, HttpCase):
             "email": "info@otticacentrale.example", "country_id": cls.env.ref("base.it").id, "phone": "+39 02 1234567",
             "primary_color": "#1f6f8b", "secondary_color": "#e07a5f",
         })
+        # The texts asserted below are English: the shop and its customers speak English here,
+        # whatever language the database was created in (an Italian one may not even have English active).
+        cls.env["res.lang"]._activate_lang("en_US")
+        cls.shop_a.partner_id.lang = "en_US"
+        (cls.mario | cls.lucia).lang = "en_US"
         cls.exam = cls.cycle("optometry", [(0, "days", "email"), (5, "days", "email")])
         cls.exam.step_ids[0].body_html = (
             '<p>Ciao <strong><t t-out="object.first_name"/></strong>, your new lenses are ready.</p>'
@@ -112,7 +117,8 @@ class TestEmailStepCheck(OpticalCrmCase):
     as the owner fills the form, not discovered by the customers."""
 
     def test_email_step_without_text_is_refused_at_save(self):
-        form = Form(self.env["optical.crm.cycle"].with_user(self.owner))
+        # The message asserted is English: the owner reads it in English here, whatever their language.
+        form = Form(self.env["optical.crm.cycle"].with_user(self.owner).with_context(lang="en_US"))
         form.name = "Eye exam"
         form.event_type = "optometry"
         with form.step_ids.new() as step:
@@ -124,7 +130,7 @@ class TestEmailStepCheck(OpticalCrmCase):
             form.save()
 
     def test_email_step_with_rich_text_only_is_accepted(self):
-        campaign = self.env["optical.crm.campaign"].with_user(self.owner).create({
+        campaign = self.env["optical.crm.campaign"].with_user(self.owner).with_context(lang="en_US").create({
             "name": "Natale", "date_start": datetime.date(2026, 12, 1), "date_end": datetime.date(2026, 12, 24),
             "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "email", "subject": "Natale",
                                  "body_html": "<p>Un regalo per te</p>"})],
