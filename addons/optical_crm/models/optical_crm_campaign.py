@@ -118,6 +118,13 @@ class OpticalCrmCampaign(models.Model):
             + self.env["optical.crm.segment"]._customer_domain(company)
         )
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "date_start" in vals:
+            # A step's day counts from the start: contacts not sent yet move with it.
+            self.step_ids._move_pending()
+        return res
+
     def action_schedule(self):
         for campaign in self:
             if not campaign.step_ids:

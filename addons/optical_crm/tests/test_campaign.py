@@ -49,6 +49,22 @@ class TestCampaign(OpticalCrmCase):
             scheduled.action_schedule()
             self.assertEqual(scheduled.state, "done")
 
+    def test_moving_the_start_moves_the_contacts_not_sent_yet(self):
+        with freeze_time("2027-01-28 10:00:00"):
+            campaign = self.campaign(partner_domain=str([("id", "in", (self.mario | self.lucia).ids)]))
+            campaign.action_schedule()
+            self.plan(D(2027, 1, 28))
+            offers = self.communications(campaign_id=campaign.id)
+            self.assertEqual(set(offers.mapped("scheduled_date")), {D(2027, 2, 1)})
+            offers.filtered(lambda c: c.partner_id == self.lucia)._mark_sent()
+            # The shop moves Valentine's offer to a later start: Mario's contact, still planned, follows;
+            # Lucia's, already sent, is history and stays as it was.
+            campaign.date_start = D(2027, 2, 5)
+            mario, lucia = (offers.filtered(lambda c, p=p: c.partner_id == p) for p in (self.mario, self.lucia))
+            self.assertEqual((mario.scheduled_date, mario.state), (D(2027, 2, 5), "planned"))
+            self.assertEqual((lucia.scheduled_date, lucia.state), (D(2027, 2, 1), "sent"))
+            self.assertEqual(self.plan(D(2027, 1, 28)), 0, "moved, not planned a second time")
+
     def test_supplier_campaign_needs_a_supplier_and_is_tracked_as_such(self):
         with self.assertRaisesRegex(ValidationError, "Supplier"):
             self.campaign(is_supplier_campaign=True)
