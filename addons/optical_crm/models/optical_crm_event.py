@@ -42,7 +42,11 @@ class OpticalCrmEvent(models.Model):
         "res.partner", "Customer", required=True, index=True, ondelete="cascade", check_company=True
     )
     event_type = fields.Selection(EVENT_TYPES, "Event", required=True)
-    event_date = fields.Date("Date", required=True)
+    event_date = fields.Date(
+        "Event date", required=True,
+        help="The date FOCUS gives the event: its order entry date (data inserimento) for a glasses or "
+             "contact-lens order, its delivery date (data consegna) for a delivery, the next supply date, "
+             "the eye exam's date, the customer's creation date.")
     lens_type = fields.Selection(LENS_TYPES, "Lens type")
     company_id = fields.Many2one(
         "res.company", "Shop", required=True, default=lambda self: self.env.company
@@ -126,7 +130,8 @@ class OpticalCrmEvent(models.Model):
             event.display_name = "%s – %s (%s)" % (
                 labels.get(event.event_type, ""),
                 event.partner_id.name or "",
-                event.company_id._optical_format_date(event.event_date) if event.company_id else event.event_date or "",
+                # The event's shop, or (an event being entered) the shop the user works in.
+                (event.company_id or self.env.company)._optical_format_date(event.event_date),
             )
 
     @api.model_create_multi

@@ -220,3 +220,10 @@ class TestCallback(OpticalCrmCase):
         self.assertEqual(self.call.event_date_text, self.shop_date(D(2026, 3, 2)))
         self.assertIn("(%s)" % self.shop_date(D(2026, 3, 2)), self.call.event_id.display_name)
         self.assertNotIn("2026-03-02", self.call.event_id.display_name)
+        # An event being entered, its shop field cleared, is named with the date as the shop writes it too.
+        draft = self.env["optical.crm.event"].new({
+            "partner_id": self.mario.id, "event_type": "glasses_delivery", "event_date": D(2026, 3, 2),
+            "company_id": False})
+        self.assertFalse(draft.company_id)
+        self.assertIn("(%s)" % self.shop_date(D(2026, 3, 2)), draft.display_name)
+        self.assertNotIn("2026-03-02", draft.display_name)

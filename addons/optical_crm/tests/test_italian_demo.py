@@ -66,3 +66,14 @@ class TestItalianDemo(TransactionCase):
         self.assertEqual(in_english, [], "demo texts for an Italian shop written in English")
         cycle = self.env.ref("optical_crm.optical_crm_cycle_step_progressive_call_demo").with_context(lang="it_IT")
         self.assertEqual(cycle.name, "Chiamata di adattamento")
+
+    def test_event_date_in_focus_words(self):
+        """An Italian shop reads an event's date in FOCUS's words: the tooltip
+        names FOCUS's data inserimento and data consegna."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        field = self.env["optical.crm.event"].with_context(lang="it_IT").fields_get(["event_date"])["event_date"]
+        self.assertEqual(field["string"], "Data evento")
+        self.assertIn("data inserimento per un inserimento occhiale", field["help"])
+        self.assertIn("data consegna per una consegna", field["help"])
