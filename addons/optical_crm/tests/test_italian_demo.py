@@ -1,7 +1,10 @@
 import re
 
+import polib
+
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, file_path
+from odoo.tools.translate import TranslationModuleReader
 
 # Demo texts that read the same in Italian.
 SAME_IN_ITALIAN = {"San Valentino"}
@@ -77,3 +80,20 @@ class TestItalianDemo(TransactionCase):
         self.assertEqual(field["string"], "Data evento")
         self.assertIn("data inserimento per un inserimento occhiale", field["help"])
         self.assertIn("data consegna per una consegna", field["help"])
+
+    def test_every_term_has_its_italian(self):
+        """Every text Odoo would export for translation from the Optical CRM
+        modules (fields, views, menus, code messages, templates, data and demo
+        records) has a non-empty Italian in the module's i18n/it.po."""
+        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
+        missing, checked = [], 0
+        for module in modules.mapped("name"):
+            italian = {entry.msgid for entry in polib.pofile(file_path("%s/i18n/it.po" % module))
+                       if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags}
+            for _module, _type, _name, _res_id, source, _value, _comments in TranslationModuleReader(
+                    self.env.cr, modules=[module]):
+                checked += 1
+                if source not in italian:
+                    missing.append("%s: %s" % (module, source[:80]))
+        self.assertGreater(checked, 500)
+        self.assertEqual(sorted(set(missing)), [], "texts without their Italian in i18n/it.po")
