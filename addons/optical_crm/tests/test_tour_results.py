@@ -14,9 +14,12 @@ class TestTourResults(OpticalTourCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.shop = cls.env.company
+        # The tour reads English texts and numbers: the owner works in English, whatever language
+        # the database was created in (an Italian one may not even have English active).
+        cls.env["res.lang"]._activate_lang("en_US")
         cls.owner = new_test_user(
             cls.env, "tour_owner", groups="optical_crm.group_optical_crm_manager", email=False,
-            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Tour Owner",
+            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Tour Owner", lang="en_US",
         )
         cls.cycle = cls.env["optical.crm.cycle"].create({
             "name": "Tour recall", "event_type": "optometry", "company_id": cls.shop.id, "holdout_percent": 40,

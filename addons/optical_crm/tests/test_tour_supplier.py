@@ -12,8 +12,11 @@ class TestTourSupplier(OpticalTourCase):
 
     def test_owner_joins_a_supplier_campaign_and_picks_a_segment(self):
         shop = self.env["res.company"].create({"name": "Tour Ottica"})
+        # The tour reads English texts: the owner works in English, whatever language the database
+        # was created in (an Italian one may not even have English active).
+        self.env["res.lang"]._activate_lang("en_US")
         new_test_user(self.env, "tour_supplier_owner", groups="optical_crm.group_optical_crm_manager",
-                      company_id=shop.id, company_ids=[shop.id], name="Olga Titolare")
+                      company_id=shop.id, company_ids=[shop.id], name="Olga Titolare", lang="en_US")
         maker = self.env["res.partner"].create({"name": "Tour LenteViva S.p.A.", "is_company": True})
         segment = self.env["optical.crm.segment"].create({"name": "Tour wearers", "criterion": "sms_consent"})
         today = fields.Date.today()
