@@ -192,7 +192,8 @@ class OpticalCrmSegment(models.Model):
         Returns ``{"customers": n, "channels": [(channel, label, reachable, [(reason, n)])]}``."""
         Communication = self.env["optical.crm.communication"]
         registry = Communication._channel_registry()
-        channels = [channel for channel in (channels or registry) if channel in registry]
+        # Each channel once: a campaign with two SMS steps reaches its customers by SMS once.
+        channels = list(dict.fromkeys(channel for channel in (channels or registry) if channel in registry))
         self.env.flush_all()
         query = self.env["res.partner"].with_context(active_test=True)._search(domain)
         self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) t", query.select()))
@@ -212,10 +213,11 @@ class OpticalCrmSegment(models.Model):
         # its columns (PLANNED_COLUMNS) are all a rule may read, as in the planner's INSERT.
         row = SQL(
             """SELECT p.id AS partner_id, %(company)s::int AS company_id, ch.channel::varchar AS channel,
-                      %(purpose)s::varchar AS purpose, CURRENT_DATE AS scheduled_date, %(source)s::varchar AS source,
+                      %(purpose)s::varchar AS purpose, %(today)s::date AS scheduled_date, %(source)s::varchar AS source,
                       0 AS priority, %(cycle)s::int AS cycle_id, NULL::int AS cycle_step_id, NULL::int AS event_id,
                       %(campaign)s::int AS campaign_id, NULL::int AS campaign_step_id""",
             company=values.get("company_id"), purpose=purpose,
+            today=(self.env["res.company"].browse(values.get("company_id")) or self.env.company)._optical_today(),
             source="cycle" if values.get("cycle_id") else "campaign" if values.get("campaign_id") else "manual",
             cycle=values.get("cycle_id"), campaign=values.get("campaign_id"))
         # Short and set-based: compiling it (JIT) would cost more than running it.

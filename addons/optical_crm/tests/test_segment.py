@@ -111,6 +111,20 @@ class TestSegment(OpticalCrmCase):
         with freeze_time(TODAY):
             self.assertIn("No e-mail address: 1", str(sms.reach_html))
 
+    def test_a_channel_used_by_two_steps_is_counted_once(self):
+        """A campaign with an offer and a reminder by the same channel reaches
+        each customer once by that channel: one row, and its reachable and
+        unreachable customers add up to the target."""
+        Segment = self.env["optical.crm.segment"]
+        not_seen = self.segment("not_seen", months=12)  # Bea and Dario
+        with freeze_time(TODAY):
+            domain = Segment._customer_domain(self.shop_c) + not_seen._partner_domain(self.shop_c._optical_today())
+            reach = Segment._reach(domain, channels=["export", "export", "phone"])
+        self.assertEqual([row[0] for row in reach["channels"]], ["export", "phone"])
+        for _channel, _label, reachable, reasons in reach["channels"]:
+            self.assertEqual(reachable + sum(count for _reason, count in reasons), reach["customers"])
+        self.assertEqual(reach["channels"][0][2], 1)
+
     def test_campaign_and_cycle_plan_their_segments_with_the_raw_domain(self):
         sms = self.segment("sms_consent")
         with freeze_time(TODAY):
