@@ -26,29 +26,16 @@ Python process as the local gateway), the per-session lock and re-checks
 import argparse
 import contextlib
 import cProfile
-import importlib.util
 import os
-import pathlib
 import pstats
 import subprocess
 import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from sms_harness import ROOT, load_gateway_server, psql
+
 DB = os.environ.get("OPTICAL_BENCH_DB", "sms_bench")
 API_KEY = "bench-gateway-key"
-
-
-def load_gateway_server():
-    path = ROOT / "addons" / "optical_crm_sms" / "tests" / "gateway_server.py"
-    spec = importlib.util.spec_from_file_location("bench_gateway_server", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.LocalSmsGateway
-
-
-def psql(sql):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "odoo", "-d", "postgres", "-qc", sql], check=True)
 
 
 def install():

@@ -30,11 +30,9 @@ runs done is printed. Exit status 0 when duplicates and lost are 0.
 """
 import argparse
 import collections
-import importlib.util
 import itertools
 import json
 import os
-import pathlib
 import random
 import signal
 import subprocess
@@ -44,20 +42,9 @@ import time
 import urllib.error
 import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from sms_harness import ROOT, load_gateway_server, psql
+
 API_KEY = "reliability-gateway-key"
-
-
-def load_gateway_server():
-    path = ROOT / "addons" / "optical_crm_sms" / "tests" / "gateway_server.py"
-    spec = importlib.util.spec_from_file_location("harness_gateway_server", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.LocalSmsGateway
-
-
-def psql(sql):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "odoo", "-d", "postgres", "-qc", sql], check=True)
 
 
 def database_exists(db):
