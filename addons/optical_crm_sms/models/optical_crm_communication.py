@@ -114,19 +114,28 @@ class OpticalCrmCommunicationSms(models.Model):
         (STOP): the SMS is skipped with that reason. Otherwise its E.164
         number is kept for sending, and an SMS still ahead that was skipped
         for its number is planned again (the number was fixed, the STOP
-        withdrawn) by core's ``_replan_or_skip``. One SELECT, then one UPDATE
-        per 5,000 changed rows (phonenumbers is Python, the rest is
-        set-based)."""
+        withdrawn) by core's ``_replan_or_skip``.
+
+        The control group holds only customers the shop could have reached:
+        an SMS held out (``holdout``) is looked at too, and skipped for its
+        number when it has no usable one, like the same customer in the
+        contacted group. A skipped SMS whose number is usable goes to the
+        state core's rules give it (``holdout`` again when the draw holds the
+        customer out), never straight to planned past them. One SELECT, then
+        one UPDATE per 5,000 changed rows (phonenumbers is Python, the rest
+        is set-based)."""
         cr = self.env.cr
+        rule_code, rule_reason = self._skip_case_sql()
         cr.execute(SQL(
-            """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT')
+            """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT'),
+                      %s, %s
                  FROM optical_crm_communication c
                  JOIN res_partner p ON p.id = c.partner_id
                  JOIN res_company co ON co.id = c.company_id
                  JOIN res_partner shop ON shop.id = co.partner_id
                  LEFT JOIN res_country country ON country.id = shop.country_id
                 WHERE c.channel IN %s AND %s AND %s""",
-            SMS_CHANNELS, scope, self._reversible_sql(NUMBER_SKIP_CODES)))
+            rule_code, rule_reason, SMS_CHANNELS, scope, self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",))))
         rows = cr.fetchall()
         if not rows:
             return
@@ -136,9 +145,12 @@ class OpticalCrmCommunicationSms(models.Model):
             cr.execute(SQL("SELECT number FROM phone_blacklist WHERE active AND number IN %s", tuple(chunk)))
             blacklisted.update(number for (number,) in cr.fetchall())
         verdicts = []
-        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country in rows:
+        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country, code, reason in rows:
             number = numbers[communication_id]
             skip = self._sms_number_skip(number, mobile, blacklisted)
+            if not skip and state == "skipped" and code:
+                # A usable number: a skipped SMS takes the verdict of core's rules.
+                skip = code, reason
             verdicts.append((communication_id, (state, skip_code, skip_reason, sms_number), skip,
                              (None if skip else number.e164,)))
         self._replan_or_skip(verdicts, ["sms_number"])
