@@ -27,16 +27,12 @@ class OpticalCrmCommunicationHoldout(models.Model):
         so both groups hold the same kind of customers."""
         reason = self.env._("Control group: held out to measure what the contact causes")
         return [
-            (SQL("""c.cycle_id IS NOT NULL AND EXISTS (
-                        SELECT 1 FROM optical_crm_cycle hc
-                         WHERE hc.id = c.cycle_id AND hc.holdout_percent > 0
-                           AND %s < hc.holdout_percent)""",
-                 holdout_bucket_sql(SQL("c.partner_id"), "cycle", SQL("c.cycle_id"))),
-             "holdout", reason),
-            (SQL("""c.campaign_id IS NOT NULL AND EXISTS (
-                        SELECT 1 FROM optical_crm_campaign hk
-                         WHERE hk.id = c.campaign_id AND hk.holdout_percent > 0
-                           AND %s < hk.holdout_percent)""",
-                 holdout_bucket_sql(SQL("c.partner_id"), "campaign", SQL("c.campaign_id"))),
-             "holdout", reason),
+            (SQL("""c.%(column)s IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM %(table)s h
+                         WHERE h.id = c.%(column)s AND h.holdout_percent > 0 AND %(bucket)s < h.holdout_percent)""",
+                 column=SQL.identifier(column), table=SQL.identifier(table),
+                 bucket=holdout_bucket_sql(SQL("c.partner_id"), scope, SQL("c.%s", SQL.identifier(column)))),
+             "holdout", reason)
+            for scope, table, column in (("cycle", "optical_crm_cycle", "cycle_id"),
+                                         ("campaign", "optical_crm_campaign", "campaign_id"))
         ]
