@@ -42,15 +42,15 @@ class MailActivity(models.Model):
                 res = super(MailActivity, self - callbacks).write(vals)
         else:
             res = super().write(vals)
-        if "user_id" in vals or "date_deadline" in vals:
-            for activity in self:
-                calls = activity._optical_open_calls()
-                values = {}
-                if "date_deadline" in vals:
-                    values["scheduled_date"] = activity.date_deadline
-                if "user_id" in vals:
-                    values["user_id"] = activity.user_id.id
-                calls.with_context(optical_callback_handled=True).write(values)
+        calls = ("user_id" in vals or "date_deadline" in vals) and self._optical_open_calls()
+        if calls:
+            # The same values were just written on every activity: the calls follow in one write.
+            values = {}
+            if "date_deadline" in vals:
+                values["scheduled_date"] = self[:1].date_deadline
+            if "user_id" in vals:
+                values["user_id"] = self[:1].user_id.id
+            calls.with_context(optical_callback_handled=True).write(values)
         return res
 
     def unlink(self):
