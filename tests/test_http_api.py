@@ -35,6 +35,9 @@ def test_hash_without_pepper_is_sha256():
 def test_same_secret():
     assert http_api.same_secret("k3y", "k3y")
     assert not http_api.same_secret("k3y", "k3Y")
+    # Whatever a URL or a header carries is refused, never an error.
+    assert not http_api.same_secret("\xff\x00é", "k3y")
+    assert not http_api.same_secret("\ud800", "k3y")
     assert not http_api.same_secret("", "")
     assert not http_api.same_secret("k3y", "")
     assert not http_api.same_secret(None, "k3y")

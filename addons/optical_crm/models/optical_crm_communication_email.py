@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.tools import plaintext2html
 
+from ..tools.http_api import same_secret
+
 # A transparent 1x1 GIF, the open-tracking pixel (the one Odoo's mailings use).
 TRACKING_PIXEL = base64.b64decode(b"R0lGODlhAQABAIAAANvf7wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
 
@@ -32,7 +34,7 @@ class OpticalCrmCommunicationEmail(models.Model):
     def _email_check_token(self, token):
         """Whether ``token`` is this communication's e-mail token (constant time)."""
         self.ensure_one()
-        return bool(token) and tools.consteq(str(token), self._email_token(self.id))
+        return same_secret(str(token), self._email_token(self.id))
 
     def _email_url(self, action):
         self.ensure_one()

@@ -110,6 +110,14 @@ class TestEmail(OpticalCrmCase, HttpCase):
         self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
         self.assertEqual(communication.channel, "email")
 
+    def test_forged_links_get_not_found(self):
+        communication = self.send(self.lucia, D(2026, 3, 2))[:1]
+        for token in ("forged", "%ff%00", "%C3%A9t%C3%A9", "x" * 300):
+            for action in ("open.gif", "unsubscribe"):
+                response = self.url_open("/optical_crm/email/%s/%s/%s" % (communication.id, token, action))
+                self.assertEqual(response.status_code, 404, (token, action))
+        self.assertFalse(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
+
 
 @tagged("post_install", "-at_install", "optical_crm")
 class TestEmailStepCheck(OpticalCrmCase):

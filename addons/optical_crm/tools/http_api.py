@@ -37,7 +37,8 @@ def same_secret(given, expected):
     nothing configured accepts nothing."""
     if not given or not expected:
         return False
-    return hmac.compare_digest(given.encode(), expected.encode())
+    # Bytes: a presented secret may hold any character (non-ASCII, lone surrogates from a URL).
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def text_problem(value):
