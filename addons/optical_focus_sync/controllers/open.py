@@ -4,6 +4,8 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.optical_crm.tools.http_api import text_problem
+
 
 class OpticalFocusOpen(http.Controller):
     """A link FOCUS 10 / FOCUS WEB opens with its own customer id: after
@@ -13,11 +15,13 @@ class OpticalFocusOpen(http.Controller):
                 methods=["GET"], readonly=True)
     def open_customer(self, store_code, focus_id, **_kw):
         env = request.env
-        binding = env["optical.focus.record"].sudo().search([
+        # What the database cannot hold (a NUL) matches no customer: the same answer as an unknown one.
+        searchable = not (text_problem(store_code) or text_problem(focus_id))
+        binding = searchable and env["optical.focus.record"].sudo().search([
             ("store_id.code", "=", store_code), ("record_type", "=", "cliente"), ("focus_id", "=", focus_id),
             ("partner_id", "!=", False),
         ], limit=1)
-        partner = binding.partner_id.with_env(env)
+        partner = binding.partner_id.with_env(env) if binding else env["res.partner"]
         # A customer this user may not see is answered like an unknown one.
         if not partner or not partner._filtered_access("read"):
             body = env._("FOCUS customer %(id)s of store %(store)s is not in Odoo yet (or not in your shops).",

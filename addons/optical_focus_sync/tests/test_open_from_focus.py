@@ -35,3 +35,7 @@ class TestOpenFromFocus(FocusSyncCase):
         response = self.url_open(OPEN_URL % ("MI01", "C1"), allow_redirects=False)
         self.assertEqual(response.status_code, 404, "a customer of another shop is not revealed")
         self.assertNotIn(self.mario.name, response.text)
+        # Whatever FOCUS (or anyone) puts in the link, the answer is a page, never an error.
+        for store, focus_id in (("MI01", "%00"), ("%ff%00", "C1"), ("MI01", "%C3%A9" * 200)):
+            response = self.url_open(OPEN_URL % (store, focus_id), allow_redirects=False)
+            self.assertEqual(response.status_code, 404, (store, focus_id))
