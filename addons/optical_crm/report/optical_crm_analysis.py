@@ -1,5 +1,5 @@
 from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from ..models.optical_crm_step_mixin import channel_selection
 from ..tools.uplift import MIN_CUSTOMERS, return_on_cost, revenue_uplift, two_proportion_uplift
@@ -28,6 +28,13 @@ DERIVED_NEEDS["uplift_low"] = DERIVED_NEEDS["uplift_high"] = DERIVED_NEEDS["upli
 # Revenue is the sum of the distinct purchase events of the group: a purchase
 # following two contacts of the same cycle counts once.
 DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
+
+# 1: contacted, the message went out (a call once it was made); 2: held out
+# for the control group; 0: neither (planned, skipped, failed, a call not made).
+CONTACT_COLUMN_SQL = SQL(
+    "CASE WHEN (channel = 'phone' AND COALESCE(callback_attempts, 0) > 0) "
+    "OR (channel <> 'phone' AND state IN ('sent', 'done')) THEN 1 "
+    "WHEN state = 'skipped' AND skip_code = 'holdout' THEN 2 ELSE 0 END")
 
 
 def shop_today_sql(calendar_alias, partner_alias):
@@ -139,18 +146,24 @@ class OpticalCrmAnalysis(models.Model):
         return SQL("CASE WHEN c.channel = 'phone' THEN c.callback_attempts * COALESCE(co.optical_call_minutes, 0) "
                    "* COALESCE(co.optical_call_hourly_cost, 0) / 60.0 ELSE 0 END")
 
-    @api.model
-    def _contacted_sql(self):
-        """Whether the message went out: a call counts once it was made."""
-        return SQL("((c.channel = 'phone' AND COALESCE(c.callback_attempts, 0) > 0) "
-                   "OR (c.channel <> 'phone' AND c.state IN ('sent', 'done')))")
+    def _init_contact_column(self):
+        """The ledger's ``analysis_contact``: the row's part in the results,
+        worked out once when the row is written instead of on every read of
+        the results. A column PostgreSQL generates, so that every write keeps
+        it right, the ORM's and the sender's and planner's set-based UPDATEs
+        alike; no field, nothing else reads it."""
+        if sql.column_exists(self.env.cr, "optical_crm_communication", "analysis_contact"):
+            return
+        self.env.cr.execute(SQL(
+            "ALTER TABLE optical_crm_communication ADD COLUMN analysis_contact smallint GENERATED ALWAYS AS (%s) STORED",
+            CONTACT_COLUMN_SQL))
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        contacted = self._contacted_sql()
+        self._init_contact_column()
+        contacted = SQL("(c.analysis_contact = 1)")
         # A held-out customer counts once the day their message would have gone out has come.
-        control = SQL("(c.state = 'skipped' AND c.skip_code = 'holdout' AND c.scheduled_date <= %s)",
-                      shop_today_sql("shop_calendar", "shop_partner"))
+        control = SQL("(c.analysis_contact = 2 AND c.scheduled_date <= co.today)")
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
@@ -180,14 +193,19 @@ class OpticalCrmAnalysis(models.Model):
                        NULL::float AS return_on_cost
                   FROM optical_crm_communication c
                   -- Left joins on unique keys: PostgreSQL drops them when a query reads none of their columns.
-                  LEFT JOIN res_company co ON co.id = c.company_id
-                  LEFT JOIN resource_calendar shop_calendar ON shop_calendar.id = co.optical_send_calendar_id
-                  LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
+                  -- The shop's figures and today, worked out once per shop rather than once per row.
+                  LEFT JOIN (SELECT co.id, co.optical_call_minutes, co.optical_call_hourly_cost, MIN(%(today)s) AS today
+                               FROM res_company co
+                               LEFT JOIN resource_calendar shop_calendar
+                                      ON shop_calendar.id = co.optical_send_calendar_id
+                               LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
+                              GROUP BY co.id) co ON co.id = c.company_id
                   LEFT JOIN res_partner p ON p.id = c.partner_id
                   LEFT JOIN optical_crm_campaign ca ON ca.id = c.campaign_id
                  WHERE c.state <> 'cancelled'
             )""",
-            table=SQL.identifier(self._table), contacted=contacted, control=control, cost=self._cost_sql()))
+            table=SQL.identifier(self._table), contacted=contacted, control=control, cost=self._cost_sql(),
+            today=shop_today_sql("shop_calendar", "shop_partner")))
 
     # ------------------------------------------------------------------
     # Aggregates: distinct revenue, ratios from tools.uplift
@@ -195,10 +213,11 @@ class OpticalCrmAnalysis(models.Model):
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec in DISTINCT_REVENUE:
-            # ``= ANY`` matches each event once, however often the array repeats it.
-            return SQL(
-                "(SELECT COALESCE(SUM(pe.amount), 0) FROM optical_crm_event pe WHERE pe.id = ANY(ARRAY_AGG(%s)))",
-                self._field_to_sql(self._table, DISTINCT_REVENUE[aggregate_spec], query))
+            # ``= ANY`` matches each event once, however often the array repeats it; the rows
+            # without a purchase (most) stay out of the array.
+            event = self._field_to_sql(self._table, DISTINCT_REVENUE[aggregate_spec], query)
+            return SQL("(SELECT COALESCE(SUM(pe.amount), 0) FROM optical_crm_event pe "
+                       "WHERE pe.id = ANY(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL)))", event, event)
         if aggregate_spec.split(":")[0] in DERIVED_MEASURES:
             return SQL("NULL")
         return super()._read_group_select(aggregate_spec, query)
@@ -208,7 +227,7 @@ class OpticalCrmAnalysis(models.Model):
         # memory rather than on disk, and without just-in-time compilation (it costs more than
         # it saves on these statements). For this transaction only.
         self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        self.env.cr.execute("SET LOCAL work_mem = '128MB'")
         return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     @api.model

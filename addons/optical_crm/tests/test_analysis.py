@@ -228,3 +228,26 @@ class TestAnalysis(OpticalCrmCase):
                      LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
                     WHERE co.id = %s""", shop_today_sql("shop_calendar", "shop_partner"), shop.id))
             self.assertEqual(self.env.cr.fetchone()[0], shop._optical_today())
+
+    def test_set_based_state_changes_reach_the_results(self):
+        """The sender and the planner move states with set-based UPDATEs, not
+        through the ORM: the results follow them (a planned e-mail sent, a
+        call made, a held-out row) as they follow the ORM's writes."""
+        mail = self.contact(self.anna, self.mail_step, "planned")
+        call = self.contact(self.bruno, self.call_step, "sent")
+        held = self.contact(self.carla, self.mail_step, "planned")
+        self.env.flush_all()
+
+        def contacted():
+            self.env.invalidate_all()
+            (cell,) = self.Analysis.read_group([("cycle_id", "=", self.exam.id)],
+                                               ["customer_contacted:count_distinct", "customer_control:count_distinct"],
+                                               [], lazy=False)
+            return cell["customer_contacted"], cell["customer_control"]
+
+        self.assertEqual(contacted(), (0, 0))
+        self.env.cr.execute("UPDATE optical_crm_communication SET state = 'sent' WHERE id = %s", [mail.id])
+        self.env.cr.execute("UPDATE optical_crm_communication SET callback_attempts = 1 WHERE id = %s", [call.id])
+        self.env.cr.execute("UPDATE optical_crm_communication SET state = 'skipped', skip_code = 'holdout' "
+                            "WHERE id = %s", [held.id])
+        self.assertEqual(contacted(), (2, 1))
