@@ -20,7 +20,7 @@ floor measured in the same run: the bare SQL counting the distinct customers
 of the same rows once (``COUNT(DISTINCT partner_id)``, no Odoo, no view).
 Goal: under 1 s each on a 2-core machine.
 
-    python3 bench/bench_analysis.py [--communications 1000000] [--db NAME] [--keep] [--reuse]
+    python3 bench/bench_analysis.py [--communications 1000000] [--database NAME] [--keep] [--reuse]
 
 ``--reuse`` keeps the data of a database built before with ``--keep`` and
 only upgrades the module.
@@ -68,7 +68,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communications", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--db", default="optical_bench_analysis", help="scratch database (dropped first)")
+    parser.add_argument("--db", "--database", default="optical_bench_analysis", help="scratch database (dropped first)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--reuse", action="store_true", help="reuse the data of a kept database")
     options = parser.parse_args()
