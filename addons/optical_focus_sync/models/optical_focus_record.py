@@ -141,24 +141,38 @@ class OpticalFocusRecord(models.Model):
                        self.error_message)
 
     @api.model
-    def _insert_received(self, vals_list):
+    def _insert_received(self, vals_list, presets=None):
         """Store new FOCUS records as received, in one statement: the values
         were checked by the gatekeeper and the envelope parser, and these
         rows are this module's own (no computed field but the shop).
-        Returns them in the order of ``vals_list``."""
+
+        ``presets`` (aligned with ``vals_list``, None where there is none):
+        a record whose outcome is already known (``{"partner_id",
+        "customer_focus_id", "warnings"}``: an event record whose customer is
+        applied) is stored applied at once, so that applying it writes its
+        row no second time (:meth:`_set_applied`). Returns the records in the
+        order of ``vals_list``, and the presets by record id."""
+        presets = presets or [None] * len(vals_list)
         stores = self.env["optical.focus.store"].browse({vals["store_id"] for vals in vals_list})
         company = {store.id: store.company_id.id for store in stores}
+        now = fields.Datetime.now()
         self.env.cr.execute(SQL(
             """INSERT INTO optical_focus_record
                       (store_id, company_id, record_type, focus_id, updated_at, deleted, payload, fingerprint,
-                       state, has_warnings, received_date, create_uid, write_uid, create_date, write_date)
+                       state, partner_id, customer_focus_id, warnings, has_warnings, applied_date,
+                       received_date, create_uid, write_uid, create_date, write_date)
                SELECT v.store_id, v.company_id, v.record_type, v.focus_id, v.updated_at, v.deleted,
-                      v.payload::jsonb, v.print, 'received', FALSE, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                      v.payload::jsonb, v.print, CASE WHEN v.preset THEN 'applied' ELSE 'received' END,
+                      v.partner_id, v.customer, v.warnings::jsonb, v.warnings IS NOT NULL,
+                      CASE WHEN v.preset THEN %(now)s::timestamp END,
+                      %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
                  FROM unnest(%(stores)s::int[], %(companies)s::int[], %(types)s::varchar[], %(ids)s::varchar[],
-                             %(updated)s::timestamp[], %(deleted)s::bool[], %(payloads)s::text[], %(prints)s::varchar[])
-                      AS v(store_id, company_id, record_type, focus_id, updated_at, deleted, payload, print)
+                             %(updated)s::timestamp[], %(deleted)s::bool[], %(payloads)s::text[], %(prints)s::varchar[],
+                             %(preset)s::bool[], %(partners)s::int[], %(customers)s::varchar[], %(warnings)s::text[])
+                      AS v(store_id, company_id, record_type, focus_id, updated_at, deleted, payload, print,
+                           preset, partner_id, customer, warnings)
             RETURNING id, store_id, record_type, focus_id""",
-            now=fields.Datetime.now(), uid=self.env.uid,
+            now=now, uid=self.env.uid,
             stores=[vals["store_id"] for vals in vals_list],
             companies=[company[vals["store_id"]] for vals in vals_list],
             types=[vals["record_type"] for vals in vals_list],
@@ -167,21 +181,51 @@ class OpticalFocusRecord(models.Model):
             deleted=[bool(vals["deleted"]) for vals in vals_list],
             payloads=[json.dumps(vals["payload"]) for vals in vals_list],
             prints=[vals.get("fingerprint") for vals in vals_list],
+            preset=[bool(preset) for preset in presets],
+            partners=[preset["partner_id"] if preset else None for preset in presets],
+            customers=[preset["customer_focus_id"] if preset else None for preset in presets],
+            warnings=[json.dumps(preset["warnings"]) if preset and preset["warnings"] else None
+                      for preset in presets],
         ))
         by_key = {(store_id, record_type, focus_id): record_id
                   for record_id, store_id, record_type, focus_id in self.env.cr.fetchall()}
         records = self.browse([by_key[vals["store_id"], vals["record_type"], vals["focus_id"]] for vals in vals_list])
         stores.invalidate_recordset(["record_ids"])
-        return records
+        if any(presets):
+            self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
+        return records, {record.id: preset for record, preset in zip(records, presets, strict=True) if preset}
+
+    @api.model
+    def _customer_partners(self, keys):
+        """The partner of each applied FOCUS customer of ``keys`` ((store id,
+        FOCUS customer id)): ``{key: partner id}``, one probe of the unique
+        index per key."""
+        if not keys:
+            return {}
+        keys = list(keys)
+        self.flush_model()
+        # (A row-value IN list made PostgreSQL scan every stored record once
+        # per batch; OFFSET 0 keeps the probe from being flattened into a join
+        # planned on statistics a bulk load has made stale.)
+        self.env.cr.execute(SQL(
+            """SELECT k.store_id, k.focus_id, r.partner_id
+                 FROM unnest(%s::int[], %s::varchar[]) AS k(store_id, focus_id)
+                CROSS JOIN LATERAL (
+                      SELECT partner_id FROM optical_focus_record
+                       WHERE store_id = k.store_id AND record_type = 'cliente' AND focus_id = k.focus_id
+                         AND state = 'applied' AND partner_id IS NOT NULL OFFSET 0) r""",
+            [key[0] for key in keys], [key[1] for key in keys]))
+        return {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------------
     # Applying
     # ------------------------------------------------------------------
 
-    def _apply(self):
+    def _apply(self, presets=None):
         """Apply these records to Odoo: customers first, then the records
         waiting for those customers, then events. Returns the status of
-        every record by id, and the waiting records that got applied."""
+        every record by id, and the waiting records that got applied.
+        ``presets``: see :meth:`_insert_received`."""
         statuses = {}
         customers = self.filtered(lambda r: r.record_type == "cliente")
         others = self - customers
@@ -195,21 +239,24 @@ class OpticalFocusRecord(models.Model):
                 ("store_id", "in", arrived.store_id.ids),
                 ("customer_focus_id", "in", list({r.focus_id for r in arrived})),
             ]).filtered(lambda r: (r.store_id.id, r.customer_focus_id) in keys) - others
-        (others | released)._apply_events(statuses)
+        (others | released)._apply_events(statuses, presets)
         return statuses, released
 
-    def _apply_safely(self):
+    def _apply_safely(self, presets=None):
         """:meth:`_apply`, but a record that Odoo refuses for a reason the
         mappers do not know (a constraint of another module, …) only puts that
         record in error: the batch is then applied record by record."""
         try:
             with self.env.cr.savepoint():
-                return self._apply()
+                return self._apply(presets)
         except psycopg2.OperationalError:
             raise  # concurrency: Odoo retries the whole request
         except Exception:  # whatever it is, the valid records of the batch must not be lost
             _logger.warning("FOCUS: a batch of %s records failed as a whole, applying them one by one",
                             len(self), exc_info=True)
+        if presets:
+            # Stored applied in advance: received again, to be applied one by one as any other.
+            self.browse(list(presets))._reset_presets()
         statuses, released = {}, self.browse()
         # Customers first, so that the records of the batch find them.
         for record in self.sorted(lambda r: r.record_type != "cliente"):
@@ -243,17 +290,33 @@ class OpticalFocusRecord(models.Model):
     def _set_error(self, field, reason, state="error"):
         self.write({"state": state, "error_field": field, "error_message": reason})
 
-    def _set_applied(self, statuses, values_by_record):
+    def _set_applied(self, statuses, values_by_record, presets=None):
         """Mark these records applied, with their customer: one UPDATE for the
-        whole batch (a write per record costs more than the rest of the batch)."""
+        whole batch (a write per record costs more than the rest of the batch).
+        A record stored applied in advance with these very values
+        (``presets``, :meth:`_insert_received`) is not written again."""
         if not self:
             return
+        presets = presets or {}
         values = [values_by_record.get(record, {}) for record in self]
+        to_write = []
         for record, value in zip(self, values, strict=True):
-            status = "deleted" if record.deleted else ("updated" if record.applied_date else "created")
+            preset = presets.get(record.id)
+            status = "deleted" if record.deleted else (
+                "updated" if record.applied_date and not preset else "created")
             statuses[record.id] = {"type": record.record_type, "id": record.focus_id, "status": status}
             if value.get("warnings"):
                 statuses[record.id]["warnings"] = list(value["warnings"])
+            if not preset or preset != {"partner_id": value.get("partner_id"),
+                                        "customer_focus_id": value.get("customer_focus_id"),
+                                        "warnings": list(value.get("warnings") or []) or None}:
+                to_write.append((record, value))
+        if to_write:
+            self.browse([record.id for record, _value in to_write])._write_applied(
+                [value for _record, value in to_write])
+
+    def _write_applied(self, values):
+        """The UPDATE of :meth:`_set_applied`: ``values`` aligned with ``self``."""
         self.flush_recordset()
         self.env.cr.execute(SQL(
             """UPDATE optical_focus_record r
@@ -272,6 +335,21 @@ class OpticalFocusRecord(models.Model):
         ))
         self.invalidate_recordset(["state", "applied_date", "error_field", "error_message", "partner_id",
                                    "customer_focus_id", "warnings", "has_warnings", "write_date", "write_uid"])
+        self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
+
+    def _reset_presets(self):
+        """Records stored applied in advance (:meth:`_insert_received`) back
+        to received (or the state applying them gave them), as
+        :meth:`_insert_received` stores any other."""
+        self.flush_recordset()
+        self.env.cr.execute(SQL(
+            """UPDATE optical_focus_record
+                  SET state = CASE WHEN state = 'applied' THEN 'received' ELSE state END,
+                      partner_id = NULL, customer_focus_id = NULL, warnings = NULL,
+                      has_warnings = FALSE, applied_date = NULL
+                WHERE id = ANY(%s)""", self.ids))
+        self.invalidate_recordset(["state", "partner_id", "customer_focus_id", "warnings", "has_warnings",
+                                   "applied_date"])
         self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
 
     def _record_errors(self, statuses):
@@ -410,28 +488,12 @@ class OpticalFocusRecord(models.Model):
         if events:
             events.write({"active": False})
 
-    def _apply_events(self, statuses):
+    def _apply_events(self, statuses, presets=None):
         """Records of the other types → trigger events of their customer; a
         record whose customer has not arrived waits for it."""
         mapped = self._map()
         live = {record: result for record, result in mapped.items() if result is not None}
-        keys = {(record.store_id.id, result["customer"]) for record, result in live.items()}
-        customers = {}
-        if keys:
-            self.flush_model()
-            # One probe of the unique index per key (a row-value IN list made
-            # PostgreSQL scan every stored record once per batch; OFFSET 0
-            # keeps the probe from being flattened into a join planned on
-            # statistics a bulk load has made stale).
-            self.env.cr.execute(SQL(
-                """SELECT k.store_id, k.focus_id, r.partner_id
-                     FROM unnest(%s::int[], %s::varchar[]) AS k(store_id, focus_id)
-                    CROSS JOIN LATERAL (
-                          SELECT partner_id FROM optical_focus_record
-                           WHERE store_id = k.store_id AND record_type = 'cliente' AND focus_id = k.focus_id
-                             AND state = 'applied' AND partner_id IS NOT NULL OFFSET 0) r""",
-                [key[0] for key in keys], [key[1] for key in keys]))
-            customers = {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
+        customers = self._customer_partners({(record.store_id.id, result["customer"]) for record, result in live.items()})
         specs, values_by_record, waiting = {}, {}, {}
         for record, result in mapped.items():
             if result is None:
@@ -446,9 +508,13 @@ class OpticalFocusRecord(models.Model):
             specs[record] = (partner_id, result["events"])
             values_by_record[record] = {"partner_id": partner_id, "customer_focus_id": result["customer"],
                                         "warnings": result["warnings"]}
+        if presets:
+            # Stored applied in advance, but not applied now after all.
+            self.browse([record.id for record in self if record.id in presets
+                         and record not in values_by_record])._reset_presets()
         self.browse([record.id for record in waiting])._set_waiting(waiting)
         self.env["optical.crm.event"]._focus_sync(specs)
-        self.browse([record.id for record in values_by_record])._set_applied(statuses, values_by_record)
+        self.browse([record.id for record in values_by_record])._set_applied(statuses, values_by_record, presets)
         self._record_errors(statuses)
 
     def _set_waiting(self, customers):

@@ -14,7 +14,7 @@ from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
 
 from ..tools.fingerprint import fingerprint, replay_key
 from ..tools.gatekeeper import Refused, check_record
-from ..tools.mappers import MappingError, parse_envelope
+from ..tools.mappers import MappingError, map_record, parse_envelope
 from .optical_focus_record import answer
 
 _logger = logging.getLogger(__name__)
@@ -215,9 +215,9 @@ class OpticalFocusStore(models.Model):
             results[position] = _result(row.record_type, row.focus_id, "error", "record", error) if error else row
             if not error:
                 to_apply |= row
-        created = self._store_new(new_vals, new_positions, results)
+        created, presets = self._store_new(new_vals, new_positions, results, incoming)
         to_apply |= created
-        statuses, released = to_apply._apply_safely() if to_apply else ({}, Record)
+        statuses, released = to_apply._apply_safely(presets) if to_apply else ({}, Record)
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
         if created:
             self._refresh_statistics()
@@ -231,25 +231,54 @@ class OpticalFocusStore(models.Model):
             "released": [statuses[row.id] for row in released],
         }
 
-    def _store_new(self, new_vals, new_positions, results):
+    def _store_new(self, new_vals, new_positions, results, incoming):
         """Store the records seen for the first time, in one statement; should
         the database refuse one, store them one by one and put only that one
-        in error. Returns the stored records."""
+        in error. Returns the stored records, and the presets of those stored
+        applied at once (:meth:`_presets`)."""
         Record = self.env["optical.focus.record"]
         if not new_vals:
-            return Record
-        created, error = _stored_safely(self.env.cr, Record._insert_received, new_vals)
+            return Record, {}
+        stored, error = _stored_safely(self.env.cr, lambda vals_list: Record._insert_received(
+            vals_list, self._presets(vals_list, incoming)), new_vals)
         if not error:
+            created, presets = stored
             for position, row in zip(new_positions, created, strict=True):
                 results[position] = row
-            return created
+            return created, presets
         created = Record.browse()
         for position, values in zip(new_positions, new_vals, strict=True):
             row, error = _stored_safely(self.env.cr, Record.create, values)
             results[position] = _result(values["record_type"], values["focus_id"], "error", "record",
                                         error) if error else row
             created |= row or Record
-        return created
+        return created, {}
+
+    def _presets(self, vals_list, incoming):
+        """What applying will write on the new event records whose customer is
+        already applied and not sent again in this batch (the common case of a
+        first load): their customer, FOCUS customer id and warnings, aligned
+        with ``vals_list`` (None for the others). Stored with the record, it
+        spares the UPDATE of the rows just inserted (and PostgreSQL's checks
+        of all their foreign keys again) when applying finds the same."""
+        mapped = [None] * len(vals_list)
+        for index, vals in enumerate(vals_list):
+            if vals["record_type"] == "cliente" or vals["deleted"]:
+                continue
+            try:
+                result = map_record(vals["record_type"], vals["payload"] or {})
+            except MappingError:
+                continue  # put in error when applied
+            if ("cliente", result["customer"]) not in incoming:
+                mapped[index] = result
+        partners = self.env["optical.focus.record"]._customer_partners(
+            {(self.id, result["customer"]) for result in mapped if result})
+        presets = []
+        for result in mapped:
+            partner_id = partners.get((self.id, result["customer"])) if result else None
+            presets.append({"partner_id": partner_id, "customer_focus_id": result["customer"],
+                            "warnings": list(result["warnings"]) or None} if partner_id else None)
+        return presets
 
     def _refresh_statistics(self):
         """ANALYZE the tables a first load fills once their statistics are far
