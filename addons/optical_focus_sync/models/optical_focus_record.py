@@ -52,7 +52,8 @@ class OpticalFocusRecord(models.Model):
     focus_id = fields.Char("FOCUS id", required=True)
     updated_at = fields.Datetime("FOCUS updated on", required=True, help="updated_at of the version last received.")
     deleted = fields.Boolean("Deleted in FOCUS")
-    payload = fields.Json("FOCUS data")
+    # Not prefetched: read only to map a record (or show it), not whenever its state is.
+    payload = fields.Json("FOCUS data", prefetch=False)
     payload_text = fields.Text(
         "Data", compute="_compute_payload_text", inverse="_inverse_payload_text",
         help="The FOCUS fields of the record as JSON; correct them and retry.",
@@ -148,8 +149,8 @@ class OpticalFocusRecord(models.Model):
 
         ``presets`` (aligned with ``vals_list``, None where there is none):
         a record whose outcome is already known (``{"partner_id",
-        "customer_focus_id", "warnings"}``: an event record whose customer is
-        applied) is stored applied at once, so that applying it writes its
+        "customer_focus_id", "warnings", "mapped"}``: an event record whose
+        customer is applied, and its mapped values) is stored applied at once, so that applying it writes its
         row no second time (:meth:`_set_applied`). Returns the records in the
         order of ``vals_list``, and the presets by record id."""
         presets = presets or [None] * len(vals_list)
@@ -273,11 +274,16 @@ class OpticalFocusRecord(models.Model):
             released |= record_released
         return statuses, released
 
-    def _map(self):
+    def _map(self, presets=None):
         """Map every record's payload; records that cannot be mapped are put
-        in error. Returns ``{record: mapped}`` for the others."""
+        in error. Returns ``{record: mapped}`` for the others. A record stored
+        applied in advance (``presets``) was mapped then, from the same data."""
         mapped = {}
+        presets = presets or {}
         for record in self:
+            if record.id in presets:
+                mapped[record] = presets[record.id]["mapped"]
+                continue
             if record.deleted:
                 mapped[record] = None
                 continue
@@ -307,9 +313,8 @@ class OpticalFocusRecord(models.Model):
             statuses[record.id] = {"type": record.record_type, "id": record.focus_id, "status": status}
             if value.get("warnings"):
                 statuses[record.id]["warnings"] = list(value["warnings"])
-            if not preset or preset != {"partner_id": value.get("partner_id"),
-                                        "customer_focus_id": value.get("customer_focus_id"),
-                                        "warnings": list(value.get("warnings") or []) or None}:
+            if not preset or (preset["partner_id"], preset["customer_focus_id"], preset["warnings"]) != (
+                    value.get("partner_id"), value.get("customer_focus_id"), list(value.get("warnings") or []) or None):
                 to_write.append((record, value))
         if to_write:
             self.browse([record.id for record, _value in to_write])._write_applied(
@@ -408,7 +413,10 @@ class OpticalFocusRecord(models.Model):
                           and _same_person(to_create[create_index[key]], values)), None)
             if index is None:
                 index = len(to_create)
-                to_create.append(dict(values, company_id=record.company_id.id))
+                # The salesperson Odoo would compute (a contact's comes from its parent company: a
+                # FOCUS customer has none), given: computing it before the INSERT costs Odoo a
+                # draft record per customer.
+                to_create.append(dict(values, company_id=record.company_id.id, user_id=False))
             for key in keys:
                 create_index.setdefault(key, index)
             create_keys.append((record, index))
@@ -491,7 +499,7 @@ class OpticalFocusRecord(models.Model):
     def _apply_events(self, statuses, presets=None):
         """Records of the other types → trigger events of their customer; a
         record whose customer has not arrived waits for it."""
-        mapped = self._map()
+        mapped = self._map(presets)
         live = {record: result for record, result in mapped.items() if result is not None}
         customers = self._customer_partners({(record.store_id.id, result["customer"]) for record, result in live.items()})
         specs, values_by_record, waiting = {}, {}, {}

@@ -277,7 +277,7 @@ class OpticalFocusStore(models.Model):
         for result in mapped:
             partner_id = partners.get((self.id, result["customer"])) if result else None
             presets.append({"partner_id": partner_id, "customer_focus_id": result["customer"],
-                            "warnings": list(result["warnings"]) or None} if partner_id else None)
+                            "warnings": list(result["warnings"]) or None, "mapped": result} if partner_id else None)
         return presets
 
     def _refresh_statistics(self):
