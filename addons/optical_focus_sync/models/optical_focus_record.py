@@ -197,6 +197,32 @@ class OpticalFocusRecord(models.Model):
         return records, {record.id: preset for record, preset in zip(records, presets, strict=True) if preset}
 
     @api.model
+    def _update_received(self, rows_values):
+        """Store the new version of FOCUS records already stored, in one
+        statement: ``[(record, {"updated_at", "deleted", "payload", "fingerprint",
+        ...})]``, as received, to be applied. The values were checked as for
+        :meth:`_insert_received`."""
+        records = self.browse([row.id for row, _values in rows_values])
+        records.flush_recordset()
+        self.env.cr.execute(SQL(
+            """UPDATE optical_focus_record r
+                  SET updated_at = v.updated_at, deleted = v.deleted, payload = v.payload::jsonb,
+                      fingerprint = v.print, state = 'received', error_field = NULL, error_message = NULL,
+                      write_date = %(now)s, write_uid = %(uid)s
+                 FROM unnest(%(ids)s::int[], %(updated)s::timestamp[], %(deleted)s::bool[], %(payloads)s::text[],
+                             %(prints)s::varchar[]) AS v(id, updated_at, deleted, payload, print)
+                WHERE r.id = v.id""",
+            now=fields.Datetime.now(), uid=self.env.uid, ids=records.ids,
+            updated=[values["updated_at"] for _row, values in rows_values],
+            deleted=[bool(values["deleted"]) for _row, values in rows_values],
+            payloads=[json.dumps(values["payload"]) for _row, values in rows_values],
+            prints=[values.get("fingerprint") for _row, values in rows_values],
+        ))
+        records.invalidate_recordset(["updated_at", "deleted", "payload", "fingerprint", "state", "error_field",
+                                      "error_message", "write_date", "write_uid"])
+        return records
+
+    @api.model
     def _customer_partners(self, keys):
         """The partner of each applied FOCUS customer of ``keys`` ((store id,
         FOCUS customer id)): ``{key: partner id}``, one probe of the unique

@@ -209,11 +209,18 @@ class OpticalFocusStore(models.Model):
                     "updated_at": updated_at, "deleted": deleted, "payload": data, "state": "received",
                     "fingerprint": prints[position], "error_field": False, "error_message": False}))
         # The gatekeeper refused what cannot be stored; should the database
-        # still refuse a record, only that record is in error.
-        for position, row, values in updates:
-            _done, error = _stored_safely(self.env.cr, row.write, values)
-            results[position] = _result(row.record_type, row.focus_id, "error", "record", error) if error else row
-            if not error:
+        # still refuse a record, only that record is in error: the batch's one
+        # UPDATE is then made again record by record.
+        if updates:
+            _done, error = _stored_safely(self.env.cr, Record._update_received,
+                                          [(row, values) for _position, row, values in updates])
+            for position, row, values in updates:
+                if error:
+                    _done, row_error = _stored_safely(self.env.cr, row.write, values)
+                    if row_error:
+                        results[position] = _result(row.record_type, row.focus_id, "error", "record", row_error)
+                        continue
+                results[position] = row
                 to_apply |= row
         created, presets = self._store_new(new_vals, new_positions, results, incoming)
         to_apply |= created
