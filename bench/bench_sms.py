@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 
-from sms_harness import ROOT, load_gateway_server, psql
+from sms_harness import ROOT, GatewayProcess, psql
 
 DB = os.environ.get("OPTICAL_BENCH_DB", "sms_bench")
 API_KEY = "bench-gateway-key"
@@ -132,20 +132,20 @@ def bare_handover(env, shop):
     return elapsed
 
 
-def bare_dispatch(LocalSmsGateway, count):  # noqa: N803 - a class
+def bare_dispatch(count):
     """Seconds for the bare HTTP of the dispatch: ``count`` SMS sent by the
     same gateway client (sessions, workers, batch size) to a second local
-    gateway, no Odoo."""
+    gateway process, no Odoo."""
     from odoo.addons.optical_crm_sms.tools.sms_gateway import HttpSmsGateway
 
     messages = [{"to": "+39347%07d" % index, "text": "Ciao, è ora del controllo della vista!",
                  "sender": "OtticaBench", "reference": "floor-%d" % index} for index in range(count)]
-    with LocalSmsGateway(API_KEY) as gateway:
+    with GatewayProcess(API_KEY) as gateway:
         client = HttpSmsGateway(gateway.url, API_KEY, timeout=5, batch_size=100, workers=4)
         started = time.perf_counter()
         results = client.send_batch(messages)
         elapsed = time.perf_counter() - started
-        assert len(gateway.delivered) == count and all(result.state == "accepted" for result in results)
+        assert gateway.counts()[0] == count and all(result.state == "accepted" for result in results)
     return elapsed
 
 
@@ -168,14 +168,13 @@ def main():
     odoo.tools.config.parse_config(["-c", str(ROOT / "odoo.conf"), "--addons-path=%s" % (ROOT / "addons"),
                                     "-d", DB, "--log-level=warn"])
     registry = Registry(DB)
-    LocalSmsGateway = load_gateway_server()
     try:
-        with LocalSmsGateway(API_KEY) as gateway:
+        with GatewayProcess(API_KEY) as gateway:
             with registry.cursor() as cr:
                 env = api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
                 shop = populate(env, args.count, gateway.url)
                 floor_handover = bare_handover(env, shop)
-                floor_dispatch = bare_dispatch(LocalSmsGateway, args.count)
+                floor_dispatch = bare_dispatch(args.count)
                 profiler = cProfile.Profile() if args.profile else None
                 t0 = time.perf_counter()
                 with profiled(profiler, "hand-over"):
@@ -195,8 +194,7 @@ def main():
                 cr.execute("SELECT round(sum(sms_cost)::numeric, 2) FROM optical_crm_communication "
                            "WHERE company_id = %s", [shop.id])
                 cost = cr.fetchone()[0]
-            received = len(gateway.delivered)
-            requests = len(gateway.requests)
+            received, requests = gateway.counts()
     finally:
         odoo.sql_db.close_all()
         if not args.keep:
