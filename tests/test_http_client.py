@@ -114,3 +114,26 @@ def test_a_url_no_adapter_serves_is_a_failed_call_not_an_exception():
         result = http_client.post_json(session, url, {"a": 1}, timeout=1)
         assert result.outcome == "connection_error", url
         assert result.detail
+
+
+def test_a_session_for_one_url_still_goes_through_the_proxy_of_the_environment(server, monkeypatch):
+    # The shop's server reaches the outside through a proxy (HTTP_PROXY): the
+    # local server plays the proxy, the gateway's host does not even resolve.
+    monkeypatch.setenv("HTTP_PROXY", server.url.rsplit("/", 1)[0])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    url = "http://gateway.invalid/api/sms"
+    with http_client.retrying_session(0, 0, headers={"Authorization": "Bearer k"}, url=url) as session:
+        for reference in ("r1", "r2"):
+            result = http_client.post_json(session, url, {"reference": reference}, timeout=2)
+            assert result.outcome == "ok"
+    assert [body["reference"] for _headers, body in server.requests] == ["r1", "r2"]
+    assert {headers["Authorization"] for headers, _body in server.requests} == {"Bearer k"}
+
+
+def test_no_proxy_of_the_environment_is_honoured_for_a_session_for_one_url(server, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with http_client.retrying_session(0, 0, url=server.url) as session:
+        result = http_client.post_json(session, server.url, {"reference": "r1"}, timeout=2)
+    assert result.outcome == "ok" and len(server.requests) == 1

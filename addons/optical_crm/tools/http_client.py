@@ -91,9 +91,19 @@ def make_retry(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None):
     return retry
 
 
-def retrying_session(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None, headers=None):
-    """A keep-alive ``requests.Session`` retrying as described above."""
+def retrying_session(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None, headers=None, url=None):
+    """A keep-alive ``requests.Session`` retrying as described above.
+
+    Given the ``url`` every call of the session goes to, the proxy the
+    environment sets for it (``HTTPS_PROXY``, ``NO_PROXY``…) is read once,
+    here, instead of on every call: ``requests`` reads the whole environment
+    twice per call otherwise, which was half of a gateway session's CPU
+    time. The session then trusts nothing else from the environment (no
+    ``.netrc`` credentials in place of the caller's ``Authorization``)."""
     session = requests.Session()
+    if url:
+        session.proxies.update(requests.utils.get_environ_proxies(url))
+        session.trust_env = False
     adapter = HTTPAdapter(max_retries=make_retry(retries, backoff, sleep))
     session.mount("http://", adapter)
     session.mount("https://", adapter)

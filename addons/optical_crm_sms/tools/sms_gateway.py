@@ -64,7 +64,8 @@ class HttpSmsGateway:
 
     def _send_batch(self, batch, deadline=None):
         """One batch over one keep-alive session."""
-        with retrying_session(self.retries, self.backoff, self.sleep, bearer_header(self.api_key)) as session:
+        with retrying_session(self.retries, self.backoff, self.sleep, bearer_header(self.api_key),
+                              url=self.url) as session:
             return [
                 GatewayResult(message.get("reference"), "not_sent", "")
                 if deadline is not None and time.monotonic() > deadline else self._send_one(session, message)
