@@ -161,14 +161,30 @@ class OpticalCrmCommunication(models.Model):
     # State changes: every write of ``state`` goes through these
     # ------------------------------------------------------------------
 
-    def _set_state(self, state, **values):
+    def _set_state(self, state, per_row=None, **values):
         """Move the communications for which ``STATE_TRANSITIONS`` allows it
         to ``state``, writing ``values`` with it; the others (a late or
         repeated report, a second click) are left as they are. Returns the
-        communications moved."""
+        communications moved.
+
+        ``per_row``: ``(columns, rows)``, values different on each row
+        (``(id, value, …)`` as ``_write_per_row`` takes them, for columns no
+        stored computed field depends on), written in the same single UPDATE
+        as the state: a sender's batch is one statement, not one for its
+        texts and another for its state."""
         moving = self.filtered(lambda c: state in STATE_TRANSITIONS[c.state])
-        if moving:
+        if not moving:
+            return moving
+        if per_row is None:
             moving.write(dict(values, state=state))
+            return moving
+        columns, rows = per_row
+        common = dict(values, state=state)
+        moving_ids = set(moving.ids)
+        moving._write_per_row([*columns, *common], [
+            (*row, *common.values()) for row in rows if row[0] in moving_ids])
+        # What depends on the state (the call an activity stands for) is computed again.
+        moving.modified([*columns, *common])
         return moving
 
     def _mark_sent(self, **values):

@@ -43,3 +43,21 @@ class TestLedgerStates(OpticalCrmCase):
         planned = communications.filtered(lambda c: c.state == "planned")
         self.assertFalse(planned._mark_done())
         self.assertEqual(planned.state, "planned")
+
+    def test_state_with_values_per_row_moves_forward_only_in_one_write(self):
+        # A sender writes each row's own text with the state: the same rule holds.
+        for target in STATES:
+            communications = self._one_in_each_state()
+            moved = communications._set_state(target, per_row=(["body"], [
+                (communication.id, "text of %s" % communication.subject) for communication in communications]),
+                failure_reason="why")
+            expected = {state for state in STATES if target in STATE_TRANSITIONS[state]}
+            self.assertEqual(set(moved.mapped("subject")), expected, target)
+            self.env.invalidate_all()
+            for communication in communications:
+                if communication.subject in expected:
+                    self.assertEqual((communication.state, communication.body, communication.failure_reason),
+                                     (target, "text of %s" % communication.subject, "why"), target)
+                else:
+                    self.assertEqual((communication.state, communication.body, communication.failure_reason),
+                                     (communication.subject, False, False), target)

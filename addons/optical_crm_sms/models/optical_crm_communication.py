@@ -228,11 +228,11 @@ class OpticalCrmCommunicationSms(models.Model):
             updates.append((subject, body, length.encoding, length.segments,
                             length.segments * communication.company_id.optical_sms_cost_per_segment))
         sms_records = self.env["sms.sms"].sudo().create(vals_list)
-        communications._write_per_row(
+        # Texts, cost, SMS and state: one UPDATE for the batch.
+        communications._mark_sent(per_row=(
             ["subject", "body", "sms_encoding", "sms_segments", "sms_cost", "sms_id", "sms_reference"],
             [(communication.id, *values, sms.id, sms.uuid)
-             for communication, sms, values in zip(communications, sms_records, updates, strict=True)])
-        communications._mark_sent()
+             for communication, sms, values in zip(communications, sms_records, updates, strict=True)]))
         # Wake Odoo's SMS queue up now rather than at its next hourly run.
         self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
         return sms_records
