@@ -6,6 +6,7 @@ valid number (the FOCUS sync), :func:`normalize_mobile` only numbers that can
 receive SMS (mobile, or "fixed line or mobile" where a country does not tell
 them apart).
 """
+import functools
 from collections import namedtuple
 
 import phonenumbers
@@ -45,13 +46,28 @@ def normalize_phone(number, country_code=DEFAULT_REGION):
     return PhoneNumber(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None)
 
 
+@functools.lru_cache(maxsize=2 ** 16)
 def normalize_mobile(number, country_code=DEFAULT_REGION):
     """Normalise ``number`` to E.164 for an SMS. Returns a :data:`PhoneNumber`
-    whose error is 'invalid' for anything that is not a valid number."""
-    parsed, error = _parse(number, country_code)
-    if error:
-        return PhoneNumber(None, "missing" if error == "missing" else "invalid")
+    whose error is 'invalid' for anything that is not a valid number.
+
+    Read once per distinct number and country (a pure function of them:
+    the sender checks every number of a batch, families share one), and
+    matched against the country's patterns once: ``number_type`` is what
+    ``is_valid_number`` computes (a valid number is one of a known type)."""
+    number = (number or "").strip()
+    if not number:
+        return PhoneNumber(None, "missing")
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    try:
+        parsed = phonenumbers.parse(number, (country_code or DEFAULT_REGION).upper())
+    except phonenumbers.NumberParseException:
+        return PhoneNumber(None, "invalid")
+    number_type = phonenumbers.number_type(parsed)
+    if number_type == PhoneNumberType.UNKNOWN:
+        return PhoneNumber(None, "invalid")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if phonenumbers.number_type(parsed) not in SMS_NUMBER_TYPES:
+    if number_type not in SMS_NUMBER_TYPES:
         return PhoneNumber(e164, "landline")
     return PhoneNumber(e164, None)
