@@ -12,6 +12,8 @@ CHANNELS = [
     ("email", "E-mail"),
     ("export", "Export"),
 ]
+# The language a step's texts are rendered in, by default: the customer's.
+DEFAULT_LANG_TEMPLATE = "{{ object.partner_id.lang }}"
 
 
 def channel_selection(model):
@@ -60,7 +62,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
         "layout. Placeholders: <t t-out=\"object.first_name\"/>. Empty: the text above is sent.",
     )
     lang = fields.Char(
-        default="{{ object.partner_id.lang }}",
+        default=DEFAULT_LANG_TEMPLATE,
         help="Language the texts are rendered in: by default the customer's.",
     )
     communication_count = fields.Integer(compute="_compute_communication_stats")
@@ -106,6 +108,15 @@ class OpticalCrmStepMixin(models.AbstractModel):
 
     def _compute_render_model(self):
         self.render_model = "optical.crm.communication"
+
+    def _render_lang(self, res_ids, engine="inline_template"):
+        # The default language template is the customer's language: read from
+        # the customers in one go instead of evaluated once per communication
+        # (it was half of the rendering time of a sender's batch).
+        if (self.lang or "").strip() == DEFAULT_LANG_TEMPLATE and self.render_model == "optical.crm.communication":
+            communications = self.env["optical.crm.communication"].browse(res_ids)
+            return {communication.id: communication.partner_id.lang or "" for communication in communications}
+        return super()._render_lang(res_ids, engine=engine)
 
     def _classify_per_lang(self, res_ids, engine="inline_template"):
         """A customer whose language is not installed (or who has none) gets
