@@ -183,12 +183,19 @@ class SmsSms(models.Model):
         batch -= batch._optical_cancel_withdrawn()
         if not batch:
             return None
-        default_sender = self.env.company._optical_sms_sender()
+        senders = {}  # one sender per campaign and shop, not one look-up per SMS
+
+        def sender(communication):
+            key = (communication.campaign_id.id, communication.company_id.id)
+            if key not in senders:
+                senders[key] = (communication._optical_sms_sender() if communication
+                                else self.env.company._optical_sms_sender())
+            return senders[key]
+
         messages = [{
             "to": sms.number,
             "text": sms.body,
-            "sender": sms.optical_communication_id._optical_sms_sender()
-            if sms.optical_communication_id else default_sender,
+            "sender": sender(sms.optical_communication_id),
             "reference": sms.uuid,
         } for sms in batch]
         # A session ends in time to commit what it sent (the rest waits for the next one).
