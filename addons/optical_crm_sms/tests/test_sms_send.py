@@ -120,6 +120,27 @@ class TestSmsSend(OpticalSmsCommon):
         self.assertFalse((communications - by_partner[valid]).sms_id)
         self.assertEqual([body["to"] for body in gateway.delivered.values()], ["+393471112233"])
 
+    def test_a_family_sharing_one_mobile_each_get_their_own_sms(self):
+        # One mobile for the whole family, written three ways, in one batch
+        # with an unusable number: each customer gets their own text, once.
+        family = self._make_customers(["Luca Gallo", "Sara Gallo", "Nonna Gallo", "Zio Rotto"],
+                                      ["347 777 8899", "+39 3477778899", "0039 347 777 8899", "347 77"])
+        communications = self._plan(family, self.step_sms)
+        with self.gateway() as gateway:
+            self._send()
+        by_partner = {c.partner_id.name: c for c in communications}
+        self.assertEqual(by_partner["Zio Rotto"].skip_code, "invalid_number")
+        family_sms = communications - by_partner["Zio Rotto"]
+        self.assertEqual(set(family_sms.mapped("state")), {"sent"})
+        self.assertEqual(set(family_sms.mapped("sms_number")), {"+393477778899"})
+        self.assertEqual(len(set(family_sms.mapped("sms_reference"))), 3)
+        self.assertEqual(sorted((body["to"], body["text"]) for body in gateway.delivered.values()), [
+            ("+393477778899", "Ciao Luca, è ora del controllo della vista!"),
+            ("+393477778899", "Ciao Nonna, è ora del controllo della vista!"),
+            ("+393477778899", "Ciao Sara, è ora del controllo della vista!"),
+        ])
+        self.assertEqual(sorted(gateway.references()), sorted(family_sms.mapped("sms_reference")))
+
     def test_service_sms_to_blacklisted_number_skipped(self):
         self.step_sms.purpose = "service"
         customer = self._make_customers(["Senza Consenso"], ["347 555 6677"], optical_consent_marketing=False)
