@@ -156,13 +156,14 @@ class SmsSms(models.Model):
         _logger.info("SMS queue: %s SMS cancelled before sending: %s", len(self), reason)
 
     def _optical_outside_window(self):
+        """Those of these SMS whose shop's sending window is closed now (each
+        shop's window looked at once, the SMS only when a window is closed)."""
         now = fields.Datetime.now()
-        held = self.browse()
-        optical = self.filtered("optical_communication_id")
-        for company, sms in optical.grouped(lambda s: s.optical_communication_id.company_id).items():
-            if not company._optical_in_send_window(now):
-                held |= sms
-        return held
+        communications = self.optical_communication_id
+        closed = communications.company_id.filtered(lambda company: not company._optical_in_send_window(now))
+        if not closed:
+            return self.browse()
+        return self.filtered(lambda sms: sms.optical_communication_id.company_id in closed)
 
     def _split_batch(self):
         if self._optical_provider() != "http":
