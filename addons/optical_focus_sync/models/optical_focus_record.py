@@ -149,9 +149,10 @@ class OpticalFocusRecord(models.Model):
 
         ``presets`` (aligned with ``vals_list``, None where there is none):
         a record whose outcome is already known (``{"partner_id",
-        "customer_focus_id", "warnings", "mapped"}``: an event record whose
-        customer is applied, and its mapped values) is stored applied at once, so that applying it writes its
-        row no second time (:meth:`_set_applied`). Returns the records in the
+        "customer_focus_id", "warnings", "mapped"}``: a customer whose partner
+        is written, an event record whose customer is applied, and its mapped
+        values) is stored applied at once, so that applying it writes its row
+        no second time (:meth:`_set_applied`). Returns the records in the
         order of ``vals_list``, and the presets by record id."""
         presets = presets or [None] * len(vals_list)
         stores = self.env["optical.focus.store"].browse({vals["store_id"] for vals in vals_list})
@@ -256,7 +257,7 @@ class OpticalFocusRecord(models.Model):
         statuses = {}
         customers = self.filtered(lambda r: r.record_type == "cliente")
         others = self - customers
-        customers._apply_customers(statuses)
+        customers._apply_customers(statuses, presets)
         arrived = customers.filtered(lambda r: r.state == "applied" and r.partner_id)
         released = self.browse()
         if arrived:
@@ -269,21 +270,18 @@ class OpticalFocusRecord(models.Model):
         (others | released)._apply_events(statuses, presets)
         return statuses, released
 
-    def _apply_safely(self, presets=None):
+    def _apply_safely(self):
         """:meth:`_apply`, but a record that Odoo refuses for a reason the
         mappers do not know (a constraint of another module, …) only puts that
         record in error: the batch is then applied record by record."""
         try:
             with self.env.cr.savepoint():
-                return self._apply(presets)
+                return self._apply()
         except psycopg2.OperationalError:
             raise  # concurrency: Odoo retries the whole request
         except Exception:  # whatever it is, the valid records of the batch must not be lost
             _logger.warning("FOCUS: a batch of %s records failed as a whole, applying them one by one",
                             len(self), exc_info=True)
-        if presets:
-            # Stored applied in advance: received again, to be applied one by one as any other.
-            self.browse(list(presets))._reset_presets()
         statuses, released = {}, self.browse()
         # Customers first, so that the records of the batch find them.
         for record in self.sorted(lambda r: r.record_type != "cliente"):
@@ -387,69 +385,17 @@ class OpticalFocusRecord(models.Model):
         for record in self.filtered(lambda r: r.state in ("error", "waiting")):
             statuses[record.id] = record._status("error")
 
-    def _apply_customers(self, statuses):
+    def _apply_customers(self, statuses, presets=None):
         """``cliente`` records → partners (linked when already in Odoo), and
-        their ``new_customer`` event."""
-        mapped = self._map()
-        italy = self.env.ref("base.it")
-        provinces = {m["province"] for m in mapped.values() if m and m["province"]}
-        states = {
-            state.code: state.id
-            for state in self.env["res.country.state"].search([("country_id", "=", italy.id), ("code", "in", list(provinces))])
-        } if provinces else {}
-        titles = {
-            "M": self.env.ref("base.res_partner_title_mister", raise_if_not_found=False),
-            "F": self.env.ref("base.res_partner_title_madam", raise_if_not_found=False),
-        }
-        partner_values = {}
-        for record, result in list(mapped.items()):
-            if result is None:
-                continue
-            if result["province"] and result["province"] not in states:
-                result["warnings"].append({"field": "provincia", "reason": "%r is not an Italian province code: "
-                                           "dropped" % result["province"]})
-                result["province"] = None
-            values = dict(result["partner"], country_id=italy.id)
-            if result["province"] or "provincia" not in {w["field"] for w in result["warnings"]}:
-                values["state_id"] = states.get(result["province"], False)
-            if result["sex"] and titles[result["sex"]]:
-                values["title"] = titles[result["sex"]].id
-            partner_values[record] = values
-
-        # The contact rules (consent changed…) are applied once for the batch, below.
-        Partner = self.env["res.partner"].with_context(**QUIET_CONTEXT, optical_defer_rules=True)
-        written = Partner
-        for record, values in partner_values.items():
-            if record.partner_id:
-                record.partner_id.with_env(Partner.env).write(values)
-                written |= record.partner_id
-        unbound = [record for record in partner_values if not record.partner_id]
-        partners = dict(self._match_partners({record: partner_values[record] for record in unbound}))
-        to_create, create_keys, create_index = [], [], {}
-        for record in unbound:
-            values = partner_values[record]
-            if record in partners:
-                partner = partners[record].with_env(Partner.env)
-                partner.write({k: v for k, v in values.items() if v or k.startswith("optical_consent_")})
-                written |= partner
-                continue
-            # Two new customers of the same batch that are the same person make one partner.
-            keys = [(record.company_id.id, *key) for key in _identity_keys(values)]
-            index = next((create_index[key] for key in keys if key in create_index
-                          and _same_person(to_create[create_index[key]], values)), None)
-            if index is None:
-                index = len(to_create)
-                # The salesperson Odoo would compute (a contact's comes from its parent company: a
-                # FOCUS customer has none), given: computing it before the INSERT costs Odoo a
-                # draft record per customer.
-                to_create.append(dict(values, company_id=record.company_id.id, user_id=False))
-            for key in keys:
-                create_index.setdefault(key, index)
-            create_keys.append((record, index))
-        created = Partner.create(to_create)
-        for record, index in create_keys:
-            partners[record] = created[index]
-        self.env["optical.crm.communication"]._apply_rules_for_partners(written)
+        their ``new_customer`` event. A record stored applied in advance
+        (``presets``) has its partner already."""
+        presets = presets or {}
+        mapped = self._map(presets)
+        partners = self._bring_customers([
+            (record, record.company_id.id, record.partner_id, result)
+            for record, result in mapped.items() if result is not None and record.id not in presets])
+        for record_id, preset in presets.items():
+            partners[self.browse(record_id)] = self.env["res.partner"].browse(preset["partner_id"])
 
         applied = self.browse([record.id for record in mapped])
         customer_values = {}
@@ -463,16 +409,85 @@ class OpticalFocusRecord(models.Model):
         }
         applied.filtered("deleted")._archive_customer_events()
         self.env["optical.crm.event"]._focus_sync(specs)
-        applied._set_applied(statuses, customer_values)
+        applied._set_applied(statuses, customer_values, presets)
         self._record_errors(statuses)
 
-    def _match_partners(self, values_by_record):
+    @api.model
+    def _bring_customers(self, items):
+        """Bring mapped customers into Odoo: ``items`` is ``[(key, company id,
+        partner already bound or empty, mapped)]``; a bound partner is
+        written, else one already in the shop is linked and written, else one
+        is created (once for two customers of the batch that are the same
+        person). Returns ``{key: partner}``. A bad province is dropped with a
+        warning, added to the mapped values."""
+        italy = self.env.ref("base.it")
+        provinces = {m["province"] for _k, _c, _p, m in items if m["province"]}
+        states = {
+            state.code: state.id
+            for state in self.env["res.country.state"].search([("country_id", "=", italy.id), ("code", "in", list(provinces))])
+        } if provinces else {}
+        titles = {
+            "M": self.env.ref("base.res_partner_title_mister", raise_if_not_found=False),
+            "F": self.env.ref("base.res_partner_title_madam", raise_if_not_found=False),
+        }
+        partner_values = {}
+        for key, _company_id, _partner, result in items:
+            if result["province"] and result["province"] not in states:
+                result["warnings"].append({"field": "provincia", "reason": "%r is not an Italian province code: "
+                                           "dropped" % result["province"]})
+                result["province"] = None
+            values = dict(result["partner"], country_id=italy.id)
+            if result["province"] or "provincia" not in {w["field"] for w in result["warnings"]}:
+                values["state_id"] = states.get(result["province"], False)
+            if result["sex"] and titles[result["sex"]]:
+                values["title"] = titles[result["sex"]].id
+            partner_values[key] = values
+
+        # The contact rules (consent changed…) are applied once for the batch, below.
+        Partner = self.env["res.partner"].with_context(**QUIET_CONTEXT, optical_defer_rules=True)
+        written = Partner
+        for key, _company_id, partner, _result in items:
+            if partner:
+                partner.with_env(Partner.env).write(partner_values[key])
+                written |= partner
+        unbound = [(key, company_id) for key, company_id, partner, _result in items if not partner]
+        partners = {key: partner for key, _company_id, partner, _result in items if partner}
+        partners.update(self._match_partners({key: (company_id, partner_values[key]) for key, company_id in unbound}))
+        to_create, create_keys, create_index = [], [], {}
+        for key, company_id in unbound:
+            values = partner_values[key]
+            if key in partners:
+                partner = partners[key].with_env(Partner.env)
+                partner.write({k: v for k, v in values.items() if v or k.startswith("optical_consent_")})
+                written |= partner
+                continue
+            # Two new customers of the same batch that are the same person make one partner.
+            keys = [(company_id, *identity) for identity in _identity_keys(values)]
+            index = next((create_index[identity] for identity in keys if identity in create_index
+                          and _same_person(to_create[create_index[identity]], values)), None)
+            if index is None:
+                index = len(to_create)
+                # The salesperson Odoo would compute (a contact's comes from its parent company: a
+                # FOCUS customer has none), given: computing it before the INSERT costs Odoo a
+                # draft record per customer.
+                to_create.append(dict(values, company_id=company_id, user_id=False))
+            for identity in keys:
+                create_index.setdefault(identity, index)
+            create_keys.append((key, index))
+        created = Partner.create(to_create)
+        for key, index in create_keys:
+            partners[key] = created[index]
+        self.env["optical.crm.communication"]._apply_rules_for_partners(written)
+        return partners
+
+    def _match_partners(self, values_by_key):
         """Customers already in Odoo: same fiscal code, else same mobile or
         e-mail with the same name (and no other fiscal code), in the shop's
-        company. One query per shop."""
+        company (``values_by_key``: ``{key: (company id, partner values)}``).
+        One query per shop. Yields ``(key, partner)``."""
         by_company = {}
-        for record, values in values_by_record.items():
-            by_company.setdefault(record.company_id.id, []).append((record, values))
+        for key, (company_id, values) in values_by_key.items():
+            by_company.setdefault(company_id, []).append((key, values))
         for company_id, items in by_company.items():
             fiscal_codes = [v["optical_fiscal_code"] for _r, v in items if v.get("optical_fiscal_code")]
             mobiles = [v["mobile"] for _r, v in items if v.get("mobile")]
@@ -500,7 +515,7 @@ class OpticalFocusRecord(models.Model):
                     index.setdefault(("mobile", mobile, name), (partner_id, fiscal_code))
                 if email:
                     index.setdefault(("email", email, name), (partner_id, fiscal_code))
-            for record, values in items:
+            for item_key, values in items:
                 partner_id = index.get(("cf", values.get("optical_fiscal_code")))
                 if not partner_id:
                     name = values["name"].lower()
@@ -510,7 +525,7 @@ class OpticalFocusRecord(models.Model):
                             partner_id = candidate[0]
                             break
                 if partner_id:
-                    yield record, self.env["res.partner"].browse(partner_id)
+                    yield item_key, self.env["res.partner"].browse(partner_id)
 
     def _archive_customer_events(self):
         """A customer deleted in FOCUS: their FOCUS events of that shop are

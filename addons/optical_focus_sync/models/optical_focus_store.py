@@ -222,9 +222,7 @@ class OpticalFocusStore(models.Model):
                         continue
                 results[position] = row
                 to_apply |= row
-        created, presets = self._store_new(new_vals, new_positions, results, incoming)
-        to_apply |= created
-        statuses, released = to_apply._apply_safely(presets) if to_apply else ({}, Record)
+        created, statuses, released = self._store_and_apply(new_vals, new_positions, results, incoming, to_apply)
         self.sudo().write({"last_batch_date": fields.Datetime.now(), "last_batch_count": len(records)})
         if created:
             self._refresh_statistics()
@@ -238,52 +236,98 @@ class OpticalFocusStore(models.Model):
             "released": [statuses[row.id] for row in released],
         }
 
-    def _store_new(self, new_vals, new_positions, results, incoming):
-        """Store the records seen for the first time, in one statement; should
-        the database refuse one, store them one by one and put only that one
-        in error. Returns the stored records, and the presets of those stored
-        applied at once (:meth:`_presets`)."""
+    def _store_and_apply(self, new_vals, new_positions, results, incoming, to_apply):
+        """Store the records seen for the first time and apply them with the
+        changed ones (``to_apply``, already stored). Returns the new records,
+        the status of every record by id and the waiting records released.
+
+        The short way first, under one savepoint: the new customers' partners
+        brought into Odoo and the new records' outcome decided before they are
+        stored (:meth:`_presets`), then all stored in one INSERT, those decided
+        as applied, and everything applied. Should anything fail, all of it is
+        undone and the batch takes the long way, where only what fails is in
+        error: the new records stored as received (one by one should the
+        database refuse one), then applied (record by record should Odoo
+        refuse one)."""
+        Record = self.env["optical.focus.record"]
+        if new_vals:
+            try:
+                with self.env.cr.savepoint():
+                    created, presets = Record._insert_received(new_vals, self._presets(new_vals, incoming))
+                    statuses, released = (to_apply | created)._apply(presets)
+            except psycopg2.OperationalError:
+                raise  # concurrency: Odoo retries the whole request
+            except Exception:  # noqa: BLE001 - the long way puts only what fails in error
+                _logger.warning("FOCUS: a batch of %s new records could not be stored and applied at once, "
+                                "taking the long way", len(new_vals), exc_info=True)
+            else:
+                for position, row in zip(new_positions, created, strict=True):
+                    results[position] = row
+                return created, statuses, released
+        created = self._store_new(new_vals, new_positions, results)
+        to_apply |= created
+        statuses, released = to_apply._apply_safely() if to_apply else ({}, Record)
+        return created, statuses, released
+
+    def _store_new(self, new_vals, new_positions, results):
+        """Store the records seen for the first time as received, in one
+        statement; should the database refuse one, store them one by one and
+        put only that one in error. Returns the stored records."""
         Record = self.env["optical.focus.record"]
         if not new_vals:
-            return Record, {}
-        stored, error = _stored_safely(self.env.cr, lambda vals_list: Record._insert_received(
-            vals_list, self._presets(vals_list, incoming)), new_vals)
+            return Record
+        created, error = _stored_safely(self.env.cr, lambda vals_list: Record._insert_received(vals_list)[0],
+                                        new_vals)
         if not error:
-            created, presets = stored
             for position, row in zip(new_positions, created, strict=True):
                 results[position] = row
-            return created, presets
+            return created
         created = Record.browse()
         for position, values in zip(new_positions, new_vals, strict=True):
             row, error = _stored_safely(self.env.cr, Record.create, values)
             results[position] = _result(values["record_type"], values["focus_id"], "error", "record",
                                         error) if error else row
             created |= row or Record
-        return created, {}
+        return created
 
     def _presets(self, vals_list, incoming):
-        """What applying will write on the new event records whose customer is
-        already applied and not sent again in this batch (the common case of a
-        first load): their customer, FOCUS customer id and warnings, aligned
-        with ``vals_list`` (None for the others). Stored with the record, it
-        spares the UPDATE of the rows just inserted (and PostgreSQL's checks
-        of all their foreign keys again) when applying finds the same."""
+        """The outcome of the new records that is known before they are
+        stored, aligned with ``vals_list`` (None for the others): ``{"partner_id",
+        "customer_focus_id", "warnings", "mapped"}``, what applying them will
+        write. A new customer (not deleted, its data valid) is brought into
+        Odoo here, its partner created or linked; a new event record gets the
+        partner of its customer when the customer is applied already and not
+        sent again in this batch (the common case of a first load). Stored
+        with the record, it spares the UPDATE of the rows just inserted (and
+        PostgreSQL's checks of all their foreign keys again)."""
+        Record = self.env["optical.focus.record"]
         mapped = [None] * len(vals_list)
         for index, vals in enumerate(vals_list):
-            if vals["record_type"] == "cliente" or vals["deleted"]:
+            if vals["deleted"]:
                 continue
             try:
                 result = map_record(vals["record_type"], vals["payload"] or {})
             except MappingError:
                 continue  # put in error when applied
-            if ("cliente", result["customer"]) not in incoming:
+            if vals["record_type"] == "cliente" or ("cliente", result["customer"]) not in incoming:
                 mapped[index] = result
-        partners = self.env["optical.focus.record"]._customer_partners(
-            {(self.id, result["customer"]) for result in mapped if result})
+        customers = Record._bring_customers([
+            (index, self.company_id.id, self.env["res.partner"], result)
+            for index, (vals, result) in enumerate(zip(vals_list, mapped, strict=True))
+            if result and vals["record_type"] == "cliente"])
+        partners = Record._customer_partners({
+            (self.id, result["customer"])
+            for vals, result in zip(vals_list, mapped, strict=True) if result and vals["record_type"] != "cliente"})
         presets = []
-        for result in mapped:
-            partner_id = partners.get((self.id, result["customer"])) if result else None
-            presets.append({"partner_id": partner_id, "customer_focus_id": result["customer"],
+        for index, (vals, result) in enumerate(zip(vals_list, mapped, strict=True)):
+            if not result:
+                presets.append(None)
+                continue
+            if vals["record_type"] == "cliente":
+                partner_id, customer = customers[index].id, vals["focus_id"]
+            else:
+                partner_id, customer = partners.get((self.id, result["customer"])), result["customer"]
+            presets.append({"partner_id": partner_id, "customer_focus_id": customer,
                             "warnings": list(result["warnings"]) or None, "mapped": result} if partner_id else None)
         return presets
 

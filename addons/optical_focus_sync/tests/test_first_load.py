@@ -9,7 +9,8 @@ from odoo.tools import mute_logger
 
 from .common import FocusSyncCase
 
-MUTED = ("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_record")
+MUTED = ("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_record",
+         "odoo.addons.optical_focus_sync.models.optical_focus_store")
 
 
 @tagged("post_install", "-at_install", "optical_focus_sync")
@@ -82,6 +83,19 @@ class TestFocusFirstLoad(FocusSyncCase):
         self.env.cr.execute("ALTER TABLE optical_crm_event DROP CONSTRAINT focus_test_no_far_future")
         refused.action_retry()
         self.assertEqual((refused.state, refused.partner_id), ("applied", verdi))
+
+    def test_a_batch_refused_after_its_new_customers_were_created_makes_each_once(self):
+        self.send(self.customer("C1", "Verdi", 1))
+        self.env.cr.execute("ALTER TABLE optical_crm_event ADD CONSTRAINT focus_test_no_far_future "
+                            "CHECK (event_date < '2099-01-01')")
+        # Nothing to find him by but his name: created twice should the first try be left behind.
+        name_only = self.cliente("C2", codice_fiscale=None, cognome="Neri", cellulare=None, email=None)
+        with mute_logger(*MUTED):
+            answer = self.send(name_only, self.record("vendita", "V1", cliente="C1", data_consegna="2099-06-01"))
+        self.assertEqual([result["status"] for result in answer["results"]], ["created", "error"])
+        self.assertEqual(self.Partner.search_count([("name", "=", "Mario Neri")]), 1)
+        neri = self.focus_record("cliente", "C2").partner_id
+        self.assertEqual((neri.name, self.events(neri).event_type), ("Mario Neri", "new_customer"))
 
     def test_a_record_whose_customer_fails_in_the_same_batch_waits(self):
         self.send(self.customer("C1", "Verdi", 1))
