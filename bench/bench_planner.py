@@ -31,8 +31,8 @@ def main():
     options = parser.parse_args()
     env_pg = dict(os.environ, PGHOST=os.environ.get("PGHOST", "127.0.0.1"))
     subprocess.run(["dropdb", "-U", "postgres", "--if-exists", DB], check=True, env=env_pg)
-    print("Installing optical_crm on scratch database %s ..." % DB, flush=True)
-    sh(os.path.join(ROOT, "scripts", "odoo"), "-d", DB, "-i", "optical_crm", "--without-demo=all",
+    print("Installing optical_crm and optical_crm_sms (its cycles have SMS steps) on scratch database %s ..." % DB, flush=True)
+    sh(os.path.join(ROOT, "scripts", "odoo"), "-d", DB, "-i", "optical_crm,optical_crm_sms", "--without-demo=all",
        "--stop-after-init", "--log-level=warn")
 
     import odoo
@@ -74,11 +74,16 @@ def main():
                       NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
                  FROM generate_series(0, %(events)s - 1) g""",
             first=first_partner, n=n_customers, today=today, company=company.id, events=n_events))
+        # The customers' shop, as Odoo stores it for every customer (birthdays and targets read it).
+        env["res.partner"]._optical_update_shops()
         Cycle = env["optical.crm.cycle"]
+
+        page = env["optical.crm.landing.page"].create({"name": "Happy birthday", "title": "A gift for you"})
 
         def steps(*rows):
             return [(0, 0, {"name": "%s %s %s" % row, "interval_number": row[0], "interval_unit": row[1],
-                            "channel": row[2], "body": "Hello {{ object.first_name }}"}) for row in rows]
+                            "channel": row[2], "body": "Hello {{ object.first_name }}",
+                            "landing_page_id": page.id if row[2] == "sms_link" else False}) for row in rows]
 
         Cycle.create([
             {"name": "Progressive", "event_type": "glasses_delivery", "lens_type": "progressive",
