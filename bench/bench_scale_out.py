@@ -22,7 +22,6 @@ idempotency keys).
     python3 bench/bench_scale_out.py [--customers 10000] [--database optical_bench_scale] [--port 18183]
 """
 import argparse
-import importlib.util
 import os
 import pathlib
 import subprocess
@@ -30,6 +29,7 @@ import sys
 import time
 
 import requests
+from sms_harness import load_test_server
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PG = ["-h", os.environ.get("PGHOST", "127.0.0.1"), "-p", os.environ.get("PGPORT", "5432"), "-U", "odoo"]
@@ -37,11 +37,7 @@ PUSH_KEY = "bench-push-key"
 
 
 def load_push_server():
-    path = ROOT / "addons" / "optical_crm_app" / "tests" / "push_server.py"
-    spec = importlib.util.spec_from_file_location("bench_push_server", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.PushServer
+    return load_test_server("optical_crm_app", "push_server.py", "PushServer")
 
 
 def psql(db, sql):

@@ -1,4 +1,5 @@
-"""What the SMS benchmark and the crash-and-concurrency harness share: the local
+"""What the benches share: a module's local test server loaded without Odoo
+(the SMS benchmark, the crash-and-concurrency harness, the scale-out bench); the local
 HTTP gateway stand-in of the SMS module's tests (in this process, or in a
 process of its own), and psql on the maintenance database (creating and
 dropping scratch databases)."""
@@ -10,13 +11,19 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+def load_test_server(module, path, class_name):
+    """The class ``class_name`` of a module's local test server (``path``,
+    below ``addons/<module>/tests/``), loaded without importing Odoo."""
+    spec = importlib.util.spec_from_file_location("bench_" + class_name,
+                                                  ROOT / "addons" / module / "tests" / path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return getattr(loaded, class_name)
+
+
 def load_gateway_server():
     """The ``LocalSmsGateway`` class of ``optical_crm_sms/tests/gateway_server.py``."""
-    path = ROOT / "addons" / "optical_crm_sms" / "tests" / "gateway_server.py"
-    spec = importlib.util.spec_from_file_location("bench_gateway_server", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.LocalSmsGateway
+    return load_test_server("optical_crm_sms", "gateway_server.py", "LocalSmsGateway")
 
 
 class GatewayProcess:

@@ -42,7 +42,8 @@ class PushProvider:
             raise PushError("push_url: no push service is configured", permanent=True)
         self.url = url
         self.timeout = timeout
-        self.session = retrying_session(retries, backoff, sleep, bearer_header(api_key))
+        # Every call goes to the one URL: the environment's proxy for it is read once.
+        self.session = retrying_session(retries, backoff, sleep, bearer_header(api_key), url=url)
 
     def send(self, token, title, body, data=None, idempotency_key=None):
         """Push one notification to one device; returns the service's JSON
