@@ -116,6 +116,14 @@ def test_a_url_no_adapter_serves_is_a_failed_call_not_an_exception():
         assert result.detail
 
 
+def test_a_session_for_one_url_no_adapter_serves_is_a_failed_call_not_an_exception():
+    for url in ("ftp://127.0.0.1/push", "not a url", "http://[::1"):
+        session = http_client.retrying_session(retries=0, url=url)
+        result = http_client.post_json(session, url, {"a": 1}, timeout=1)
+        assert result.outcome == "connection_error", url
+        assert result.detail
+
+
 def test_a_session_for_one_url_still_goes_through_the_proxy_of_the_environment(server, monkeypatch):
     # The shop's server reaches the outside through a proxy (HTTP_PROXY): the
     # local server plays the proxy, the gateway's host does not even resolve.

@@ -101,8 +101,14 @@ def retrying_session(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=Non
     time. The session then trusts nothing else from the environment (no
     ``.netrc`` credentials in place of the caller's ``Authorization``)."""
     session = requests.Session()
-    if url:
-        session.proxies.update(requests.utils.get_environ_proxies(url))
+    try:
+        proxies = requests.utils.get_environ_proxies(url) if url else None
+    except ValueError:
+        # An address requests cannot read: the session stays as requests makes it, and the
+        # call reports the address as its own failure.
+        proxies = None
+    if proxies is not None:
+        session.proxies.update(proxies)
         session.trust_env = False
     adapter = HTTPAdapter(max_retries=make_retry(retries, backoff, sleep))
     session.mount("http://", adapter)
