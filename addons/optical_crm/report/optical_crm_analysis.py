@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.models import regex_order
 from odoo.tools import SQL, sql
 
 from ..models.optical_crm_step_mixin import channel_selection
@@ -28,6 +29,9 @@ DERIVED_NEEDS["uplift_low"] = DERIVED_NEEDS["uplift_high"] = DERIVED_NEEDS["upli
 # Revenue is the sum of the distinct purchase events of the group: a purchase
 # following two contacts of the same cycle counts once.
 DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
+# Groups of a many2one whose model holds at most this many records are put in
+# that model's order by their rank among its records (see _read_group_orderby).
+RANKED_GROUPS_MAX = 5000
 
 # 1: contacted, the message went out (a call once it was made); 2: held out
 # for the control group; 0: neither (planned, skipped, failed, a call not made).
@@ -139,12 +143,23 @@ class OpticalCrmAnalysis(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cost_sql(self):
-        """Cost of the communication ``c`` of the shop ``co``: each call made
-        costs the shop's minutes per call at its hourly cost. Channel modules
-        add theirs (SMS segments)."""
-        return SQL("CASE WHEN c.channel = 'phone' THEN c.callback_attempts * COALESCE(co.optical_call_minutes, 0) "
-                   "* COALESCE(co.optical_call_hourly_cost, 0) / 60.0 ELSE 0 END")
+    def _channel_cost_sql(self):
+        """What the communication ``c`` cost beyond calls, stored on it when it
+        went out: channel modules add theirs (SMS segments)."""
+        return SQL("0")
+
+    @api.model
+    def _call_cost_factors(self):
+        """Each shop's cost of one call (its minutes per call at its hourly
+        cost), as a list a SQL array reads by the shop's id."""
+        self.env["res.company"].flush_model(["optical_call_minutes", "optical_call_hourly_cost"])
+        shops = self.env.execute_query(SQL(
+            "SELECT id, COALESCE(optical_call_minutes, 0) * COALESCE(optical_call_hourly_cost, 0) / 60.0 "
+            "FROM res_company"))
+        factors = [None] * max((shop_id for shop_id, _cost in shops), default=0)
+        for shop_id, cost in shops:
+            factors[shop_id - 1] = cost
+        return factors
 
     def _init_contact_column(self):
         """The ledger's ``analysis_contact``: the row's part in the results,
@@ -162,8 +177,23 @@ class OpticalCrmAnalysis(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self._init_contact_column()
         contacted = SQL("(c.analysis_contact = 1)")
-        # A held-out customer counts once the day their message would have gone out has come.
-        control = SQL("(c.analysis_contact = 2 AND c.scheduled_date <= co.today)")
+        # A held-out customer counts once the day their message would have gone out has come, in
+        # the shop's time zone: a day more than one before UTC's has come everywhere, a day more
+        # than one after has come nowhere; only the days in between ask for the shop's today.
+        utc_today = SQL("(NOW() AT TIME ZONE 'UTC')::date")
+        control = SQL(
+            """(c.analysis_contact = 2
+                AND (c.scheduled_date < %(utc_today)s - 1
+                     OR (c.scheduled_date <= %(utc_today)s + 1
+                         AND c.scheduled_date <= (SELECT %(today)s FROM res_company shop
+                                                    LEFT JOIN resource_calendar shop_calendar
+                                                           ON shop_calendar.id = shop.optical_send_calendar_id
+                                                    LEFT JOIN res_partner shop_partner
+                                                           ON shop_partner.id = shop.partner_id
+                                                   WHERE shop.id = c.company_id))))""",
+            utc_today=utc_today, today=shop_today_sql("shop_calendar", "shop_partner"))
+        # Calls made: their cost is the shop's cost of a call times their number.
+        call_attempts = SQL("CASE WHEN c.channel = 'phone' THEN COALESCE(c.callback_attempts, 0) ELSE 0 END")
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
@@ -186,26 +216,23 @@ class OpticalCrmAnalysis(models.Model):
                        CASE WHEN %(control)s AND c.purchased_after_contact THEN c.partner_id END
                            AS customer_control_bought,
                        NULL::float AS revenue, NULL::float AS control_revenue,
-                       (%(cost)s)::float AS cost,
+                       (%(call_attempts)s * COALESCE(co.optical_call_minutes, 0)
+                        * COALESCE(co.optical_call_hourly_cost, 0) / 60.0 + %(channel_cost)s)::float AS cost,
+                       -- The parts of the cost, which the sum of a group adds up without the shop's row.
+                       %(call_attempts)s AS call_attempts, (%(channel_cost)s)::float AS channel_cost,
                        NULL::float AS conversion_rate, NULL::float AS control_rate, NULL::float AS uplift,
                        NULL::float AS uplift_low, NULL::float AS uplift_high, NULL::float AS revenue_per_customer,
                        NULL::float AS control_revenue_per_customer, NULL::float AS revenue_uplift,
                        NULL::float AS return_on_cost
                   FROM optical_crm_communication c
                   -- Left joins on unique keys: PostgreSQL drops them when a query reads none of their columns.
-                  -- The shop's figures and today, worked out once per shop rather than once per row.
-                  LEFT JOIN (SELECT co.id, co.optical_call_minutes, co.optical_call_hourly_cost, MIN(%(today)s) AS today
-                               FROM res_company co
-                               LEFT JOIN resource_calendar shop_calendar
-                                      ON shop_calendar.id = co.optical_send_calendar_id
-                               LEFT JOIN res_partner shop_partner ON shop_partner.id = co.partner_id
-                              GROUP BY co.id) co ON co.id = c.company_id
+                  LEFT JOIN res_company co ON co.id = c.company_id
                   LEFT JOIN res_partner p ON p.id = c.partner_id
                   LEFT JOIN optical_crm_campaign ca ON ca.id = c.campaign_id
                  WHERE c.state <> 'cancelled'
             )""",
-            table=SQL.identifier(self._table), contacted=contacted, control=control, cost=self._cost_sql(),
-            today=shop_today_sql("shop_calendar", "shop_partner")))
+            table=SQL.identifier(self._table), contacted=contacted, control=control, call_attempts=call_attempts,
+            channel_cost=self._channel_cost_sql()))
 
     # ------------------------------------------------------------------
     # Aggregates: distinct revenue, ratios from tools.uplift
@@ -218,6 +245,12 @@ class OpticalCrmAnalysis(models.Model):
             event = self._field_to_sql(self._table, DISTINCT_REVENUE[aggregate_spec], query)
             return SQL("(SELECT COALESCE(SUM(pe.amount), 0) FROM optical_crm_event pe "
                        "WHERE pe.id = ANY(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL)))", event, event)
+        if aggregate_spec == "cost:sum":
+            # Each row's cost without joining its shop to every row: the shops' cost of a call
+            # goes in as an array read by the shop's id.
+            return SQL("SUM(%s + %s * COALESCE((%s::float8[])[%s], 0))",
+                       SQL.identifier(self._table, "channel_cost"), SQL.identifier(self._table, "call_attempts"),
+                       self._call_cost_factors(), self._field_to_sql(self._table, "company_id", query))
         if aggregate_spec.split(":")[0] in DERIVED_MEASURES:
             return SQL("NULL")
         return super()._read_group_select(aggregate_spec, query)
@@ -229,6 +262,63 @@ class OpticalCrmAnalysis(models.Model):
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '128MB'")
         return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Groups of a cycle, step, campaign or shop come in the order of
+        their model (a cycle's priority, then its name), as Odoo's own reports.
+        Odoo joins that model to every row and groups the rows by its order's
+        columns too (a cycle's translated name among them): on a ledger of a
+        million rows that doubles the pivot's time. Here the ranks of the
+        model's records are worked out first, in one small query, and each
+        group is put at its rank: the same order, looked up once per group.
+        A model of more records (customers, suppliers) keeps Odoo's way."""
+        if not order:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        terms = []
+        for order_part in order.split(","):
+            match = regex_order.match(order_part)
+            field = self._fields.get(match["term"]) if match else None
+            ranks = (field is not None and field.type == "many2one" and match["term"] in groupby_terms
+                     and self._group_ranks(field.comodel_name))
+            if not ranks:
+                terms.append(super()._read_group_orderby(order_part, groupby_terms, query))
+                continue
+            descending = (match["direction"] or "").upper() == "DESC"
+            if descending:
+                ranks = ranks[::-1]
+            nulls = (match["nulls"] or "").upper()
+            if not nulls:
+                nulls = "NULLS FIRST" if self._nulls_first(self.env[field.comodel_name], descending) else ""
+            group = groupby_terms[match["term"]]
+            terms.append(SQL("%s IS NOT NULL, array_position(%s::int[], %s)", group, ranks, group)
+                         if nulls == "NULLS FIRST" else SQL("array_position(%s::int[], %s)", ranks, group))
+        return SQL(", ").join(terms)
+
+    @api.model
+    def _nulls_first(self, model, descending, seen=()):
+        """Where Odoo's join puts the rows without a value when it orders by
+        ``model``: PostgreSQL's default (first when descending) for the
+        direction of the model's first order term, followed through a
+        many2one (a campaign step's campaign, then its start date)."""
+        first = regex_order.match(model._order.split(",")[0])
+        if first["nulls"]:
+            return (first["nulls"].upper() == "NULLS FIRST") != descending
+        descending = ((first["direction"] or "").upper() == "DESC") != descending
+        field = model._fields.get(first["field"])
+        if field is not None and field.type == "many2one" and field not in seen \
+                and self.env[field.comodel_name]._order != "id":
+            return self._nulls_first(self.env[field.comodel_name], descending, (*seen, field))
+        return descending
+
+    @api.model
+    def _group_ranks(self, model_name):
+        """The ids of ``model_name``'s records in its order, archived ones and
+        those of other shops included (ranks order groups, they show nothing);
+        None when the model's order is its ids or it holds too many records."""
+        model = self.env[model_name].sudo().with_context(active_test=False)
+        if model._order == "id" or model.search_count([], limit=RANKED_GROUPS_MAX + 1) > RANKED_GROUPS_MAX:
+            return None
+        return model.search([], limit=RANKED_GROUPS_MAX).ids
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):

@@ -1,10 +1,12 @@
 import datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..report import optical_crm_analysis
 from ..report.optical_crm_analysis import shop_today_sql
 from .common import OpticalCrmCase
 
@@ -229,6 +231,50 @@ class TestAnalysis(OpticalCrmCase):
                     WHERE co.id = %s""", shop_today_sql("shop_calendar", "shop_partner"), shop.id))
             self.assertEqual(self.env.cr.fetchone()[0], shop._optical_today())
 
+    def test_held_out_customers_count_from_their_shops_day(self):
+        """A held-out customer joins the control group on the day their
+        message would have gone out, that day in their shop's time zone: a
+        shop in Auckland and one in Los Angeles, whose dates differ from UTC's
+        for most of the day; rows for the shop's today and before count, its
+        tomorrow not yet."""
+        calendar = self.env["resource.calendar"].create({"name": "Auckland hours", "tz": "Pacific/Auckland"})
+        self.shop_b.write({"optical_send_calendar_id": calendar.id})
+        self.shop_a.write({"optical_send_calendar_id": False})
+        self.shop_a.partner_id.tz = "America/Los_Angeles"
+        one_day = datetime.timedelta(days=1)
+        expected = {}
+        for shop in (self.shop_a, self.shop_b):
+            today = shop._optical_today()
+            expected[shop.id] = 0
+            for offset in (-40, -2, -1, 0, 1, 2):
+                partner = self.env["res.partner"].create({"name": "Held %s %s" % (shop.name, offset)})
+                self.Communication.create({
+                    "partner_id": partner.id, "company_id": shop.id, "channel": "email", "source": "cycle",
+                    "cycle_id": self.exam.id, "cycle_step_id": self.mail_step.id, "state": "skipped",
+                    "skip_code": "holdout", "scheduled_date": today + offset * one_day})
+                expected[shop.id] += offset <= 0
+        cells = self.cells([("cycle_id", "=", self.exam.id)], "company_id")
+        self.assertEqual({shop: cell["customer_control"] for shop, cell in cells.items()}, expected)
+        self.assertEqual(expected, {self.shop_a.id: 4, self.shop_b.id: 4})
+
+    def test_each_shop_pays_its_own_calls(self):
+        """A call costs each shop its own minutes at its own hourly cost: the
+        shop's cells, the total and the rows agree."""
+        self.shop_b.write({"optical_call_minutes": 10, "optical_call_hourly_cost": 60})  # 10 per call
+        self.contact(self.anna, self.call_step, "done", DT(2026, 3, 2, 9, 0), callback_attempts=2)  # 2 × 3
+        self.Communication.create({
+            "partner_id": self.bruno.id, "company_id": self.shop_b.id, "channel": "phone", "source": "cycle",
+            "cycle_id": self.exam.id, "cycle_step_id": self.call_step.id, "state": "failed",
+            "scheduled_date": D(2026, 3, 2), "callback_attempts": 3})  # 3 × 10
+        self.contact(self.carla, self.mail_step, "sent", DT(2026, 3, 9, 9, 0))
+        domain = [("cycle_id", "=", self.exam.id)]
+        cells = self.cells(domain, "company_id")
+        self.assertAlmostEqual(cells[self.shop_a.id]["cost"], 6)
+        self.assertAlmostEqual(cells[self.shop_b.id]["cost"], 30)
+        (total,) = self.Analysis.read_group(domain, ["cost:sum"], [], lazy=False)
+        self.assertAlmostEqual(total["cost"], 36)
+        self.assertAlmostEqual(sum(self.Analysis.search(domain).mapped("cost")), 36)
+
     def test_set_based_state_changes_reach_the_results(self):
         """The sender and the planner move states with set-based UPDATEs, not
         through the ORM: the results follow them (a planned e-mail sent, a
@@ -251,3 +297,37 @@ class TestAnalysis(OpticalCrmCase):
         self.env.cr.execute("UPDATE optical_crm_communication SET state = 'skipped', skip_code = 'holdout' "
                             "WHERE id = %s", [held.id])
         self.assertEqual(contacted(), (2, 1))
+
+    def test_groups_come_in_their_models_order(self):
+        """A pivot by cycle lists the cycles by priority, then name, as Odoo
+        orders them, the rows of no cycle (a campaign's) where Odoo puts them;
+        by step, campaign and shop too, in both directions: the same order as
+        Odoo's own join of the cycles to every row."""
+        urgent = self.cycle("glasses_delivery", [(1, "weeks", "export")], name="Zeta urgent", priority=50)
+        archived = self.cycle("birthday", [(0, "days", "email")], name="Alpha old", active=False)
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "Back to school", "date_start": D(2026, 9, 1), "date_end": D(2026, 9, 30),
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "export"})],
+        })
+        self.contact(self.anna, self.call_step, "done", DT(2026, 3, 2, 9, 0), callback_attempts=1)
+        self.contact(self.bruno, self.mail_step, "sent", DT(2026, 3, 9, 9, 0))
+        self.contact(self.carla, urgent.step_ids, "sent", DT(2026, 3, 9, 9, 0))
+        self.contact(self.dario, archived.step_ids, "sent", DT(2026, 3, 9, 9, 0))
+        self.Communication.create({
+            "partner_id": self.elena.id, "company_id": self.shop_b.id, "channel": "export", "source": "campaign",
+            "campaign_id": campaign.id, "campaign_step_id": campaign.step_ids.id, "state": "sent",
+            "scheduled_date": D(2026, 9, 1), "sent_date": DT(2026, 9, 1, 9, 0)})
+        ours = self.anna | self.bruno | self.carla | self.dario | self.elena
+
+        def order(groupby, direction=""):
+            groups = self.Analysis.read_group([("partner_id", "in", ours.ids)], ["customer_contacted:count_distinct"],
+                                              [groupby], orderby=(groupby + " " + direction).strip(), lazy=False)
+            return [group[groupby] and group[groupby][0] for group in groups]
+
+        # Highest priority first, then by name; the campaign's row has no cycle and comes first, as in Odoo.
+        self.assertEqual(order("cycle_id"), [False, urgent.id, archived.id, self.exam.id])
+        for groupby in ("cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "company_id"):
+            for direction in ("", "desc", "asc nulls first", "desc nulls last"):
+                ranked = order(groupby, direction)
+                with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
+                    self.assertEqual(ranked, order(groupby, direction), (groupby, direction))

@@ -10,5 +10,5 @@ class OpticalCrmAnalysis(models.Model):
     _depends = {"optical.crm.communication": ["sms_cost"]}
 
     @api.model
-    def _cost_sql(self):
-        return SQL("%s + COALESCE(c.sms_cost, 0)", super()._cost_sql())
+    def _channel_cost_sql(self):
+        return SQL("%s + COALESCE(c.sms_cost, 0)", super()._channel_cost_sql())
