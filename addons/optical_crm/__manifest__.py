@@ -37,7 +37,11 @@
     ],
     "assets": {
         "web.assets_backend": [
-            "optical_crm/static/src/**/*",
+            "optical_crm/static/src/activity/**/*",
+        ],
+        # Odoo loads its pivot view when a pivot is first opened: the results' pivot with it.
+        "web.assets_backend_lazy": [
+            "optical_crm/static/src/analysis/**/*",
         ],
         "web.assets_tests": [
             "optical_crm/static/tests/tours/**/*",

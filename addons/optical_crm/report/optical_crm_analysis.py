@@ -1,5 +1,8 @@
+import contextvars
+
 from odoo import api, fields, models, tools
 from odoo.models import regex_order
+from odoo.osv import expression
 from odoo.tools import SQL, sql
 
 from ..models.optical_crm_step_mixin import channel_selection
@@ -29,6 +32,20 @@ DERIVED_NEEDS["uplift_low"] = DERIVED_NEEDS["uplift_high"] = DERIVED_NEEDS["upli
 # Revenue is the sum of the distinct purchase events of the group: a purchase
 # following two contacts of the same cycle counts once.
 DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
+# The customer counts as bits of the flags a customer's rows of a group carry
+# (see _read_group_sets).
+CUSTOMER_BITS = {
+    "customer_targeted": 1, "customer_contacted": 2, "customer_reached": 4, "customer_bought": 8,
+    "customer_control": 16, "customer_control_bought": 32,
+}
+SET_AGGREGATES = {"__count", "cost:sum", *DISTINCT_REVENUE, *("%s:count_distinct" % name for name in CUSTOMER_BITS)}
+# The one pass pays when customers have several rows in a group of the finest
+# grouping: when PostgreSQL expects it to sum up the rows at least this many
+# to one (a pivot by source: ten rows a customer; by cycle: two).
+SETS_MIN_SHRINK = 4
+# The groups of the pivot's groupings worked out together, which read_group
+# hands out while read_group_sets asks for them one by one.
+_PREFETCHED = contextvars.ContextVar("optical_crm_analysis_prefetched", default=None)
 # Groups of a many2one whose model holds at most this many records are put in
 # that model's order by their rank among its records (see _read_group_orderby).
 RANKED_GROUPS_MAX = 5000
@@ -238,6 +255,13 @@ class OpticalCrmAnalysis(models.Model):
     # Aggregates: distinct revenue, ratios from tools.uplift
     # ------------------------------------------------------------------
 
+    def _row_cost_sql(self, query):
+        """A row's cost without joining its shop to every row: the shops' cost
+        of a call goes in as an array read by the shop's id."""
+        return SQL("%s + %s * COALESCE((%s::float8[])[%s], 0)",
+                   SQL.identifier(self._table, "channel_cost"), SQL.identifier(self._table, "call_attempts"),
+                   self._call_cost_factors(), self._field_to_sql(self._table, "company_id", query))
+
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec in DISTINCT_REVENUE:
             # ``= ANY`` matches each event once, however often the array repeats it; the rows
@@ -246,16 +270,17 @@ class OpticalCrmAnalysis(models.Model):
             return SQL("(SELECT COALESCE(SUM(pe.amount), 0) FROM optical_crm_event pe "
                        "WHERE pe.id = ANY(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL)))", event, event)
         if aggregate_spec == "cost:sum":
-            # Each row's cost without joining its shop to every row: the shops' cost of a call
-            # goes in as an array read by the shop's id.
-            return SQL("SUM(%s + %s * COALESCE((%s::float8[])[%s], 0))",
-                       SQL.identifier(self._table, "channel_cost"), SQL.identifier(self._table, "call_attempts"),
-                       self._call_cost_factors(), self._field_to_sql(self._table, "company_id", query))
+            return SQL("SUM(%s)", self._row_cost_sql(query))
         if aggregate_spec.split(":")[0] in DERIVED_MEASURES:
             return SQL("NULL")
         return super()._read_group_select(aggregate_spec, query)
 
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        prefetched = _PREFETCHED.get()
+        if prefetched is not None and not having and not offset and not limit and order == ",".join(groupby):
+            groups = prefetched.get(tuple(groupby))
+            if groups is not None and all(spec in groups["aggregates"] for spec in aggregates):
+                return [(*values, *(figures[spec] for spec in aggregates)) for values, figures in groups["rows"]]
         # Customer counts are COUNT(DISTINCT …), each sorting the rows of the period: sorted in
         # memory rather than on disk, and without just-in-time compilation (it costs more than
         # it saves on these statements). For this transaction only.
@@ -322,17 +347,156 @@ class OpticalCrmAnalysis(models.Model):
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
-        names = {spec.split(":")[0] for spec in fields}
-        if not names & set(DERIVED_MEASURES):
+        if not {spec.split(":")[0] for spec in fields} & set(DERIVED_MEASURES):
             return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
-        needed = {name for derived in names & set(DERIVED_MEASURES) for name in DERIVED_NEEDS[derived]}
-        fields = [spec for spec in fields if spec.split(":")[0] not in DERIVED_MEASURES]
-        fields += [spec for spec in BASE_MEASURES if spec.split(":")[0] in needed - names]
-        groups = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+        groups = super().read_group(domain, self._counted_fields(fields), groupby, offset=offset, limit=limit,
+                                    orderby=orderby, lazy=lazy)
         for group in groups:
             # The web client shows False as an empty cell: no figure rather than noise.
             group.update({key: False if value is None else value for key, value in self._figures(group).items()})
         return groups
+
+    @api.model
+    def _counted_fields(self, fields):
+        """``fields`` (read_group's) with the ratios replaced by the counts
+        they are worked out from."""
+        names = {spec.split(":")[0] for spec in fields}
+        needed = {name for derived in names & set(DERIVED_MEASURES) for name in DERIVED_NEEDS[derived]}
+        return [spec for spec in fields if spec.split(":")[0] not in DERIVED_MEASURES] + [
+            spec for spec in BASE_MEASURES if spec.split(":")[0] in needed - names]
+
+    @api.model
+    def read_group_sets(self, domain, fields, groupbys):
+        """The groups of every grouping of a pivot at once, as the pivot of
+        the results asks for them: ``[read_group(domain, fields, groupby,
+        lazy=False) for groupby in groupbys]`` (its total, its rows, its
+        columns, its cells). Odoo's pivot asks one
+        grouping after the other, each a pass over every row of the period;
+        here one pass serves them all (see ``_read_group_sets``). None when
+        the groupings cannot be served together: the pivot then asks one by
+        one."""
+        fields = [spec for spec in fields if spec != "__count"]
+        specs = [tuple(self._read_group_get_annotated_groupby(groupby, lazy=False).values()) for groupby in groupbys]
+        aggregates = ["__count", *(spec for spec in self._counted_fields(fields) if spec != "__count")]
+        prefetched = self._read_group_sets(domain, specs, aggregates)
+        if prefetched is None:
+            return None
+        token = _PREFETCHED.set(prefetched)
+        try:
+            return [self.read_group(domain, fields, groupby, lazy=False) for groupby in groupbys]
+        finally:
+            _PREFETCHED.reset(token)
+
+    @api.model
+    def _read_group_sets(self, domain, sets, aggregates):
+        """``{groupby specs: {"aggregates": aggregates, "rows": [(group values,
+        {aggregate: value})]}}`` for each tuple of groupby specs of ``sets``,
+        as ``_read_group`` gives them, from one statement; None when one of
+        them cannot be answered so.
+
+        Counting customers is the costly part of the results: a
+        COUNT(DISTINCT) sorts every row of the period, once per count and
+        grouping. Here the rows are first summed up per group of the finest
+        grouping and customer (and purchase): which of the customer's rows
+        qualify for which count become bits of one flag, and a customer
+        counts in a group when one of their rows there has the bit. The
+        groupings (GROUPING SETS) then count customers among those sums,
+        ten times fewer than the rows on a ledger like a shop's."""
+        if any(spec not in SET_AGGREGATES for spec in aggregates) or expression.is_false(self, domain):
+            return None
+        terms = []
+        for specs in sets:
+            terms += [spec for spec in specs if spec not in terms]
+        for spec in terms:
+            field = self._fields.get(spec.split(":")[0])
+            if field is None or not field.store or field.type in ("one2many", "many2many") or (
+                    field.type == "many2one" and self.env[field.comodel_name]._order != "id"
+                    and not self._group_ranks(field.comodel_name)):
+                return None
+        # Each grouping must list its fields in the order of the others' (a pivot's rows, then columns).
+        if any([term for term in terms if term in specs] != list(specs) for specs in sets):
+            return None
+        self.browse().check_access("read")
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '128MB'")
+        query = self._search(domain)
+        group_terms = [self._read_group_groupby(spec, query) for spec in terms]
+        names = {spec.split(":")[0] for spec in aggregates}
+        flags = SQL(" + ").join([SQL("0"), *(
+            SQL("(%s IS NOT NULL)::int * %s", self._field_to_sql(self._table, name, query), bit)
+            for name, bit in CUSTOMER_BITS.items() if name in names)])
+        # The purchases asked for: a customer's distinct purchases make the revenue.
+        events = {column: self._field_to_sql(self._table, DISTINCT_REVENUE[spec], query)
+                  for column, spec in (("event_id", "revenue:sum"), ("control_event_id", "control_revenue:sum"))
+                  if spec in aggregates}
+        partner = self._field_to_sql(self._table, "partner_id", query)
+        rows = query.select(SQL("1"))
+        query.groupby = SQL(", ").join([*group_terms, partner, *events.values()])
+        inner = query.select(
+            *(SQL("%s AS %s", term, SQL.identifier("g%s" % index)) for index, term in enumerate(group_terms)),
+            SQL("%s AS partner_id", partner),
+            *(SQL("%s AS %s", event, SQL.identifier(column)) for column, event in events.items()),
+            SQL("COUNT(*) AS n, BIT_OR(%s) AS flags, SUM(%s) AS cost", flags, self._row_cost_sql(query)))
+
+        def outer(spec):
+            if spec == "__count":
+                return SQL("COALESCE(SUM(n), 0)::bigint")
+            if spec == "cost:sum":
+                return SQL("SUM(cost)")
+            if spec in DISTINCT_REVENUE:
+                column = SQL.identifier("control_event_id" if spec == "control_revenue:sum" else "event_id")
+                return SQL("(SELECT COALESCE(SUM(pe.amount), 0) FROM optical_crm_event pe "
+                           "WHERE pe.id = ANY(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL)))", column, column)
+            return SQL("COUNT(DISTINCT partner_id) FILTER (WHERE flags & %s <> 0)", CUSTOMER_BITS[spec.split(":")[0]])
+
+        if not self._sums_up(inner, rows):
+            return None
+        columns = [SQL.identifier("g%s" % index) for index in range(len(terms))]
+        grouping_sets = SQL(", ").join(
+            SQL("(%s)", SQL(", ").join(columns[terms.index(spec)] for spec in specs)) for specs in sets)
+        # Each grouping's groups in _read_group's order: by its fields, a many2one's by its model's order.
+        order = [SQL("grouping_id")]
+        for index, spec in enumerate(terms):
+            field = self._fields[spec.split(":")[0]]
+            ranks = field.type == "many2one" and self.env[field.comodel_name]._order != "id" and \
+                self._group_ranks(field.comodel_name)
+            if not ranks:
+                order.append(columns[index])
+                continue
+            if self._nulls_first(self.env[field.comodel_name], False):
+                order.append(SQL("%s IS NOT NULL", columns[index]))
+            order.append(SQL("array_position(%s::int[], %s)", ranks, columns[index]))
+        rows = self.env.execute_query(SQL(
+            "SELECT %s AS grouping_id, %s FROM (%s) AS customer_groups GROUP BY GROUPING SETS (%s) ORDER BY %s",
+            SQL("GROUPING(%s)", SQL(", ").join(columns)) if columns else SQL("0"),
+            SQL(", ").join([*columns, *(outer(spec) for spec in aggregates)]), inner, grouping_sets,
+            SQL(", ").join(order)))
+        # GROUPING(): a bit per field, the first the highest, set when the grouping leaves the field out.
+        grouping_ids = {specs: sum(1 << (len(terms) - 1 - index) for index, spec in enumerate(terms)
+                                   if spec not in specs) for specs in sets}
+        prefetched = {}
+        for specs, grouping_id in grouping_ids.items():
+            found = [row[1:] for row in rows if row[0] == grouping_id]
+            if not found and not specs:
+                found = [tuple(self._read_group_empty_value(spec) for spec in [*terms, *aggregates])]
+            values = [self._read_group_postprocess_groupby(spec, [row[terms.index(spec)] for row in found])
+                      for spec in specs]
+            figures = [self._read_group_postprocess_aggregate(spec, [row[len(terms) + index] for row in found])
+                       for index, spec in enumerate(aggregates)]
+            prefetched[specs] = {"aggregates": set(aggregates), "rows": [
+                (group, dict(zip(aggregates, row_figures, strict=True)))
+                for group, row_figures in zip(zip(*values, strict=True) if specs else [()] * len(found),
+                                              zip(*figures, strict=True), strict=True)]}
+        return prefetched
+
+    def _sums_up(self, groups, rows):
+        """Whether PostgreSQL expects the statement ``groups`` to give at
+        least SETS_MIN_SHRINK times fewer rows than the statement ``rows``."""
+        def expected(statement):
+            (plan,) = self.env.execute_query(SQL("EXPLAIN (FORMAT JSON) %s", statement))[0][0]
+            return plan["Plan"]["Plan Rows"]
+
+        return expected(groups) * SETS_MIN_SHRINK <= expected(rows)
 
     @api.model
     def _figures(self, counts):

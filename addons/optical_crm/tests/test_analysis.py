@@ -331,3 +331,51 @@ class TestAnalysis(OpticalCrmCase):
                 ranked = order(groupby, direction)
                 with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
                     self.assertEqual(ranked, order(groupby, direction), (groupby, direction))
+
+    def test_the_pivots_groupings_at_once_match_one_by_one(self):
+        """The pivot of the results asks all its groupings at once
+        (read_group_sets): every cell equals what read_group gives for that
+        grouping alone, for the owner and for a shop's staff, with a control
+        group, calls and their costs, and for a period with no row."""
+        self.build_exam_results()
+        self.build_control_group()
+        self.shop_b.write({"optical_call_minutes": 10, "optical_call_hourly_cost": 60})
+        zeno = self.customer("Zeno Viola", shop=self.shop_b)
+        for state, attempts in (("done", 2), ("failed", 1)):
+            self.Communication.create({
+                "partner_id": zeno.id, "company_id": self.shop_b.id, "channel": "phone", "source": "cycle",
+                "cycle_id": self.exam.id, "cycle_step_id": self.call_step.id, "state": state,
+                "scheduled_date": D(2026, 4, 2), "callback_attempts": attempts})
+        groupbys = [[], ["source"], ["cycle_id"], ["cycle_id", "date:month"], ["date:month"], ["company_id"],
+                    ["source", "customer_shop_id"], ["customer_shop_id"], ["cycle_step_id", "audience"],
+                    ["channel", "campaign_id"]]
+        owner = self.owner.with_context(allowed_company_ids=[self.shop_a.id, self.shop_b.id])
+        # A customer has a row or two here, a dozen in a shop's year: the one pass is made whatever it sums up.
+        self.enterContext(patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0))
+        for user, domain in ((None, []), (owner, [("date", ">=", D(2026, 3, 1))]), (self.staff_b, []),
+                             (None, [("date", ">=", D(2030, 1, 1))])):
+            Analysis = self.Analysis.with_user(user) if user else self.Analysis
+            at_once = Analysis.read_group_sets(domain, MEASURES, groupbys)
+            self.assertEqual(len(at_once), len(groupbys))
+            for groupby, groups in zip(groupbys, at_once, strict=True):
+                one = Analysis.read_group(domain, MEASURES, groupby, lazy=False)
+                self.assertEqual(groups, one, (user and user.name, domain, groupby))
+        self.assertEqual(at_once[0][0]["__count"], 0)
+
+    def test_groupings_that_cannot_go_together_are_asked_one_by_one(self):
+        self.build_exam_results()
+        # By customer when there are too many to rank, by a measure the one pass does not count, or
+        # groupings listing their fields in different orders: None, the pivot asks one by one.
+        self.enterContext(patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0))
+        self.assertTrue(self.Analysis.read_group_sets([], MEASURES, [[], ["partner_id"]]))
+        with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
+            self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [[], ["partner_id"]]))
+        self.assertIsNone(self.Analysis.read_group_sets([], ["communication_id:count_distinct"], [[]]))
+        self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [["source", "channel"], ["channel", "source"]]))
+        # When PostgreSQL expects the sums to be hardly fewer than the rows, one pass would not pay.
+        with patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 4):
+            rows = SQL("SELECT 1 FROM generate_series(1, 100000) g")
+            self.assertTrue(self.Analysis._sums_up(SQL("SELECT 1 FROM generate_series(1, 100000) g GROUP BY g / 10000"),
+                                                   rows))
+            ledger = SQL("SELECT 1 FROM optical_crm_communication")
+            self.assertFalse(self.Analysis._sums_up(SQL("SELECT 1 FROM optical_crm_communication GROUP BY id"), ledger))
