@@ -375,6 +375,7 @@ class OpticalCrmAnalysis(models.Model):
         here one pass serves them all (see ``_read_group_sets``). None when
         the groupings cannot be served together: the pivot then asks one by
         one."""
+        self.browse().check_access("read")
         fields = [spec for spec in fields if spec != "__count"]
         specs = [tuple(self._read_group_get_annotated_groupby(groupby, lazy=False).values()) for groupby in groupbys]
         aggregates = ["__count", *(spec for spec in self._counted_fields(fields) if spec != "__count")]
@@ -417,7 +418,6 @@ class OpticalCrmAnalysis(models.Model):
         # PostgreSQL's GROUPING() tells up to 31 fields apart.
         if len(terms) > 31 or any([term for term in terms if term in specs] != list(specs) for specs in sets):
             return None
-        self.browse().check_access("read")
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '128MB'")
         query = self._search(domain)

@@ -3,7 +3,8 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from ..report import optical_crm_analysis
@@ -379,3 +380,14 @@ class TestAnalysis(OpticalCrmCase):
                                                    rows))
             ledger = SQL("SELECT 1 FROM optical_crm_communication")
             self.assertFalse(self.Analysis._sums_up(SQL("SELECT 1 FROM optical_crm_communication GROUP BY id"), ledger))
+
+    def test_the_groupings_at_once_are_for_the_crm_users_only(self):
+        """An internal user outside the CRM (the shop's accountant) and a
+        portal customer get no figure, however they ask."""
+        self.build_exam_results()
+        accountant = new_test_user(self.env, "accountant", groups="base.group_user")
+        customer = new_test_user(self.env, "portal_customer", groups="base.group_portal")
+        for user in (accountant, customer):
+            for fields in (MEASURES, ["communication_id:count_distinct"]):
+                with self.assertRaises(AccessError):
+                    self.Analysis.with_user(user).read_group_sets([], fields, [[], ["source"]])
