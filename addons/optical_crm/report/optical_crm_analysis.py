@@ -379,7 +379,7 @@ class OpticalCrmAnalysis(models.Model):
         fields = [spec for spec in fields if spec != "__count"]
         specs = [tuple(self._read_group_get_annotated_groupby(groupby, lazy=False).values()) for groupby in groupbys]
         aggregates = ["__count", *(spec for spec in self._counted_fields(fields) if spec != "__count")]
-        prefetched = self._read_group_sets(domain, specs, aggregates)
+        prefetched = self._read_group_sets(domain, list(dict.fromkeys(specs)), aggregates) if specs else {}
         if prefetched is None:
             return None
         token = _PREFETCHED.set(prefetched)

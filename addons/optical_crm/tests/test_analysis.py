@@ -362,6 +362,12 @@ class TestAnalysis(OpticalCrmCase):
                 one = Analysis.read_group(domain, MEASURES, groupby, lazy=False)
                 self.assertEqual(groups, one, (user and user.name, domain, groupby))
         self.assertEqual(at_once[0][0]["__count"], 0)
+        # A grouping asked twice is answered twice, nothing asked gets nothing.
+        twice = self.Analysis.read_group_sets([], MEASURES, [["source"], [], ["source"], []])
+        self.assertEqual(twice[0], twice[2])
+        self.assertEqual(len(twice[1]), 1)
+        self.assertEqual(twice[1], twice[3])
+        self.assertEqual(self.Analysis.read_group_sets([], MEASURES, []), [])
 
     def test_groupings_that_cannot_go_together_are_asked_one_by_one(self):
         self.build_exam_results()
