@@ -370,11 +370,10 @@ class OpticalCrmAnalysis(models.Model):
         """The groups of every grouping of a pivot at once, as the pivot of
         the results asks for them: ``[read_group(domain, fields, groupby,
         lazy=False) for groupby in groupbys]`` (its total, its rows, its
-        columns, its cells). Odoo's pivot asks one
-        grouping after the other, each a pass over every row of the period;
-        here one pass serves them all (see ``_read_group_sets``). None when
-        the groupings cannot be served together: the pivot then asks one by
-        one."""
+        columns, its cells). Odoo's pivot asks one grouping after the other,
+        each a pass over every row of the period; here one pass serves them
+        all (see ``_read_group_sets``). None when the groupings cannot be
+        served together: the pivot then asks them side by side."""
         self.browse().check_access("read")
         fields = [spec for spec in fields if spec != "__count"]
         specs = [tuple(self._read_group_get_annotated_groupby(groupby, lazy=False).values()) for groupby in groupbys]
@@ -431,7 +430,7 @@ class OpticalCrmAnalysis(models.Model):
                   for column, spec in (("event_id", "revenue:sum"), ("control_event_id", "control_revenue:sum"))
                   if spec in aggregates}
         partner = self._field_to_sql(self._table, "partner_id", query)
-        rows = query.select(SQL("1"))
+        every_row = query.select(SQL("1"))
         query.groupby = SQL(", ").join([*group_terms, partner, *events.values()])
         inner = query.select(
             *(SQL("%s AS %s", term, SQL.identifier("g%s" % index)) for index, term in enumerate(group_terms)),
@@ -450,7 +449,7 @@ class OpticalCrmAnalysis(models.Model):
                            "WHERE pe.id = ANY(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL)))", column, column)
             return SQL("COUNT(DISTINCT partner_id) FILTER (WHERE flags & %s <> 0)", CUSTOMER_BITS[spec.split(":")[0]])
 
-        if not self._sums_up(inner, rows):
+        if not self._sums_up(inner, every_row):
             return None
         columns = [SQL.identifier("g%s" % index) for index in range(len(terms))]
         grouping_sets = SQL(", ").join(
