@@ -43,6 +43,9 @@ SET_AGGREGATES = {"__count", "cost:sum", *DISTINCT_REVENUE, *("%s:count_distinct
 # grouping: when PostgreSQL expects it to sum up the rows at least this many
 # to one (a pivot by source: ten rows a customer; by cycle: two).
 SETS_MIN_SHRINK = 4
+# A pivot asks (row levels + 1) × (column levels + 1) groupings: more are not a pivot's, they are asked
+# one by one.
+SETS_MAX = 64
 # The groups of the pivot's groupings worked out together, which read_group
 # hands out while read_group_sets asks for them one by one.
 _PREFETCHED = contextvars.ContextVar("optical_crm_analysis_prefetched", default=None)
@@ -258,7 +261,8 @@ class OpticalCrmAnalysis(models.Model):
     def _row_cost_sql(self, query):
         """A row's cost without joining its shop to every row: the shops' cost
         of a call goes in as an array read by the shop's id."""
-        return SQL("%s + %s * COALESCE((%s::float8[])[%s], 0)",
+        # Summed as numeric: the same total whatever the order of the rows, in one pass or another.
+        return SQL("(%s + %s * COALESCE((%s::float8[])[%s], 0))::numeric",
                    SQL.identifier(self._table, "channel_cost"), SQL.identifier(self._table, "call_attempts"),
                    self._call_cost_factors(), self._field_to_sql(self._table, "company_id", query))
 
@@ -366,6 +370,7 @@ class OpticalCrmAnalysis(models.Model):
             spec for spec in BASE_MEASURES if spec.split(":")[0] in needed - names]
 
     @api.model
+    @api.readonly
     def read_group_sets(self, domain, fields, groupbys):
         """The groups of every grouping of a pivot at once, as the pivot of
         the results asks for them: ``[read_group(domain, fields, groupby,
@@ -375,6 +380,8 @@ class OpticalCrmAnalysis(models.Model):
         all (see ``_read_group_sets``). None when the groupings cannot be
         served together: the pivot then asks them side by side."""
         self.browse().check_access("read")
+        if len(groupbys) > SETS_MAX:
+            return None
         fields = [spec for spec in fields if spec != "__count"]
         specs = [tuple(self._read_group_get_annotated_groupby(groupby, lazy=False).values()) for groupby in groupbys]
         aggregates = ["__count", *(spec for spec in self._counted_fields(fields) if spec != "__count")]
@@ -402,20 +409,8 @@ class OpticalCrmAnalysis(models.Model):
         counts in a group when one of their rows there has the bit. The
         groupings (GROUPING SETS) then count customers among those sums,
         ten times fewer than the rows on a ledger like a shop's."""
-        if any(spec not in SET_AGGREGATES for spec in aggregates) or expression.is_false(self, domain):
-            return None
-        terms = []
-        for specs in sets:
-            terms += [spec for spec in specs if spec not in terms]
-        for spec in terms:
-            field = self._fields.get(spec.split(":")[0])
-            if field is None or not field.store or field.type in ("one2many", "many2many") or (
-                    field.type == "many2one" and self.env[field.comodel_name]._order != "id"
-                    and not self._group_ranks(field.comodel_name)):
-                return None
-        # Each grouping must list its fields in the order of the others' (a pivot's rows, then columns);
-        # PostgreSQL's GROUPING() tells up to 31 fields apart.
-        if len(terms) > 31 or any([term for term in terms if term in specs] != list(specs) for specs in sets):
+        terms = self._sets_terms(domain, sets, aggregates)
+        if terms is None:
             return None
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '128MB'")
@@ -456,16 +451,13 @@ class OpticalCrmAnalysis(models.Model):
             SQL("(%s)", SQL(", ").join(columns[terms.index(spec)] for spec in specs)) for specs in sets)
         # Each grouping's groups in _read_group's order: by its fields, a many2one's by its model's order.
         order = [SQL("grouping_id")]
-        for index, spec in enumerate(terms):
+        for column, spec in zip(columns, terms, strict=True):
             field = self._fields[spec.split(":")[0]]
             ranks = field.type == "many2one" and self.env[field.comodel_name]._order != "id" and \
                 self._group_ranks(field.comodel_name)
-            if not ranks:
-                order.append(columns[index])
-                continue
-            if self._nulls_first(self.env[field.comodel_name], False):
-                order.append(SQL("%s IS NOT NULL", columns[index]))
-            order.append(SQL("array_position(%s::int[], %s)", ranks, columns[index]))
+            if ranks and self._nulls_first(self.env[field.comodel_name], False):
+                order.append(SQL("%s IS NOT NULL", column))
+            order.append(SQL("array_position(%s::int[], %s)", ranks, column) if ranks else column)
         rows = self.env.execute_query(SQL(
             "SELECT %s AS grouping_id, %s FROM (%s) AS customer_groups GROUP BY GROUPING SETS (%s) ORDER BY %s",
             SQL("GROUPING(%s)", SQL(", ").join(columns)) if columns else SQL("0"),
@@ -474,9 +466,12 @@ class OpticalCrmAnalysis(models.Model):
         # GROUPING(): a bit per field, the first the highest, set when the grouping leaves the field out.
         grouping_ids = {specs: sum(1 << (len(terms) - 1 - index) for index, spec in enumerate(terms)
                                    if spec not in specs) for specs in sets}
+        found_by_grouping = {}
+        for row in rows:
+            found_by_grouping.setdefault(row[0], []).append(row[1:])
         prefetched = {}
         for specs, grouping_id in grouping_ids.items():
-            found = [row[1:] for row in rows if row[0] == grouping_id]
+            found = found_by_grouping.get(grouping_id, [])
             if not found and not specs:
                 found = [tuple(self._read_group_empty_value(spec) for spec in [*terms, *aggregates])]
             values = [self._read_group_postprocess_groupby(spec, [row[terms.index(spec)] for row in found])
@@ -488,6 +483,26 @@ class OpticalCrmAnalysis(models.Model):
                 for group, row_figures in zip(zip(*values, strict=True) if specs else [()] * len(found),
                                               zip(*figures, strict=True), strict=True)]}
         return prefetched
+
+    def _sets_terms(self, domain, sets, aggregates):
+        """The fields of the groupings ``sets``, each once, in the order they
+        come; None when one pass cannot answer them as ``_read_group``."""
+        if any(spec not in SET_AGGREGATES for spec in aggregates) or expression.is_false(self, domain):
+            return None
+        terms = []
+        for specs in sets:
+            terms += [spec for spec in specs if spec not in terms]
+        for spec in terms:
+            field = self._fields.get(spec.split(":")[0])
+            if field is None or not field.store or field.type in ("one2many", "many2many") or (
+                    field.type == "many2one" and self.env[field.comodel_name]._order != "id"
+                    and not self._group_ranks(field.comodel_name)):
+                return None
+        # Each grouping must list its fields in the order of the others' (a pivot's rows, then columns);
+        # PostgreSQL's GROUPING() tells up to 31 fields apart.
+        if len(terms) > 31 or any([term for term in terms if term in specs] != list(specs) for specs in sets):
+            return None
+        return terms
 
     def _sums_up(self, groups, rows):
         """Whether PostgreSQL expects the statement ``groups`` to give at
@@ -503,8 +518,12 @@ class OpticalCrmAnalysis(models.Model):
         """The ratios of one cell from its counts (``BASE_MEASURES`` names):
         percentages for rates, None where there is nothing to divide or too
         few customers to tell an uplift from noise."""
-        contacted, bought = counts.get("customer_contacted") or 0, counts.get("customer_bought") or 0
-        control, control_bought = counts.get("customer_control") or 0, counts.get("customer_control_bought") or 0
+        # Buyers count against their group only when the group's customers were counted too (a pivot
+        # showing buyers and return on cost asks for no contacted customers).
+        contacted = counts.get("customer_contacted") or 0
+        bought = (counts.get("customer_bought") or 0) if "customer_contacted" in counts else 0
+        control = counts.get("customer_control") or 0
+        control_bought = (counts.get("customer_control_bought") or 0) if "customer_control" in counts else 0
         revenue, control_revenue = counts.get("revenue") or 0.0, counts.get("control_revenue") or 0.0
         rates = two_proportion_uplift(bought, contacted, control_bought, control)
         per_contacted, per_control, per_uplift = revenue_uplift(revenue, contacted, control_revenue, control)

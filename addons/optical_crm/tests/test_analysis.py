@@ -126,6 +126,11 @@ class TestAnalysis(OpticalCrmCase):
         self.assertAlmostEqual(call["cost"], 15)
         self.assertFalse(mail["cost"])
         self.assertFalse(mail["return_on_cost"])  # nothing spent: no ratio
+        # Buyers and return on cost alone: no conversion without the customers contacted, no error.
+        (some,) = self.Analysis.read_group([("cycle_id", "=", self.exam.id)],
+                                           ["customer_bought:count_distinct", "return_on_cost:sum"], [], lazy=False)
+        self.assertEqual(some["customer_bought"], 2)
+        self.assertAlmostEqual(some["return_on_cost"], 28)
         # A pivot showing only the ratios gets them right: their counts are asked for them.
         (alone,) = self.Analysis.read_group([("cycle_id", "=", self.exam.id)],
                                             ["conversion_rate:sum", "return_on_cost:sum"], ["cycle_id"], lazy=False)
@@ -340,9 +345,10 @@ class TestAnalysis(OpticalCrmCase):
         group, calls and their costs, and for a period with no row."""
         self.build_exam_results()
         self.build_control_group()
-        self.shop_b.write({"optical_call_minutes": 10, "optical_call_hourly_cost": 60})
+        # A call of 7 minutes at 37.30 an hour: costs that floats add up differently in another order.
+        self.shop_b.write({"optical_call_minutes": 7, "optical_call_hourly_cost": 37.3})
         zeno = self.customer("Zeno Viola", shop=self.shop_b)
-        for state, attempts in (("done", 2), ("failed", 1)):
+        for state, attempts in (("done", 2), ("failed", 1), ("done", 3), ("failed", 2), ("done", 1)):
             self.Communication.create({
                 "partner_id": zeno.id, "company_id": self.shop_b.id, "channel": "phone", "source": "cycle",
                 "cycle_id": self.exam.id, "cycle_step_id": self.call_step.id, "state": state,
@@ -368,6 +374,8 @@ class TestAnalysis(OpticalCrmCase):
         self.assertEqual(len(twice[1]), 1)
         self.assertEqual(twice[1], twice[3])
         self.assertEqual(self.Analysis.read_group_sets([], MEASURES, []), [])
+        # More groupings than a pivot asks: one by one, as read_group.
+        self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [["source"]] * 65))
 
     def test_groupings_that_cannot_go_together_are_asked_one_by_one(self):
         self.build_exam_results()
