@@ -314,16 +314,22 @@ class OpticalCrmAnalysis(models.Model):
             if not ranks:
                 terms.append(super()._read_group_orderby(order_part, groupby_terms, query))
                 continue
-            descending = (match["direction"] or "").upper() == "DESC"
-            if descending:
-                ranks = ranks[::-1]
-            nulls = (match["nulls"] or "").upper()
-            if not nulls:
-                nulls = "NULLS FIRST" if self._nulls_first(self.env[field.comodel_name], descending) else ""
-            group = groupby_terms[match["term"]]
-            terms.append(SQL("%s IS NOT NULL, array_position(%s::int[], %s)", group, ranks, group)
-                         if nulls == "NULLS FIRST" else SQL("array_position(%s::int[], %s)", ranks, group))
+            terms.append(self._rank_order(groupby_terms[match["term"]], field, ranks,
+                                          (match["direction"] or "").upper() == "DESC",
+                                          (match["nulls"] or "").upper()))
         return SQL(", ").join(terms)
+
+    def _rank_order(self, group, field, ranks, descending=False, nulls=""):
+        """The ORDER BY terms putting the groups ``group`` of the many2one
+        ``field`` at their ``ranks`` (``_group_ranks``), the groups without a
+        value where Odoo's join puts them unless ``nulls`` says."""
+        if descending:
+            ranks = ranks[::-1]
+        if not nulls:
+            nulls = "NULLS FIRST" if self._nulls_first(self.env[field.comodel_name], descending) else ""
+        if nulls == "NULLS FIRST":
+            return SQL("%s IS NOT NULL, array_position(%s::int[], %s)", group, ranks, group)
+        return SQL("array_position(%s::int[], %s)", ranks, group)
 
     @api.model
     def _nulls_first(self, model, descending, seen=()):
@@ -414,6 +420,7 @@ class OpticalCrmAnalysis(models.Model):
         terms = self._sets_terms(domain, sets, aggregates)
         if terms is None:
             return None
+        terms, ranks = terms
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '128MB'")
         query = self._search(domain)
@@ -452,14 +459,9 @@ class OpticalCrmAnalysis(models.Model):
         grouping_sets = SQL(", ").join(
             SQL("(%s)", SQL(", ").join(columns[terms.index(spec)] for spec in specs)) for specs in sets)
         # Each grouping's groups in _read_group's order: by its fields, a many2one's by its model's order.
-        order = [SQL("grouping_id")]
-        for column, spec in zip(columns, terms, strict=True):
-            field = self._fields[spec.split(":")[0]]
-            ranks = field.type == "many2one" and self.env[field.comodel_name]._order != "id" and \
-                self._group_ranks(field.comodel_name)
-            if ranks and self._nulls_first(self.env[field.comodel_name], False):
-                order.append(SQL("%s IS NOT NULL", column))
-            order.append(SQL("array_position(%s::int[], %s)", ranks, column) if ranks else column)
+        order = [SQL("grouping_id"), *(
+            self._rank_order(column, self._fields[spec.split(":")[0]], ranks[spec]) if ranks.get(spec) else column
+            for column, spec in zip(columns, terms, strict=True))]
         rows = self.env.execute_query(SQL(
             "SELECT %s AS grouping_id, %s FROM (%s) AS customer_groups GROUP BY GROUPING SETS (%s) ORDER BY %s",
             SQL("GROUPING(%s)", SQL(", ").join(columns)) if columns else SQL("0"),
@@ -488,23 +490,27 @@ class OpticalCrmAnalysis(models.Model):
 
     def _sets_terms(self, domain, sets, aggregates):
         """The fields of the groupings ``sets``, each once, in the order they
-        come; None when one pass cannot answer them as ``_read_group``."""
+        come, and the ranks of those that are a many2one ordered by its
+        model's order (``{spec: ranks}``); None when one pass cannot answer
+        them as ``_read_group``."""
         if any(spec not in SET_AGGREGATES for spec in aggregates) or expression.is_false(self, domain):
             return None
-        terms = []
+        terms, ranks = [], {}
         for specs in sets:
             terms += [spec for spec in specs if spec not in terms]
         for spec in terms:
             field = self._fields.get(spec.split(":")[0])
-            if field is None or not field.store or field.type in ("one2many", "many2many") or (
-                    field.type == "many2one" and self.env[field.comodel_name]._order != "id"
-                    and not self._group_ranks(field.comodel_name)):
+            if field is None or not field.store or field.type in ("one2many", "many2many"):
                 return None
+            if field.type == "many2one" and self.env[field.comodel_name]._order != "id":
+                ranks[spec] = self._group_ranks(field.comodel_name)
+                if not ranks[spec]:
+                    return None
         # Each grouping must list its fields in the order of the others' (a pivot's rows, then columns);
         # PostgreSQL's GROUPING() tells up to 31 fields apart.
         if len(terms) > 31 or any([term for term in terms if term in specs] != list(specs) for specs in sets):
             return None
-        return terms
+        return terms, ranks
 
     def _sums_up(self, groups, rows):
         """Whether PostgreSQL expects the statement ``groups`` to give at

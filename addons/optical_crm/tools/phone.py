@@ -22,17 +22,25 @@ possible length), 'invalid' (possible, but not valid: an unknown area code) or, 
 :func:`normalize_mobile`, 'landline'."""
 
 
-def _parse(number, country_code):
-    """``(parsed number, None)`` or ``(None, error)``."""
+def _read(number, country_code):
+    """``(parsed number, None)`` or ``(None, 'missing' or 'unreadable')``:
+    the number read, valid or not."""
     number = (number or "").strip()
     if not number:
         return None, "missing"
     if number.startswith("00"):
         number = "+" + number[2:]
     try:
-        parsed = phonenumbers.parse(number, (country_code or DEFAULT_REGION).upper())
+        return phonenumbers.parse(number, (country_code or DEFAULT_REGION).upper()), None
     except phonenumbers.NumberParseException:
         return None, "unreadable"
+
+
+def _parse(number, country_code):
+    """``(parsed valid number, None)`` or ``(None, error)``."""
+    parsed, error = _read(number, country_code)
+    if error:
+        return None, error
     if not phonenumbers.is_valid_number(parsed):
         return None, "invalid" if phonenumbers.is_possible_number(parsed) else "impossible"
     return parsed, None
@@ -55,15 +63,9 @@ def normalize_mobile(number, country_code=DEFAULT_REGION):
     the sender checks every number of a batch, families share one), and
     matched against the country's patterns once: ``number_type`` is what
     ``is_valid_number`` computes (a valid number is one of a known type)."""
-    number = (number or "").strip()
-    if not number:
-        return PhoneNumber(None, "missing")
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    try:
-        parsed = phonenumbers.parse(number, (country_code or DEFAULT_REGION).upper())
-    except phonenumbers.NumberParseException:
-        return PhoneNumber(None, "invalid")
+    parsed, error = _read(number, country_code)
+    if error:
+        return PhoneNumber(None, "missing" if error == "missing" else "invalid")
     number_type = phonenumbers.number_type(parsed)
     if number_type == PhoneNumberType.UNKNOWN:
         return PhoneNumber(None, "invalid")
