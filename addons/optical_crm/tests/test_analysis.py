@@ -353,6 +353,14 @@ class TestAnalysis(OpticalCrmCase):
                 "partner_id": zeno.id, "company_id": self.shop_b.id, "channel": "phone", "source": "cycle",
                 "cycle_id": self.exam.id, "cycle_step_id": self.call_step.id, "state": state,
                 "scheduled_date": D(2026, 4, 2), "callback_attempts": attempts})
+        # A campaign's row: no cycle, whose group goes where Odoo puts it among the cycles.
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "Back to school", "date_start": D(2026, 9, 1), "date_end": D(2026, 9, 30),
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "export"})]})
+        self.Communication.create({
+            "partner_id": zeno.id, "company_id": self.shop_b.id, "channel": "export", "source": "campaign",
+            "campaign_id": campaign.id, "campaign_step_id": campaign.step_ids.id, "state": "sent",
+            "scheduled_date": D(2026, 9, 1), "sent_date": DT(2026, 9, 1, 9, 0)})
         groupbys = [[], ["source"], ["cycle_id"], ["cycle_id", "date:month"], ["date:month"], ["company_id"],
                     ["source", "customer_shop_id"], ["customer_shop_id"], ["cycle_step_id", "audience"],
                     ["channel", "campaign_id"]]
