@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 EVENT_TYPES = [
@@ -136,9 +137,39 @@ class OpticalCrmEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._optical_check_customers(self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}))
         events = super().create(vals_list)
         events._optical_events_added()
         return events
+
+    def _optical_check_customers(self, partners):
+        """Staff file events only for their shops' customers, or for a
+        customer of no shop yet (whose first event makes them the shop's)."""
+        if self.env.su:
+            return
+        # Read as superuser to compare shops only: nothing of the customer is returned.
+        if partners.sudo().optical_shop_id - self.env.companies:
+            raise AccessError(self.env._(
+                "Trigger event: this customer belongs to another shop; only that shop's staff can record "
+                "their events."))
+
+    def _optical_customer_shops(self):
+        """The shop of each customer of these events (see ``write``)."""
+        return {partner.id: partner.optical_shop_id for partner in self.partner_id.sudo()}
+
+    def _optical_check_moves(self, shops_before):
+        """An event never takes a customer away from a shop the user does
+        not work in (re-dated, moved to another shop, archived or given to
+        another customer)."""
+        if self.env.su:
+            return
+        for partner in self.env["res.partner"].sudo().browse(list(shops_before)):
+            before = shops_before[partner.id]
+            if before and before not in self.env.companies and partner.optical_shop_id != before:
+                raise AccessError(self.env._(
+                    "Trigger event: this change would take a customer away from another shop; only that "
+                    "shop's staff can make it."))
 
     def _optical_events_added(self):
         """What new events change beyond their rows: a newer event may
@@ -152,7 +183,13 @@ class OpticalCrmEvent(models.Model):
             self.filtered(lambda e: e.event_type in superseding).partner_id)
 
     def write(self, vals):
+        shops_before = {}
+        if not self.env.su and {"partner_id", "company_id", "event_date", "active", "source"} & set(vals):
+            if vals.get("partner_id"):
+                self._optical_check_customers(self.env["res.partner"].browse(vals["partner_id"]))
+            shops_before = self._optical_customer_shops()
         res = super().write(vals)
+        self._optical_check_moves(shops_before)
         if "active" in vals:
             self.env["optical.crm.communication"]._apply_rules_for_partners(self.partner_id)
         if "event_date" in vals:

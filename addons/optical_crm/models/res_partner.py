@@ -81,6 +81,11 @@ class ResPartner(models.Model):
                 # A contact being created on a form: no event yet.
                 partner.optical_shop_id = partner.company_id or single
 
+    def _get_redirect_suggested_company(self):
+        # A customer without a company is seen in their shop (rule res_partner_rule_optical_shop): an owner
+        # opening a link to them is offered that shop.
+        return super()._get_redirect_suggested_company() or self.optical_shop_id
+
     @api.model
     def _optical_update_shops(self, partner_ids=None):
         """Set every customer's shop again, in one statement (a shop was added

@@ -5,7 +5,8 @@ from lxml import etree
 
 from odoo import fields
 from odoo.osv import expression
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tests.common import JsonRpcException
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
 
@@ -108,7 +109,7 @@ class OpticalCrmCase(TransactionCase):
         Model = env[action["res_model"]]
         today = fields.Date.context_today(Model)
         eval_context = {"uid": user.id, "context_today": lambda: today, "relativedelta": relativedelta,
-                        "datetime": safe_datetime}
+                        "datetime": safe_datetime, "allowed_company_ids": env.companies.ids}
         context = action.get("context") or {}
         if isinstance(context, str):
             context = safe_eval(context, dict(eval_context, active_id=False))
@@ -132,3 +133,38 @@ class OpticalCrmCase(TransactionCase):
             if chosen:
                 domains.append(expression.OR(chosen))
         return Model.search(expression.AND(domains))
+
+
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+
+
+class OpticalRpcMixin:
+    """Calls as the web client sends them: logged in as the user, JSON-RPC
+    to ``/web/dataset/call_kw`` with the user's context (their shops). For
+    an ``HttpCase`` whose users' password is their login (``new_test_user``)."""
+
+    def login(self, user):
+        self.authenticate(user.login, user.login)
+        self.rpc_user = user
+        self.rpc_context = {"lang": "en_US", "tz": "Europe/Rome", "uid": user.id,
+                            "allowed_company_ids": user.company_ids.ids}
+
+    def rpc(self, model, method, *args, **kwargs):
+        context = dict(self.rpc_context, **kwargs.pop("context", {}))
+        result = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": model, "method": method, "args": list(args), "kwargs": dict(kwargs, context=context)})
+        self.env.invalidate_all()
+        return result
+
+    def assertRefused(self, model, method, *args, **kwargs):
+        with self.assertRaises(JsonRpcException) as refused:
+            self.rpc(model, method, *args, **kwargs)
+        self.assertEqual(str(refused.exception), ACCESS_ERROR)
+        self.env.invalidate_all()
+
+    def shop_today(self, shop=None):
+        return (shop or self.shop_a)._optical_today()
+
+
+class OpticalRpcCase(OpticalRpcMixin, HttpCase, OpticalCrmCase):
+    """The two shops of ``OpticalCrmCase``, driven through JSON-RPC."""

@@ -47,11 +47,15 @@ class ResPartner(models.Model):
         return max(self.env["ir.config_parameter"]._optical_param("optical_crm_app.pairing_code_minutes"), 1)
 
     def _optical_app_check_staff(self):
-        """Shop staff pair the customers they can see (their shops'); pairing
-        writes only technical fields, so no contact-editing right is needed."""
+        """Shop staff pair the customers they can see, to a shop they work in
+        (the customer's, or their current shop for a customer of no shop yet);
+        pairing writes only technical fields, so no contact-editing right is needed."""
         if not self.env.user.has_group("optical_crm.group_optical_crm_user"):
             raise AccessError(self.env._("Pairing code: only shop staff can pair a customer's app."))
         self.check_access("read")
+        if self.optical_shop_id - self.env.companies:
+            raise AccessError(self.env._(
+                "Pairing code: this customer belongs to another shop; only that shop's staff can pair their app."))
 
     def optical_app_generate_pairing_code(self):
         """A new single-use pairing code for this customer (any previous one
