@@ -17,12 +17,15 @@ class OpticalFocusOpen(http.Controller):
         env = request.env
         # What the database cannot hold (a NUL) matches no customer: the same answer as an unknown one.
         searchable = not (text_problem(store_code) or text_problem(focus_id))
-        binding = searchable and env["optical.focus.record"].sudo().search([
-            ("store_id.code", "=", store_code), ("record_type", "=", "cliente"), ("focus_id", "=", focus_id),
-            ("partner_id", "!=", False),
+        Record = env["optical.focus.record"]
+        # Searched as the user, in their shops only: another shop's FOCUS id takes exactly the work of an
+        # unknown one (nothing of it is read), so the answer's time tells nothing either.
+        binding = searchable and Record.has_access("read") and Record.search([
+            ("company_id", "in", env.companies.ids), ("store_id.code", "=", store_code),
+            ("record_type", "=", "cliente"), ("focus_id", "=", focus_id), ("partner_id", "!=", False),
         ], limit=1)
-        partner = binding.partner_id.with_env(env) if binding else env["res.partner"]
-        # A customer this user may not see is answered like an unknown one.
+        partner = binding.partner_id if binding else env["res.partner"]
+        # A customer of the user's store whom they may not see is answered like an unknown one.
         if not partner or not partner._filtered_access("read"):
             body = env._("FOCUS customer %(id)s of store %(store)s is not in Odoo yet (or not in your shops).",
                          id=focus_id, store=store_code)

@@ -39,3 +39,19 @@ class TestOpenFromFocus(FocusSyncCase):
         for store, focus_id in (("MI01", "%00"), ("%ff%00", "C1"), ("MI01", "%C3%A9" * 200)):
             response = self.url_open(OPEN_URL % (store, focus_id), allow_redirects=False)
             self.assertEqual(response.status_code, 404, (store, focus_id))
+
+    def test_another_shop_id_takes_the_work_of_an_unknown_one(self):
+        """Another shop's FOCUS id is looked for in the user's shops only, like
+        an unknown id: the same queries, its customer never loaded, so neither
+        the answer nor its time tells that it exists."""
+        self.authenticate("focus_staff_b", "focus_staff_b")
+        self.url_open(OPEN_URL % ("MI01", "C0"), allow_redirects=False)  # warm the caches
+        queries = {}
+        for focus_id in ("C999", "C1", "C998", "C1"):
+            before = self.env.cr.sql_log_count
+            response = self.url_open(OPEN_URL % ("MI01", focus_id), allow_redirects=False)
+            self.assertEqual(response.status_code, 404)
+            queries.setdefault(focus_id != "C1", set()).add(self.env.cr.sql_log_count - before)
+        self.assertGreater(min(queries[True]), 0, "the requests' queries are counted")
+        self.assertEqual(len(queries[True]), 1, queries)
+        self.assertEqual(queries[False], queries[True], "another shop's id costs what an unknown one costs")
