@@ -56,6 +56,10 @@ class TestCustomerAccess(OpticalRpcCase):
         messages = self.rpc("mail.message", "search_read",
                             [("model", "=", "res.partner"), ("res_id", "=", self.bruno.id)], fields=["body"])
         self.assertEqual(messages, [])
+        # The chatter as the web client loads it.
+        chatter = self.make_jsonrpc_request("/mail/thread/messages", {"thread_model": "res.partner",
+                                                                      "thread_id": self.bruno.id})
+        self.assertEqual(chatter["messages"], [])
         self.assertFalse([row for row in self.rpc("mail.message", "search_read", [("body", "ilike", "private call")],
                                                   fields=["body"])])
         self.assertRefused("res.partner", "message_post", [self.bruno.id], body="Hello from shop A",
@@ -65,6 +69,9 @@ class TestCustomerAccess(OpticalRpcCase):
         messages = self.rpc("mail.message", "search_read",
                             [("model", "=", "res.partner"), ("res_id", "=", self.anna.id)], fields=["body"])
         self.assertIn("Anna: adapting well", "".join(row["body"] for row in messages))
+        chatter = self.make_jsonrpc_request("/mail/thread/messages", {"thread_model": "res.partner",
+                                                                      "thread_id": self.anna.id})
+        self.assertTrue(chatter["messages"])
         self.rpc("res.partner", "message_post", [self.anna.id], body="Called back", message_type="comment",
                  subtype_xmlid="mail.mt_note")
         self.assertIn("Called back", "".join(self.anna.message_ids.mapped("body")))

@@ -44,3 +44,14 @@ class TestAppPairingShop(OpticalRpcMixin, OpticalAppCase):
         self.rpc("res.partner", "optical_app_generate_pairing_code", [self.segreto.id])
         self.assertEqual(self.segreto.sudo().optical_app_pairing_company_id, self.shop_b)
         self.assertRefused("res.partner", "optical_app_generate_pairing_code", [self.anna.id])
+
+    def test_colleague_of_another_shop_is_not_paired(self):
+        """Partners of internal users stay visible across shops (Odoo shows
+        them as authors and assignees): pairing still checks the shop."""
+        colleague = self.staff_b.partner_id
+        colleague.company_id = self.shop_b
+        self.assertEqual(colleague.optical_shop_id, self.shop_b)
+        self.login(self.staff_a)
+        self.assertEqual(len(self.rpc("res.partner", "search_read", [("id", "=", colleague.id)], fields=["name"])), 1)
+        self.assertRefused("res.partner", "optical_app_generate_pairing_code", [colleague.id])
+        self.assertFalse(colleague.optical_app_pairing_expiry)
