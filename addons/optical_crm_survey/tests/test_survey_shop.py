@@ -36,6 +36,7 @@ class TestSurveyAnswersShop(OpticalRpcCase):
         cls.answer_b = communications.filtered(lambda c: c.partner_id == cls.bruno).survey_user_input_id
         cls.answer_b._save_lines(cls.survey.question_ids, "Shop B was rude to me")
         cls.answer_a._save_lines(cls.survey.question_ids, "Lovely glasses")
+        (cls.answer_a | cls.answer_b)._mark_done()
 
     def test_other_shop_answers_are_neither_read_nor_written(self):
         self.assertEqual((self.answer_a.optical_communication_id.company_id,
@@ -56,3 +57,10 @@ class TestSurveyAnswersShop(OpticalRpcCase):
         # Her shop's answer is hers to read.
         self.assertEqual(self.rpc("survey.user_input", "read", self.answer_a.ids, ["email"]),
                          [{"id": self.answer_a.id, "email": "anna@example.com"}])
+
+    def test_survey_results_page_shows_own_shop_answers_only(self):
+        self.login(self.staff_a)
+        response = self.url_open("/survey/results/%s" % self.survey.id)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Lovely glasses", response.text)
+        self.assertNotIn("Shop B was rude to me", response.text)
