@@ -219,14 +219,7 @@ class OpticalCrmEvent(models.Model):
     def _set_based_rows(self, vals_list):
         """``vals_list`` with the defaults ``create`` would add and the
         stored computed fields, converted to column values as the ORM does."""
-        given = {name for vals in vals_list for name in vals}
-        unknown = [name for name in given if not self._fields.get(name) or not self._fields[name].column_type]
-        if unknown:
-            # Relational lists and unknown names are create's alone.
-            raise ValueError("Fields %s of %s cannot be created set-based" % (unknown, self._name))
-        missing = [name for name, field in self._fields.items() if field.column_type
-                   and any(name not in vals for vals in vals_list)]
-        defaults = self.default_get(missing) if missing else {}
+        defaults = self._set_based_defaults(vals_list)
         currencies = {}
         rows = []
         for vals in vals_list:
@@ -235,6 +228,19 @@ class OpticalCrmEvent(models.Model):
             rows.append({name: self._set_based_column(self._fields[name], value, vals, currencies)
                          for name, value in vals.items()})
         return rows
+
+    @api.model
+    def _set_based_defaults(self, vals_list):
+        """The defaults ``create`` would add to some values of ``vals_list``
+        (one ``default_get`` for the batch); only columns may be given."""
+        given = {name for vals in vals_list for name in vals}
+        unknown = [name for name in given if not self._fields.get(name) or not self._fields[name].column_type]
+        if unknown:
+            # Relational lists and unknown names are create's alone.
+            raise ValueError("Fields %s of %s cannot be created set-based" % (unknown, self._name))
+        missing = [name for name, field in self._fields.items()
+                   if field.column_type and any(name not in vals for vals in vals_list)]
+        return self.default_get(missing)
 
     @api.model
     def _set_based_column(self, field, value, vals, currencies):
