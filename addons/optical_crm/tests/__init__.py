@@ -21,3 +21,4 @@ from . import test_tour_owner
 from . import test_italian_demo
 from . import test_tour_supplier
 from . import test_customer_access
+from . import test_event_set_based

@@ -70,35 +70,48 @@ def unstorable(value, field=None, depth=0):
     """``(field, reason)`` for the first value inside ``value`` that cannot
     be stored, or None. ``field`` is the FOCUS field the value belongs to:
     the key at the top of a record, or of its ``data``."""
-    if isinstance(value, str):
-        reason = text_problem(value)
-        return (field or "record", reason) if reason else None
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return field or "record", "%r is not a number that can be stored" % value
-        return None
-    if isinstance(value, (bool, int)) or value is None:
-        return None
+    if isinstance(value, (str, float, bool, int)) or value is None:
+        return _scalar_problem(value, field)
     if depth >= MAX_DEPTH:
         return field or "record", "nested more than %d levels deep" % MAX_DEPTH
     if isinstance(value, dict):
-        for key, item in value.items():
-            reason = text_problem(key) if isinstance(key, str) else None
-            if reason:
-                return field or "record", "a key %s" % reason
-            # The envelope's "data" is a container: its keys are the fields.
-            inner = key if field in (None, "data") else field
-            problem = unstorable(item, inner, depth + 1)
-            if problem:
-                return problem
-        return None
+        return _object_problem(value, field, depth)
     if isinstance(value, list):
-        for item in value:
-            problem = unstorable(item, field, depth + 1)
-            if problem:
-                return problem
-        return None
+        return _array_problem(value, field, depth)
     return field or "record", "%s is not a JSON value" % type(value).__name__
+
+
+def _scalar_problem(value, field):
+    """:func:`unstorable` for a text, a number, a boolean or null."""
+    if isinstance(value, str):
+        reason = text_problem(value)
+        return (field or "record", reason) if reason else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return field or "record", "%r is not a number that can be stored" % value
+    return None
+
+
+def _array_problem(value, field, depth):
+    """:func:`unstorable` for a JSON array: its items, in order."""
+    for item in value:
+        problem = unstorable(item, field, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def _object_problem(value, field, depth):
+    """:func:`unstorable` for a JSON object: its keys, then its values."""
+    for key, item in value.items():
+        reason = text_problem(key) if isinstance(key, str) else None
+        if reason:
+            return field or "record", "a key %s" % reason
+        # The envelope's "data" is a container: its keys are the fields.
+        inner = key if field in (None, "data") else field
+        problem = unstorable(item, inner, depth + 1)
+        if problem:
+            return problem
+    return None
 
 
 def updated_at_problem(updated_at, now, max_ahead=DEFAULT_MAX_AHEAD):

@@ -67,15 +67,9 @@ def read_csv(content, record_type, known_fields):
         return
     reader = csv.reader(io.StringIO(content), delimiter=_sniff_delimiter(lines[0]))
     header = [column.strip() for column in next(reader, [])]
-    missing = [column for column in ("id", "updated_at") if column not in header]
-    unknown = [column for column in header if column not in ENVELOPE_COLUMNS and column not in known_fields]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append("missing column(s) %s" % ", ".join(missing))
-        if unknown:
-            problems.append("unknown column(s) %s for %s" % (", ".join(unknown), record_type))
-        yield 1, FileLineError(1, "header", "; ".join(problems))
+    problem = _header_problem(header, record_type, known_fields)
+    if problem:
+        yield 1, FileLineError(1, "header", problem)
         return
     for row in reader:
         number = reader.line_num
@@ -85,14 +79,31 @@ def read_csv(content, record_type, known_fields):
             yield number, FileLineError(
                 number, "line", "%d columns where the header has %d" % (len(row), len(header)))
             continue
-        values = dict(zip(header, row, strict=True))
-        deleted = values.pop("deleted", "").strip().lower()
-        record = {
-            "type": record_type,
-            "id": values.pop("id").strip(),
-            "updated_at": values.pop("updated_at").strip(),
-            "data": {field: value for field, value in values.items() if value.strip() != ""},
-        }
-        if deleted in ("1", "true", "s", "si", "y", "yes"):
-            record["deleted"] = True
-        yield number, record
+        yield number, _csv_record(record_type, header, row)
+
+
+def _header_problem(header, record_type, known_fields):
+    """What is wrong with the header line of a CSV export, or None."""
+    missing = [column for column in ("id", "updated_at") if column not in header]
+    unknown = [column for column in header if column not in ENVELOPE_COLUMNS and column not in known_fields]
+    problems = []
+    if missing:
+        problems.append("missing column(s) %s" % ", ".join(missing))
+    if unknown:
+        problems.append("unknown column(s) %s for %s" % (", ".join(unknown), record_type))
+    return "; ".join(problems) or None
+
+
+def _csv_record(record_type, header, row):
+    """The batch record of one CSV row (as many cells as the header)."""
+    values = dict(zip(header, row, strict=True))
+    deleted = values.pop("deleted", "").strip().lower()
+    record = {
+        "type": record_type,
+        "id": values.pop("id").strip(),
+        "updated_at": values.pop("updated_at").strip(),
+        "data": {field: value for field, value in values.items() if value.strip() != ""},
+    }
+    if deleted in ("1", "true", "s", "si", "y", "yes"):
+        record["deleted"] = True
+    return record

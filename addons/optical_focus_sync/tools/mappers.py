@@ -105,12 +105,17 @@ def parse_date(data, field):
     if not italian and (not isinstance(value, str) or not DATE_RE.match(value.strip())):
         raise MappingError(field, "%r is not a date in the form YYYY-MM-DD" % (value,))
     try:
-        if italian:
-            day, month, year = (int(part) for part in italian.groups())
-            return datetime.date(year, month, day)
-        return datetime.date.fromisoformat(value.strip())
+        return _calendar_date(value, italian)
     except ValueError:
         raise MappingError(field, "%r is not a valid calendar date" % (value,)) from None
+
+
+def _calendar_date(value, italian):
+    """The date of a text in the form of a date (``italian``: its match as DD/MM/YYYY)."""
+    if italian:
+        day, month, year = (int(part) for part in italian.groups())
+        return datetime.date(year, month, day)
+    return datetime.date.fromisoformat(value.strip())
 
 
 def parse_updated_at(value):
@@ -151,18 +156,21 @@ def parse_amount(data, field):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise MappingError(field, "%r is not an amount" % (value,))
-    amount = value
-    if isinstance(value, str):
-        raw = value.strip().replace("€", "").replace(" ", "")
-        if "," in raw:
-            raw = raw.replace(".", "").replace(",", ".")
-        try:
-            amount = float(raw)
-        except ValueError:
-            raise MappingError(field, "%r is not an amount" % (value,)) from None
+    amount = _amount_of_text(value, field) if isinstance(value, str) else value
     if not math.isfinite(amount) or abs(amount) >= MAX_AMOUNT:
         raise MappingError(field, "%r is not a plausible amount" % (value,))
     return float(amount)
+
+
+def _amount_of_text(value, field):
+    """An amount written as text: Italian (``1.234,50 €``) or plain."""
+    raw = value.strip().replace("€", "").replace(" ", "")
+    if "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    try:
+        return float(raw)
+    except ValueError:
+        raise MappingError(field, "%r is not an amount" % (value,)) from None
 
 
 def parse_int(data, field):
@@ -311,29 +319,56 @@ def map_cliente(data):
     left out of ``partner`` (or of ``events``) was dropped: Odoo keeps its own.
     """
     warnings = Warnings()
-    last_name = person_name(_shortened(warnings, data, "cognome", 128))
-    first_name = person_name(_shortened(warnings, data, "nome", 128))
-    last_name, first_name = (None if v is DROPPED else v for v in (last_name, first_name))
-    if not last_name and not first_name:
-        raise MappingError("cognome", "missing: a customer needs a last or first name")
-    sex = warnings.optional(text, data, "sesso")
-    if sex not in (None, DROPPED) and sex.lower() not in SEXES:
-        warnings.add("sesso", "%r is not M or F: dropped" % (sex,))
-        sex = DROPPED
-    province = warnings.optional(text, data, "provincia")
-    if province not in (None, DROPPED):
-        province = province.upper()
-        if not PROVINCE_RE.match(province):
-            warnings.add("provincia", "%r is not a two-letter province code: dropped" % (province,))
-            province = DROPPED
-    zip_code = warnings.optional(text, data, "cap")
-    if zip_code not in (None, DROPPED) and not ZIP_RE.match(zip_code):
-        warnings.add("cap", "%r is not a five-digit postcode: dropped" % (zip_code,))
-        zip_code = DROPPED
+    first_name, last_name = _names(warnings, data)
+    sex = _checked(warnings, data, "sesso", lambda value: value.lower() in SEXES, "%r is not M or F: dropped")
+    province = _checked(warnings, data, "provincia", PROVINCE_RE.match,
+                        "%r is not a two-letter province code: dropped", str.upper)
+    zip_code = _checked(warnings, data, "cap", ZIP_RE.match, "%r is not a five-digit postcode: dropped")
     partner = {
         "name": " ".join(part for part in (first_name, last_name) if part),
         "optical_first_name": first_name or False,
     }
+    _put_phones(partner, warnings, data)
+    _put_contact(partner, warnings, data, zip_code)
+    created = warnings.optional(parse_date, data, "data_creazione")
+    return {
+        "partner": partner,
+        "province": _kept(province),
+        "sex": SEXES[sex.lower()] if _kept(sex) else None,
+        "events": {} if created is DROPPED else {"new_customer": {"event_date": created} if created else None},
+        "warnings": warnings,
+    }
+
+
+def _names(warnings, data):
+    """The first and last name of a customer; one of them is required."""
+    last_name = _kept(person_name(_shortened(warnings, data, "cognome", 128)))
+    first_name = _kept(person_name(_shortened(warnings, data, "nome", 128)))
+    if not last_name and not first_name:
+        raise MappingError("cognome", "missing: a customer needs a last or first name")
+    return first_name, last_name
+
+
+def _kept(value):
+    """``value``, or None when it was dropped."""
+    return None if value is DROPPED else value
+
+
+def _checked(warnings, data, field, valid, message, normalize=None):
+    """The text of ``field`` (``normalize``-d), :data:`DROPPED` with a warning
+    (``message`` % value) when ``valid(value)`` says it is not one."""
+    value = warnings.optional(text, data, field)
+    if value in (None, DROPPED):
+        return value
+    value = normalize(value) if normalize else value
+    if not valid(value):
+        warnings.add(field, message % (value,))
+        return DROPPED
+    return value
+
+
+def _put_phones(partner, warnings, data):
+    """The mobile and the landline: a number that does not validate is kept as written, with a warning."""
     for key, field in (("mobile", "cellulare"), ("phone", "telefono")):
         number = warnings.optional(parse_phone_as_written, data, field)
         if number is not DROPPED:
@@ -341,6 +376,10 @@ def map_cliente(data):
             if reason:
                 warnings.add(field, reason)
             partner[key] = number or False
+
+
+def _put_contact(partner, warnings, data, zip_code):
+    """E-mail, address, birth date, fiscal code and consents of a customer."""
     _put(partner, "email", _or_false(warnings.optional(parse_email, data, "email")))
     _put(partner, "street", _or_false(warnings.optional(text, data, "indirizzo", 256)))
     _put(partner, "zip", _or_false(zip_code))
@@ -351,17 +390,6 @@ def map_cliente(data):
     for key, field in (("optical_consent_marketing", "consenso_marketing"), ("optical_consent_sms", "consenso_sms"),
                        ("optical_consent_app", "consenso_app")):
         _put(partner, key, warnings.optional(parse_bool, data, field))
-    created = warnings.optional(parse_date, data, "data_creazione")
-    events = {}
-    if created is not DROPPED:
-        events["new_customer"] = {"event_date": created} if created else None
-    return {
-        "partner": partner,
-        "province": province if province is not DROPPED else None,
-        "sex": SEXES[sex.lower()] if sex not in (None, DROPPED) else None,
-        "events": events,
-        "warnings": warnings,
-    }
 
 
 def _or_false(value):

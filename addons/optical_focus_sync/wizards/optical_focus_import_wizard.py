@@ -59,62 +59,20 @@ class OpticalFocusImportWizard(models.TransientModel):
         # The import writes customers and events as the route does: what the
         # FOCUS export holds decides, for an owner allowed to set up the shop.
         store = self.store_id.sudo().with_company(self.store_id.company_id)
-        counts = dict.fromkeys(STATUSES, 0)
+        tally = _Tally(self.env)
         auto_commit = may_commit(self.env)
-        errors, warnings = [], []
         chunk, lines = [], []
-
-        waiting_lines = {}
-
-        warned = set()
-
-        def record_warnings(line, result):
-            if result.get("warnings"):
-                warned.add((result.get("type"), result.get("id")))
-            for warning in result.get("warnings") or ():
-                warnings.append(self.env._("line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
-                                           type=result.get("type") or "?", id=result.get("id") or "?",
-                                           field=warning["field"], reason=warning["reason"]))
-
-        def flush():
-            answer = store._receive(chunk)
-            for line, result in zip(lines, answer["results"], strict=True):
-                counts[result["status"]] += 1
-                if result["status"] == "error":
-                    errors.append(self.env._("line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
-                                             type=result.get("type") or "?", id=result.get("id") or "?",
-                                             field=result["field"], reason=result["reason"]))
-                record_warnings(line, result)
-            for result in answer["released"]:
-                counts["waiting"] = max(counts["waiting"] - 1, 0)
-                counts[result["status"]] += 1
-                record_warnings(waiting_lines.get((result.get("type"), result.get("id")), "?"), result)
-            waiting_lines.update({(result.get("type"), result.get("id")): line
-                                  for line, result in zip(lines, answer["results"], strict=True) if result["status"] == "waiting"})
-            chunk.clear()
-            lines.clear()
-            if auto_commit:
-                # A first load runs for minutes: keep every chunk applied so far
-                # even if the request is cut; importing again skips it (unchanged).
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-
         for line, record in self._read_records():
             if isinstance(record, FileLineError):
-                counts["error"] += 1
-                errors.append(self.env._("line %(line)s: %(field)s: %(reason)s", line=line, field=record.field,
-                                         reason=record.reason))
+                tally.line_error(line, record)
                 continue
             chunk.append(record)
             lines.append(line)
             if len(chunk) >= CHUNK_SIZE:
-                flush()
+                self._import_chunk(store, chunk, lines, tally, auto_commit)
         if chunk:
-            flush()
-        values = {"%s_count" % status: count for status, count in counts.items()}
-        values.update(state="done", error_report="\n".join(errors[:1000]) or False,
-                      warning_count=len(warned),
-                      warning_report="\n".join(warnings[:1000]) or False)
-        self.write(values)
+            self._import_chunk(store, chunk, lines, tally, auto_commit)
+        self.write(tally.values())
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -123,5 +81,65 @@ class OpticalFocusImportWizard(models.TransientModel):
             "target": "new",
         }
 
+    def _import_chunk(self, store, chunk, lines, tally, auto_commit):
+        """Send one chunk of records through the route's pipeline."""
+        tally.add(lines, store._receive(chunk))
+        chunk.clear()
+        lines.clear()
+        if auto_commit:
+            # A first load runs for minutes: keep every chunk applied so far
+            # even if the request is cut; importing again skips it (unchanged).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
     def action_view_errors(self):
         return self.store_id.action_view_errors()
+
+
+class _Tally:
+    """The counts and reports of an import, from the answers of its chunks."""
+
+    def __init__(self, env):
+        self.env = env
+        self.counts = dict.fromkeys(STATUSES, 0)
+        self.errors, self.warnings = [], []
+        self.warned = set()
+        self.waiting_lines = {}
+
+    def line_error(self, line, error):
+        self.counts["error"] += 1
+        self.errors.append(self.env._("line %(line)s: %(field)s: %(reason)s", line=line, field=error.field,
+                                      reason=error.reason))
+
+    def add(self, lines, answer):
+        """Count the answer of a chunk (``lines``: the file line of each record)."""
+        for line, result in zip(lines, answer["results"], strict=True):
+            self.counts[result["status"]] += 1
+            if result["status"] == "error":
+                self.errors.append(self.env._(
+                    "line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line,
+                    type=result.get("type") or "?", id=result.get("id") or "?",
+                    field=result["field"], reason=result["reason"]))
+            self._warnings(line, result)
+        for result in answer["released"]:
+            self.counts["waiting"] = max(self.counts["waiting"] - 1, 0)
+            self.counts[result["status"]] += 1
+            self._warnings(self.waiting_lines.get((result.get("type"), result.get("id")), "?"), result)
+        self.waiting_lines.update({(result.get("type"), result.get("id")): line
+                                   for line, result in zip(lines, answer["results"], strict=True)
+                                   if result["status"] == "waiting"})
+
+    def _warnings(self, line, result):
+        if result.get("warnings"):
+            self.warned.add((result.get("type"), result.get("id")))
+        for warning in result.get("warnings") or ():
+            self.warnings.append(self.env._(
+                "line %(line)s: %(type)s %(id)s: %(field)s: %(reason)s", line=line, type=result.get("type") or "?",
+                id=result.get("id") or "?", field=warning["field"], reason=warning["reason"]))
+
+    def values(self):
+        """The wizard's values once the import is done."""
+        values = {"%s_count" % status: count for status, count in self.counts.items()}
+        values.update(state="done", error_report="\n".join(self.errors[:1000]) or False,
+                      warning_count=len(self.warned),
+                      warning_report="\n".join(self.warnings[:1000]) or False)
+        return values
