@@ -20,3 +20,5 @@ from . import test_supplier_campaign
 from . import test_tour_owner
 from . import test_italian_demo
 from . import test_tour_supplier
+from . import test_ledger_rights
+from . import test_ledger_sql
