@@ -69,7 +69,7 @@ class OpticalCrmCommunication(models.Model):
     """
 
     _name = "optical.crm.communication"
-    _inherit = ["optical.crm.batch.mixin"]
+    _inherit = ["optical.crm.batch.mixin", "optical.crm.shop.mixin"]
     _description = "Communication"
     _order = "scheduled_date desc, priority desc, id desc"
     _check_company_auto = True

@@ -22,3 +22,4 @@ from . import test_italian_demo
 from . import test_tour_supplier
 from . import test_ledger_rights
 from . import test_ledger_sql
+from . import test_shop_bound
