@@ -1,5 +1,9 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.osv import expression
+
+# What ties a callback activity to its call: set by the product only.
+CALLBACK_LINK_FIELDS = frozenset({"res_model", "res_model_id", "res_id", "activity_type_id"})
 
 
 class MailActivity(models.Model):
@@ -42,6 +46,10 @@ class MailActivity(models.Model):
 
     def write(self, vals):
         callbacks = self.browse() if self.env.su else self.filtered(lambda a: a.sudo().optical_communication_ids)
+        if callbacks and CALLBACK_LINK_FIELDS & set(vals):
+            raise AccessError(self.env._(
+                "The callback activity %(activity)s stays on its call's customer: it cannot be moved to another "
+                "record or made another kind of activity.", activity=callbacks[0].sudo().display_name))
         if callbacks and "user_id" in vals:
             # Reassigning subscribes the new user to the customer, which Odoo
             # allows only to who may write the customer: the call decides.

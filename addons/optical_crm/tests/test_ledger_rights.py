@@ -118,6 +118,15 @@ class TestLedgerRights(OpticalRpcMixin, OpticalCrmCase, HttpCase):
         self.assertEqual((activity_b.user_id, self.call_b.state), (self.staff_b, "sent"))
         self.assertNotIn(activity_b.id, self.rpc("staff_a", "mail.activity", "search", [("id", "=", activity_b.id)]))
 
+    def test_own_callback_activity_stays_on_its_customer(self):
+        activity = self.call_a.activity_id
+        for values in ({"res_id": self.berta.id}, {"user_id": self.staff_a.id, "res_id": self.berta.id},
+                       {"activity_type_id": self.env.ref("mail.mail_activity_data_todo").id}):
+            self.assertRpcRefused("staff_a", "mail.activity", "write", [activity.id], values)
+        self.assertEqual((activity.res_id, activity.activity_type_id, activity.user_id),
+                         (self.lucia.id, self.env.ref("optical_crm.mail_activity_type_callback"), self.staff_a))
+        self.assertEqual(self.call_a.activity_id, activity)
+
     def test_a_link_not_made_by_the_product_opens_nothing(self):
         """Even a link written behind the product's back (in the database)
         to a callback activity of another customer gives no access to it."""
