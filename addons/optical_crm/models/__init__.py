@@ -1,4 +1,5 @@
 from . import ir_config_parameter
+from . import optical_crm_shop_mixin
 from . import res_company
 from . import res_config_settings
 from . import res_partner

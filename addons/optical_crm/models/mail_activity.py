@@ -1,5 +1,9 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.osv import expression
+
+# What ties a callback activity to its call: set by the product only.
+CALLBACK_LINK_FIELDS = frozenset({"res_model", "res_model_id", "res_id", "activity_type_id"})
 
 
 class MailActivity(models.Model):
@@ -19,6 +23,15 @@ class MailActivity(models.Model):
             activity.optical_callback_communication_id = activity.sudo().optical_communication_ids.filtered(
                 lambda c: c.state == "sent")[:1]
 
+    def _optical_calls(self):
+        """The calls behind these activities, as the product linked them: a
+        call's ``activity_id`` is set only by the sender (users cannot write
+        it), on a callback activity on the call's own customer."""
+        callback_type = self.env.ref("optical_crm.mail_activity_type_callback", raise_if_not_found=False)
+        return self.sudo().optical_communication_ids.filtered(
+            lambda c: c.activity_id.activity_type_id == callback_type
+            and c.activity_id.res_model == "res.partner" and c.activity_id.res_id == c.partner_id.id)
+
     def _optical_open_calls(self):
         # The call's own outcome methods change its state before they touch
         # the activity: only a change made from the activity finds it open.
@@ -33,6 +46,10 @@ class MailActivity(models.Model):
 
     def write(self, vals):
         callbacks = self.browse() if self.env.su else self.filtered(lambda a: a.sudo().optical_communication_ids)
+        if callbacks and CALLBACK_LINK_FIELDS & set(vals):
+            raise AccessError(self.env._(
+                "The callback activity %(activity)s stays on its call's customer: it cannot be moved to another "
+                "record or made another kind of activity.", activity=callbacks[0].sudo().display_name))
         if callbacks and "user_id" in vals:
             # Reassigning subscribes the new user to the customer, which Odoo
             # allows only to who may write the customer: the call decides.
@@ -69,7 +86,7 @@ class MailActivity(models.Model):
         if not result or operation not in ("read", "write", "unlink"):
             return result
         forbidden = result[0]
-        calls = forbidden.sudo().optical_communication_ids
+        calls = forbidden._optical_calls()
         if not calls:
             return result
         allowed_calls = calls.with_env(self.env)._filtered_access("write")
@@ -86,7 +103,7 @@ class MailActivity(models.Model):
             return super()._search(domain, offset, limit, order)
         visible = set(super()._search(domain, order=order))
         callbacks = self.sudo().search(expression.AND([domain, [("optical_communication_ids", "!=", False)]]))
-        calls = callbacks.optical_communication_ids.with_env(self.env)._filtered_access("write")
+        calls = callbacks._optical_calls().with_env(self.env)._filtered_access("write")
         extra = set(calls.sudo().activity_id.ids) & set(callbacks.ids)
         if not extra - visible:
             return super()._search(domain, offset, limit, order)

@@ -70,10 +70,12 @@ class OpticalCrmBatchMixin(models.AbstractModel):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
-    def _write_per_row(self, columns, rows):
+    def _write_per_row(self, columns, rows, where=None):
         """Write different values on many rows in one UPDATE … FROM
         unnest(…) instead of one UPDATE per row. ``rows`` are (id, value, …) tuples
         in the order of ``columns`` (stored, non-relational-table columns).
+        ``where``: an SQL condition on the row ``t`` and its new values ``v``;
+        a row not matching it is left as it is.
         Like any SQL write, it bypasses the ORM: only for columns no stored
         computed field or tracking depends on."""
         if not rows:
@@ -87,11 +89,12 @@ class OpticalCrmBatchMixin(models.AbstractModel):
                 ["int4"] + [self._fields[name].column_type[1] for name in columns]))
         self.env.cr.execute(SQL(
             "UPDATE %s t SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC' "
-            "FROM unnest(%s) AS v(id, %s) WHERE t.id = v.id",
+            "FROM unnest(%s) AS v(id, %s) WHERE t.id = v.id AND %s",
             SQL.identifier(self._table),
             SQL(", ").join(SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns),
             self.env.uid,
             arrays,
             SQL(", ").join(SQL.identifier(name) for name in columns),
+            where or SQL("TRUE"),
         ))
         self.browse([row[0] for row in rows]).invalidate_recordset(columns + ["write_uid", "write_date"])

@@ -8,6 +8,7 @@ class OpticalCrmCallbackAttempt(models.Model):
     (the communication shows the last one) and goes back to FOCUS."""
 
     _name = "optical.crm.callback.attempt"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "Call attempt"
     _order = "create_date desc, id desc"
     _check_company_auto = True

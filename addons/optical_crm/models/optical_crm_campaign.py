@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 class OpticalCrmCampaign(models.Model):
     _name = "optical.crm.campaign"
     _description = "Campaign"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "optical.crm.shop.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 

@@ -9,6 +9,7 @@ class OpticalCrmCampaignParticipation(models.Model):
     shop exactly when a supplier campaign is offered to one of their shops."""
 
     _name = "optical.crm.campaign.participation"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "Supplier campaign offered to a shop"
     _order = "date_start desc, id desc"
     _check_company_auto = True

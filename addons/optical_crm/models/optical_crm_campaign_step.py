@@ -8,7 +8,7 @@ STEP_TIMING_FIELDS = ("day_offset", "channel", "purpose")
 
 class OpticalCrmCampaignStep(models.Model):
     _name = "optical.crm.campaign.step"
-    _inherit = ["optical.crm.step.mixin"]
+    _inherit = ["optical.crm.step.mixin", "optical.crm.shop.mixin"]
     _description = "Campaign step"
     _order = "campaign_id, day_offset, sequence, id"
 

@@ -1,14 +1,16 @@
 import ast
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 from .optical_crm_step_mixin import CHANNELS
 
 # The ledger moves forward only: the states a communication may go to from
 # each state. Every change of ``state`` made in Python goes through
-# ``_set_state`` (the set-based rules write only planned ↔ skipped and
-# planned → cancelled, which this table allows).
+# ``_set_state``; every SQL UPDATE of ``state`` has ``state_moves_to_sql`` (or
+# ``state_change_sql``) in its WHERE, so it cannot match a row this table
+# does not let move (the tests hold the SQL to this table).
 STATE_TRANSITIONS = {
     "planned": frozenset({"sent", "skipped", "failed", "cancelled"}),
     # Planned again when the reason of the skip is gone before its day.
@@ -19,6 +21,29 @@ STATE_TRANSITIONS = {
     "done": frozenset(),
     "cancelled": frozenset(),
 }
+
+
+def state_moves_to_sql(target, alias="c"):
+    """SQL: the communication ``alias`` is in a state that may move to ``target``."""
+    sources = tuple(sorted(state for state, targets in STATE_TRANSITIONS.items() if target in targets))
+    return SQL("%s.state IN %s", SQL.identifier(alias), sources) if sources else SQL("FALSE")
+
+
+def state_change_sql(old, new):
+    """SQL: the state ``old`` (an SQL expression) may become ``new`` (one,
+    row by row): the same state, or a move ``STATE_TRANSITIONS`` allows."""
+    moves = tuple((state, target) for state, targets in sorted(STATE_TRANSITIONS.items()) for target in sorted(targets))
+    return SQL("(%s = %s OR (%s, %s) IN %s)", old, new, old, new, moves)
+
+
+# What a user changes on a communication over RPC: who makes a call (the
+# call list's "Take", the form's Callback tab). Everything else is written by
+# the product: the planner and the rules, the sender, the channels' reports,
+# and the call's actions (outcome, postpone, give up), which check the user
+# may act on the call first.
+STAFF_WRITABLE_FIELDS = frozenset({"user_id"})
+# What an owner's screens also edit on a communication not handed over yet.
+OWNER_PLANNED_WRITABLE_FIELDS = frozenset({"scheduled_date"})
 
 SKIP_CODES = [
     ("consent", "No consent"),
@@ -44,7 +69,7 @@ class OpticalCrmCommunication(models.Model):
     """
 
     _name = "optical.crm.communication"
-    _inherit = ["optical.crm.batch.mixin"]
+    _inherit = ["optical.crm.batch.mixin", "optical.crm.shop.mixin"]
     _description = "Communication"
     _order = "scheduled_date desc, priority desc, id desc"
     _check_company_auto = True
@@ -136,6 +161,40 @@ class OpticalCrmCommunication(models.Model):
                 communication.partner_id.name or "", step.name or channels.get(communication.channel, ""))
 
     # ------------------------------------------------------------------
+    # Who writes the ledger
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_user_write(vals)
+        return super().write(vals)
+
+    def _check_user_write(self, vals):
+        """A user (not the product) changes only who makes a call; an owner
+        also the date of a communication not handed over yet. What is sent,
+        to whom, why, its state and its results are the product's."""
+        # The shop's record rules first: no other shop's call is named below.
+        self.check_access("write")
+        _ = self.env._
+        allowed = set(STAFF_WRITABLE_FIELDS)
+        if self.env.user.has_group("optical_crm.group_optical_crm_manager"):
+            allowed |= OWNER_PLANNED_WRITABLE_FIELDS
+        refused = sorted(set(vals) - allowed)
+        if refused:
+            labels = ", ".join(self._fields[name]._description_string(self.env) if name in self._fields else name
+                               for name in refused)
+            raise AccessError(_(
+                "%(fields)s of %(communication)s cannot be changed by hand: the cyclic activities, campaigns and "
+                "the call's own buttons (outcome, postpone, give up) write them.",
+                fields=labels, communication=self[:1].sudo().display_name))
+        handed_over = self.filtered(lambda c: c.state != "planned")
+        if handed_over and OWNER_PLANNED_WRITABLE_FIELDS & set(vals):
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise AccessError(_(
+                "Date: %(communication)s is %(state)s; only a planned communication can be moved to another day.",
+                communication=handed_over[:1].sudo().display_name, state=states[handed_over[:1].state]))
+
+    # ------------------------------------------------------------------
     # Helpers shared by cycles, campaigns and the planner
     # ------------------------------------------------------------------
 
@@ -172,17 +231,24 @@ class OpticalCrmCommunication(models.Model):
         stored computed field depends on), written in the same single UPDATE
         as the state: a sender's batch is one statement, not one for its
         texts and another for its state."""
+        if not self.env.su:
+            # Called by the product on the user's behalf (an outcome, an export):
+            # the user must be allowed to act on these communications.
+            self.check_access("write")
         moving = self.filtered(lambda c: state in STATE_TRANSITIONS[c.state])
         if not moving:
             return moving
         if per_row is None:
-            moving.write(dict(values, state=state))
+            # The ledger's own bookkeeping: the move was checked just above,
+            # and a user never writes ``state`` (see ``_check_user_write``).
+            moving.sudo().write(dict(values, state=state))
             return moving
         columns, rows = per_row
         common = dict(values, state=state)
         moving_ids = set(moving.ids)
         moving._write_per_row([*columns, *common], [
-            (*row, *common.values()) for row in rows if row[0] in moving_ids])
+            (*row, *common.values()) for row in rows if row[0] in moving_ids],
+            where=state_change_sql(SQL("t.state"), SQL("v.state")))
         # What depends on the state (the call an activity stands for) is computed again.
         moving.modified([*columns, *common])
         return moving

@@ -29,7 +29,7 @@ class OpticalCrmCommunicationCallback(models.Model):
     _inherit = "optical.crm.communication"
 
     user_id = fields.Many2one(
-        "res.users", "Assigned to", index="btree_not_null",
+        "res.users", "Assigned to", index="btree_not_null", check_company=True,
         help="Staff member who makes the call; empty: any staff member of the shop. "
              "The callback activity follows the assignment.")
     activity_id = fields.Many2one("mail.activity", "Callback activity", ondelete="set null", copy=False,
@@ -239,7 +239,10 @@ class OpticalCrmCommunicationCallback(models.Model):
                 # Through the ledger's forward-only transitions, like every other state change.
                 communication._set_state(state, **values)
             else:
-                communication.write(values)
+                # The call's own bookkeeping: the outcome actions checked the
+                # user may act on it (``_check_callback``), the activity's
+                # handlers that Odoo let the user change the activity.
+                communication.sudo().write(values)
             self.env["optical.crm.callback.attempt"].sudo().create({
                 "communication_id": communication.id,
                 "outcome": outcome,

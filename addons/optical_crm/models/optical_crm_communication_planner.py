@@ -5,6 +5,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
+from .optical_crm_communication import state_moves_to_sql
 from .optical_crm_event import BULK_ANALYZE_THRESHOLD
 
 _logger = logging.getLogger(__name__)
@@ -183,8 +184,9 @@ class OpticalCrmCommunicationPlanner(models.Model):
         self.env.cr.execute(SQL(
             """UPDATE optical_crm_communication c SET state = 'cancelled', skip_reason = %(reason)s
                  FROM res_company co
-                WHERE c.company_id = co.id AND c.state = 'planned' AND c.event_id IN %(events)s
+                WHERE c.company_id = co.id AND c.state = 'planned' AND %(cancellable)s AND c.event_id IN %(events)s
                   AND c.scheduled_date < %(today)s - co.optical_catchup_days""",
+            cancellable=state_moves_to_sql("cancelled"),
             today=self.env["res.company"]._optical_today_sql(SQL("c.company_id")),
             reason=self.env._("Event moved: the step's date has passed"), events=tuple(events.ids)))
         self.invalidate_model()

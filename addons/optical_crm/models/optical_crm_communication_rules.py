@@ -1,6 +1,8 @@
 from odoo import api, models
 from odoo.tools import SQL, split_every
 
+from .optical_crm_communication import state_change_sql, state_moves_to_sql
+
 
 class OpticalCrmCommunicationRules(models.Model):
     """The rules of the ledger: cancel what lost its reason, skip what may
@@ -42,7 +44,9 @@ class OpticalCrmCommunicationRules(models.Model):
             elif state == "skipped" or tuple(old) != tuple(new):
                 changes.append((row_id, "planned", None, None, *new))
         for chunk in split_every(5000, changes):
-            self._write_per_row(["state", "skip_code", "skip_reason", *columns], chunk)
+            # Forward only, also against a row moved since it was read (sent meanwhile).
+            self._write_per_row(["state", "skip_code", "skip_reason", *columns], chunk,
+                                where=state_change_sql(SQL("t.state"), SQL("v.state")))
         return len(changes)
 
     def _cancel_planned(self, domain, reason):
@@ -81,23 +85,25 @@ class OpticalCrmCommunicationRules(models.Model):
             self.invalidate_model()
             return
         cancel = SQL("state = 'cancelled', write_date = NOW() AT TIME ZONE 'UTC'")
+        # Every state UPDATE below matches only rows that may move to its state.
+        cancellable = SQL("%s AND %s", planned, state_moves_to_sql("cancelled"))
         cr.execute(SQL(
             "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_event e "
             "WHERE c.event_id = e.id AND NOT e.active AND %s",
-            cancel, _("Trigger event cancelled"), planned))
+            cancel, _("Trigger event cancelled"), cancellable))
         cr.execute(SQL(
             "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_cycle cy "
             "WHERE c.cycle_id = cy.id AND NOT cy.active AND %s",
-            cancel, _("Cyclic activity archived"), planned))
+            cancel, _("Cyclic activity archived"), cancellable))
         cr.execute(SQL(
             "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_campaign ca "
             "WHERE c.campaign_id = ca.id AND ca.state = 'cancelled' AND %s",
-            cancel, _("Campaign cancelled"), planned))
+            cancel, _("Campaign cancelled"), cancellable))
         cr.execute(SQL(
             """UPDATE optical_crm_communication c SET %s, skip_reason = %s
                  FROM optical_crm_event e, optical_crm_cycle cy
                 WHERE c.event_id = e.id AND c.cycle_id = cy.id AND cy.supersede AND %s AND %s""",
-            cancel, _("Superseded by a newer event"), planned, self.env["optical.crm.event"]._superseded_sql("e")))
+            cancel, _("Superseded by a newer event"), cancellable, self.env["optical.crm.event"]._superseded_sql("e")))
         skip_code, skip_reason = self._skip_case_sql()
         # A contact still ahead that was skipped by these conditions goes back
         # to planned when none holds any more (consent given, module installed,
@@ -107,15 +113,15 @@ class OpticalCrmCommunicationRules(models.Model):
                  FROM (SELECT c.id, %s AS code
                          FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
                         WHERE c.state = 'skipped' AND %s AND %s) x
-                WHERE c.id = x.id AND x.code IS NULL""",
-            skip_code, self._reversible_sql(self._skip_condition_codes()), scope))
+                WHERE c.id = x.id AND x.code IS NULL AND %s""",
+            skip_code, self._reversible_sql(self._skip_condition_codes()), scope, state_moves_to_sql("planned")))
         cr.execute(SQL(
             """UPDATE optical_crm_communication c SET state = 'skipped', skip_code = x.code, skip_reason = x.reason
                  FROM (SELECT c.id, %s AS code, %s AS reason
                          FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
                         WHERE %s) x
-                WHERE c.id = x.id AND x.code IS NOT NULL""",
-            skip_code, skip_reason, planned))
+                WHERE c.id = x.id AND x.code IS NOT NULL AND %s""",
+            skip_code, skip_reason, planned, state_moves_to_sql("skipped")))
         self._apply_pressure_rule(scope)
         self.invalidate_model()
 

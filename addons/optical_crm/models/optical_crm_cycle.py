@@ -9,7 +9,7 @@ from .optical_crm_event import EVENT_TYPES, LENS_TYPES
 class OpticalCrmCycle(models.Model):
     _name = "optical.crm.cycle"
     _description = "Cyclic activity"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "optical.crm.shop.mixin"]
     _order = "priority desc, name"
     _check_company_auto = True
 

@@ -3,7 +3,7 @@ from odoo import fields, models
 
 class OpticalCrmCycleStep(models.Model):
     _name = "optical.crm.cycle.step"
-    _inherit = ["optical.crm.step.mixin"]
+    _inherit = ["optical.crm.step.mixin", "optical.crm.shop.mixin"]
     _description = "Cyclic activity step"
     _order = "cycle_id, sequence, id"
 

@@ -37,6 +37,7 @@ LAC_EVENT_TYPES = ("lac_entry", "lac_delivery", "lac_next_supply")
 
 class OpticalCrmEvent(models.Model):
     _name = "optical.crm.event"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "Trigger event"
     _order = "event_date desc, id desc"
     _check_company_auto = True

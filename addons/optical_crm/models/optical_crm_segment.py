@@ -20,6 +20,7 @@ class OpticalCrmSegment(models.Model):
     modules add kinds with ``selection_add`` and extend that method."""
 
     _name = "optical.crm.segment"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "Customer segment"
     _order = "sequence, name, id"
     _check_company_auto = True

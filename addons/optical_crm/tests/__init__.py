@@ -22,3 +22,6 @@ from . import test_italian_demo
 from . import test_tour_supplier
 from . import test_customer_access
 from . import test_event_set_based
+from . import test_ledger_rights
+from . import test_ledger_sql
+from . import test_shop_bound

@@ -1,4 +1,5 @@
 import datetime
+import json
 
 from dateutil.relativedelta import relativedelta
 from lxml import etree
@@ -168,3 +169,41 @@ class OpticalRpcMixin:
 
 class OpticalRpcCase(OpticalRpcMixin, HttpCase, OpticalCrmCase):
     """The two shops of ``OpticalCrmCase``, driven through JSON-RPC."""
+
+
+class OpticalRpcLoginMixin:
+    """For an ``HttpCase``: calls sent as the web client sends them
+    (JSON-RPC ``/web/dataset/call_kw``), logged in as a user whose password
+    is their login (``new_test_user``)."""
+
+    _rpc_login = None
+
+    def rpc_answer(self, login, model, method, *args, **kwargs):
+        """The JSON-RPC answer: ``{"result": …}`` or ``{"error": …}``."""
+        if self._rpc_login != login:
+            self.authenticate(login, login)
+            self._rpc_login = login
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 0,
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }), headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+        # What the request wrote is read again from the database.
+        self.env.invalidate_all()
+        return response.json()
+
+    def rpc(self, login, model, method, *args, **kwargs):
+        """The result of a call that must succeed."""
+        answer = self.rpc_answer(login, model, method, *args, **kwargs)
+        self.assertNotIn("error", answer, answer.get("error", {}).get("data", {}).get("message"))
+        return answer["result"]
+
+    def assertRpcRefused(self, login, model, method, *args, error="odoo.exceptions.AccessError", message=None,
+                         **kwargs):
+        """The call answers an error (of class ``error``, its message containing ``message``)."""
+        answer = self.rpc_answer(login, model, method, *args, **kwargs)
+        self.assertIn("error", answer, "%s.%s%r by %s was accepted" % (model, method, args, login))
+        self.assertEqual(answer["error"]["data"]["name"], error, answer["error"]["data"]["message"])
+        if message:
+            self.assertIn(message, answer["error"]["data"]["message"])
+        return answer["error"]["data"]["message"]

@@ -19,6 +19,7 @@ class OpticalAppDevice(models.Model):
     the app) or the shop (from the customer form) can revoke any of them."""
 
     _name = "optical.app.device"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "App device"
     _order = "paired_date desc, id desc"
     _check_company_auto = True

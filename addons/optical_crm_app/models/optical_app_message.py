@@ -22,6 +22,7 @@ class OpticalAppMessage(models.Model):
     someone replies."""
 
     _name = "optical.app.message"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "App message"
     _order = "date desc, id desc"
     # The push notifications list and the chat show the message by its title.

@@ -18,7 +18,7 @@ class OpticalAppPush(models.Model):
     and the commit) carries the same idempotency key."""
 
     _name = "optical.app.push"
-    _inherit = ["optical.crm.batch.mixin"]
+    _inherit = ["optical.crm.batch.mixin", "optical.crm.shop.mixin"]
     _description = "App push notification"
     _order = "id desc"
     _check_company_auto = True

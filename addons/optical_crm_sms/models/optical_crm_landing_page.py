@@ -14,6 +14,7 @@ class OpticalCrmLandingPage(models.Model):
     and nothing else about them."""
 
     _name = "optical.crm.landing.page"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "Landing page"
     _order = "name, id"
     _check_company_auto = True

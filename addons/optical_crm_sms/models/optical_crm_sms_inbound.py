@@ -8,6 +8,7 @@ class OpticalCrmSmsInbound(models.Model):
     that no reply (nor STOP) is ever lost. Read-only: it is what was received."""
 
     _name = "optical.crm.sms.inbound"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "Inbound SMS"
     _order = "received_date desc, id desc"
     _rec_name = "number"

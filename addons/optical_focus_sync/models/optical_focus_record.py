@@ -41,7 +41,7 @@ class OpticalFocusRecord(models.Model):
     """
 
     _name = "optical.focus.record"
-    _inherit = ["optical.crm.batch.mixin"]
+    _inherit = ["optical.crm.batch.mixin", "optical.crm.shop.mixin"]
     _description = "FOCUS record"
     _order = "received_date desc, id desc"
     _rec_name = "focus_id"

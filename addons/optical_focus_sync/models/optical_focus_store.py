@@ -2,6 +2,7 @@ import datetime
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
@@ -24,6 +25,7 @@ class OpticalFocusStore(models.Model):
     """
 
     _name = "optical.focus.store"
+    _inherit = ["optical.crm.shop.mixin"]
     _description = "FOCUS shop"
     _order = "name"
 
@@ -82,6 +84,18 @@ class OpticalFocusStore(models.Model):
             ["store_id"], ["__count"]))
         for store in self:
             store.warning_count = warnings.get(store._origin, 0)
+
+    def write(self, vals):
+        if "company_id" in vals:
+            # The token is the shop's: FOCUS keeps sending with it, so its
+            # customers and events would land in the other shop.
+            moved = self.sudo().filtered(lambda s: s.token_hash and s.company_id.id != vals["company_id"])
+            if moved:
+                raise UserError(self.env._(
+                    "Shop: the FOCUS store %(store)s has a token of %(shop)s, so its shop cannot change. "
+                    "Create a new FOCUS store for the other shop and give it its own token.",
+                    store=moved[0].name, shop=moved[0].company_id.name))
+        return super().write(vals)
 
     @api.model
     def _authenticate(self, token):

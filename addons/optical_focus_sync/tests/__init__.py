@@ -7,3 +7,4 @@ from . import test_scale
 from . import test_open_from_focus
 from . import test_first_load
 from . import test_one_mechanism
+from . import test_store_shop
