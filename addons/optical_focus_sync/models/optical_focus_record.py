@@ -1,8 +1,6 @@
 import json
 import logging
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -249,53 +247,60 @@ class OpticalFocusRecord(models.Model):
     # Applying
     # ------------------------------------------------------------------
 
-    def _apply(self, presets=None):
+    def _apply(self, presets=None, release=True):
         """Apply these records to Odoo: customers first, then the records
-        waiting for those customers, then events. Returns the status of
-        every record by id, and the waiting records that got applied.
-        ``presets``: see :meth:`_insert_received`."""
+        waiting for those customers (unless ``release`` is False), then
+        events. Returns the status of every record by id, and the waiting
+        records that got applied. ``presets``: see :meth:`_insert_received`."""
         statuses = {}
         customers = self.filtered(lambda r: r.record_type == "cliente")
         others = self - customers
         customers._apply_customers(statuses, presets)
-        arrived = customers.filtered(lambda r: r.state == "applied" and r.partner_id)
-        released = self.browse()
-        if arrived:
-            keys = {(r.store_id.id, r.focus_id) for r in arrived}
-            released = self.search([
-                ("state", "=", "waiting"),
-                ("store_id", "in", arrived.store_id.ids),
-                ("customer_focus_id", "in", list({r.focus_id for r in arrived})),
-            ]).filtered(lambda r: (r.store_id.id, r.customer_focus_id) in keys) - others
+        released = customers._released() - others if release else self.browse()
         (others | released)._apply_events(statuses, presets)
         return statuses, released
+
+    def _released(self):
+        """The records waiting for these customer records, now applied."""
+        arrived = self.filtered(lambda r: r.record_type == "cliente" and r.state == "applied" and r.partner_id)
+        if not arrived:
+            return self.browse()
+        keys = {(r.store_id.id, r.focus_id) for r in arrived}
+        return self.search([
+            ("state", "=", "waiting"),
+            ("store_id", "in", arrived.store_id.ids),
+            ("customer_focus_id", "in", list({r.focus_id for r in arrived})),
+        ]).filtered(lambda r: (r.store_id.id, r.customer_focus_id) in keys)
 
     def _apply_safely(self):
         """:meth:`_apply`, but a record that Odoo refuses for a reason the
         mappers do not know (a constraint of another module, …) only puts that
-        record in error: the batch is then applied record by record."""
-        try:
-            with self.env.cr.savepoint():
-                return self._apply()
-        except psycopg2.OperationalError:
-            raise  # concurrency: Odoo retries the whole request
-        except Exception:  # whatever it is, the valid records of the batch must not be lost
-            _logger.warning("FOCUS: a batch of %s records failed as a whole, applying them one by one",
-                            len(self), exc_info=True)
-        statuses, released = {}, self.browse()
-        # Customers first, so that the records of the batch find them.
-        for record in self.sorted(lambda r: r.record_type != "cliente"):
-            try:
-                with self.env.cr.savepoint():
-                    record_statuses, record_released = record._apply()
-            except psycopg2.OperationalError:
-                raise
-            except Exception as error:
-                record._set_error("record", "Odoo refused it: %s" % (str(error).strip().splitlines() or [""])[0])
-                statuses[record.id] = record._status("error")
-                continue
+        record in error (core's batch isolation, ``optical_crm_batch_mixin.py``):
+        a waiting record its customer releases never fails the customer."""
+        Batch = self.env["optical.crm.communication"]
+        failed = []
+
+        def refused(record, error):
+            record._set_error("record", "Odoo refused it: %s" % (str(error).strip().splitlines() or [""])[0])
+            failed.append(record)
+
+        result, error = Batch._run_isolated(self._apply)
+        if error is None:
+            return result
+        # Then without the waiting records the customers release (a batch,
+        # else record by record, customers first so that the records of the
+        # batch find them), and those released after them, each on its own.
+        records = self.sorted(lambda r: r.record_type != "cliente")
+        statuses = {}
+        for record_statuses, _none in Batch._process_isolated(
+                records, lambda batch: batch._apply(release=False), refused):
             statuses.update(record_statuses)
-            released |= record_released
+        released = records._released() - records
+        for record_statuses, _none in Batch._process_isolated(
+                released, lambda batch: batch._apply(release=False), refused):
+            statuses.update(record_statuses)
+        for record in failed:
+            statuses[record.id] = record._status("error")
         return statuses, released
 
     def _map(self, presets=None):
