@@ -57,16 +57,17 @@ class OpticalCrmBatchMixin(models.AbstractModel):
     @api.model
     def _run_isolated(self, work, *args):
         """``work(*args)`` in a savepoint: ``(result, None)``, or ``(None,
-        error)`` after rolling back what it did. Concurrency errors
-        (serialization, lock: ``OperationalError``) are raised: the whole
-        transaction is retried, a row is not failed for another worker's
-        write."""
+        error)`` after rolling back what it did. Concurrency errors and a
+        lost connection (serialization, lock, …: ``OperationalError``) are
+        raised: the whole transaction is retried, a row is not failed for
+        another worker's write. A statement cancelled for its time fails
+        its unit."""
         try:
             with self.env.cr.savepoint():
                 return work(*args), None
-        except psycopg2.OperationalError:
-            raise
         except Exception as error:  # noqa: BLE001 - one unit's failure must not stop the others
+            if isinstance(error, psycopg2.OperationalError) and not isinstance(error, psycopg2.errors.QueryCanceled):
+                raise
             _logger.warning("%s: %s failed, rolled back alone: %s", self._name, getattr(work, "__name__", work),
                             error, exc_info=True)
             return None, error

@@ -2,6 +2,8 @@ from odoo import fields, models
 
 from .optical_crm_batch_mixin import failure_text
 
+PLAN_ERROR_ACTIVITY = "optical_crm.mail_activity_type_plan_error"
+
 
 class OpticalCrmPlanErrorMixin(models.AbstractModel):
     """A cyclic activity or campaign the planner could not plan: when, why,
@@ -10,6 +12,7 @@ class OpticalCrmPlanErrorMixin(models.AbstractModel):
     first run that plans it."""
 
     _name = "optical.crm.plan.error.mixin"
+    _inherit = ["mail.activity.mixin"]
     _description = "Planning failures on a form"
 
     plan_error = fields.Text("Planning failed", readonly=True, copy=False,
@@ -31,38 +34,26 @@ class OpticalCrmPlanErrorMixin(models.AbstractModel):
             "plan_error_count": record.plan_error_count + 1,
             "plan_error_company_id": company.id,
         })
-        activity_type = self.env.ref("optical_crm.mail_activity_type_plan_error")
-        if record._plan_error_activities():
+        if record.activity_search([PLAN_ERROR_ACTIVITY]):
             return
         users = record.user_id or self.env["res.users"].sudo().search([
             ("company_ids", "in", company.id),
             ("groups_id", "in", self.env.ref("optical_crm.group_optical_crm_manager").id),
             ("share", "=", False),
         ])
-        model_id = self.env["ir.model"]._get_id(self._name)
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
-            "activity_type_id": activity_type.id,
-            "res_model_id": model_id,
-            "res_id": record.id,
-            "user_id": user.id,
-            "summary": self.env._("Planning failed: %(name)s", name=record.display_name),
-            "note": reason,
-        } for user in users])
+        for user in users:
+            record.activity_schedule(
+                PLAN_ERROR_ACTIVITY, summary=self.env._("Planning failed: %(name)s", name=record.display_name),
+                note=reason, user_id=user.id)
 
     def _plan_succeeded(self, company):
         """Clear a failure recorded for ``company`` (or for no shop left)."""
         failed = self.sudo().filtered(lambda r: r.plan_error and r.plan_error_company_id in (company, company.browse()))
         if not failed:
             return
-        failed._plan_error_activities().unlink()
+        failed.activity_unlink([PLAN_ERROR_ACTIVITY])
         failed.write({"plan_error": False, "plan_error_date": False, "plan_error_count": 0,
                       "plan_error_company_id": False})
-
-    def _plan_error_activities(self):
-        return self.env["mail.activity"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "in", self.ids),
-            ("activity_type_id", "=", self.env.ref("optical_crm.mail_activity_type_plan_error").id),
-        ])
 
 
 class OpticalCrmCycle(models.Model):

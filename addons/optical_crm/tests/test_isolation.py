@@ -1,10 +1,11 @@
 import datetime
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import OpticalCrmCase
@@ -135,6 +136,33 @@ class TestFilterTriedAtSave(IsolationCase):
         self.break_filter(cycle)
         with mute_logger("odoo.sql_db"):
             self.assertIn("the filter does not run", cycle.with_user(self.owner).read(["reach_html"])[0]["reach_html"])
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestFormOpens(HttpCase, IsolationCase):
+    """N4: the owner opens, in the browser, the campaign whose saved filter
+    no longer runs, and sees why instead of an error."""
+
+    def test_the_owner_opens_the_campaign_to_fix_it(self):
+        campaign = self.campaign(self.shop_a, "Typo")
+        self.break_filter(campaign)
+        self.authenticate("owner", "owner")
+        with mute_logger("odoo.sql_db"):
+            record = self.make_jsonrpc_request("/web/dataset/call_kw", {
+                "model": "optical.crm.campaign", "method": "web_read", "args": [campaign.ids],
+                "kwargs": {"specification": {field: {} for field in (
+                    "name", "partner_domain", "target_count", "target_problem", "reach_html", "plan_error")}},
+            })[0]
+        self.assertEqual((record["name"], record["target_count"]), ("Typo", 0))
+        self.assertIn("the filter does not run", record["target_problem"])
+        # And saves the fixed filter from there.
+        self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "optical.crm.campaign", "method": "web_save", "args": [campaign.ids,
+                                                                           {"partner_domain": "[]"}],
+            "kwargs": {"specification": {"target_problem": {}}},
+        })
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.partner_domain, "[]")
 
 
 @tagged("post_install", "-at_install", "optical_crm")
@@ -281,3 +309,17 @@ class TestChaos(IsolationCase):
         self.assertEqual(set(others.mapped("state")), {"sent"})
         self.assertEqual(len(others), 17)
         self.assertEqual(len(others.filtered("body")), 17, "each rendered once, with its text")
+
+    def test_a_concurrency_error_is_raised_not_recorded(self):
+        """Another worker's write is no reason to fail a communication: the
+        transaction is retried as a whole, the row stays due."""
+        self.cycle("optometry", [(0, "days", "export")])
+        rita = self.plain_customer("Rita Neri")
+        self.event(rita, "optometry", D(2026, 3, 9))
+        self.plan(D(2026, 3, 9))
+        communication = self.communications(partner_id=rita.id)
+        error = psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+        with fail_for(self.Communication, "_send_export", communication.ids, error), \
+                self.assertRaises(psycopg2.errors.SerializationFailure):
+            self.Communication._cron_send_communications()
+        self.assertEqual(communication.state, "planned")
