@@ -5,7 +5,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import OpticalCrmCase
@@ -163,6 +163,18 @@ class TestFormOpens(HttpCase, IsolationCase):
         })
         campaign.invalidate_recordset()
         self.assertEqual(campaign.partner_domain, "[]")
+
+    def test_an_owner_reads_the_last_runs_of_their_shops_only(self):
+        new_test_user(self.env, "owner_b", groups="optical_crm.group_optical_crm_manager",
+                      company_id=self.shop_b.id, company_ids=[self.shop_b.id], name="Bea Owner")
+        self.Communication._cron_plan_communications()
+        self.assertEqual(self.env["optical.crm.run"].search_count([("company_id", "in", (self.shop_a | self.shop_b).ids)]), 2)
+        self.authenticate("owner_b", "owner_b")
+        runs = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "optical.crm.run", "method": "search_read", "args": [[]],
+            "kwargs": {"fields": ["company_id", "job", "error"]},
+        })
+        self.assertEqual({run["company_id"][0] for run in runs}, {self.shop_b.id})
 
 
 @tagged("post_install", "-at_install", "optical_crm")
