@@ -204,8 +204,8 @@ class TestPlannerIsolation(IsolationCase):
         self.assertEqual((typo.plan_error_count, typo.plan_error_company_id), (1, self.shop_b))
         self.assertTrue(typo.plan_error_date)
         self.assertFalse(good_b.plan_error)
-        self.assertEqual(typo.with_user(self.owner).search_read(
-            [("plan_error", "!=", False)], ["name"]), [{"id": typo.id, "name": "Typo"}])
+        self.assertEqual(self.action_records("optical_crm.optical_crm_campaign_action", self.owner, plan_failed=1),
+                         typo)
         activity = self.env["mail.activity"].search([("res_model", "=", typo._name), ("res_id", "=", typo.id)])
         self.assertEqual(activity.user_id, self.owner)
         self.assertEqual(activity.activity_type_id, self.env.ref("optical_crm.mail_activity_type_plan_error"))
