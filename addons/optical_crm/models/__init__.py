@@ -13,6 +13,8 @@ from . import optical_crm_campaign
 from . import optical_crm_campaign_step
 from . import optical_crm_batch_mixin
 from . import optical_crm_results_mixin
+from . import optical_crm_plan_error_mixin
+from . import optical_crm_run
 from . import optical_crm_communication
 from . import optical_crm_communication_rules
 from . import optical_crm_communication_planner

@@ -1,7 +1,10 @@
 import logging
 import threading
 
+import psycopg2
+
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -15,6 +18,23 @@ def may_commit(env):
     return not (getattr(threading.current_thread(), "testing", False) or env.registry.in_test_mode())
 
 
+def failure_text(env, error):
+    """What went wrong, in a shop owner's words where the cause is known
+    (the first line of the error otherwise), for a record's failure reason."""
+    if isinstance(error, UserError):
+        return str(error.args[0] if error.args else error)
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if isinstance(error, psycopg2.errors.UniqueViolation):
+        return env._("Saved twice: Odoo refused a duplicate (%(detail)s)", detail=first_line)
+    if isinstance(error, psycopg2.DataError):
+        return env._("A value does not fit its field: %(detail)s", detail=first_line)
+    if isinstance(error, psycopg2.IntegrityError):
+        return env._("Odoo refused the change: %(detail)s", detail=first_line)
+    if isinstance(error, (IndexError, RecursionError)):
+        return env._("The filter is too deeply nested")
+    return env._("Unexpected error: %(detail)s", detail=first_line)
+
+
 class OpticalCrmBatchMixin(models.AbstractModel):
     """Set-based work on the rows of a queue-like table, written once:
 
@@ -23,14 +43,67 @@ class OpticalCrmBatchMixin(models.AbstractModel):
       same row), reporting ``ir.cron._notify_progress`` and committing per
       batch outside tests;
     - :meth:`_write_per_row`: different values on many rows in one
-      ``UPDATE … FROM (VALUES …)`` instead of one UPDATE per row.
+      ``UPDATE … FROM (VALUES …)`` instead of one UPDATE per row;
+    - :meth:`_run_isolated` and :meth:`_process_isolated`: one unit of work
+      (a shop, a cycle, a batch, a row) in a savepoint, so that its failure
+      is rolled back alone and the run goes on: a batch that fails is
+      processed again row by row, and a row that still fails is recorded as
+      failed. The isolation of every cron of the project.
     """
 
     _name = "optical.crm.batch.mixin"
     _description = "Batches of rows (locked cron loop, bulk per-row update)"
 
     @api.model
-    def _process_locked_batches(self, due, process, batch_size, order=None, joins=None, max_batches=None):
+    def _run_isolated(self, work, *args):
+        """``work(*args)`` in a savepoint: ``(result, None)``, or ``(None,
+        error)`` after rolling back what it did. Concurrency errors and a
+        lost connection (serialization, lock, …: ``OperationalError``) are
+        raised: the whole transaction is retried, a row is not failed for
+        another worker's write. A statement cancelled for its time fails
+        its unit."""
+        try:
+            with self.env.cr.savepoint():
+                return work(*args), None
+        except Exception as error:  # noqa: BLE001 - one unit's failure must not stop the others
+            if isinstance(error, psycopg2.OperationalError) and not isinstance(error, psycopg2.errors.QueryCanceled):
+                raise
+            _logger.warning("%s: %s failed, rolled back alone: %s", self._name, getattr(work, "__name__", work),
+                            error, exc_info=True)
+            return None, error
+
+    @api.model
+    def _process_isolated(self, records, process, on_row_error):
+        """``process(records)`` as one batch in a savepoint; if it fails,
+        ``process(record)`` for each record in its own savepoint, and
+        ``on_row_error(record, error)`` for a record that fails alone (it
+        must take the record out of the work still due, e.g. mark it
+        failed). Returns what ``process`` returned for each batch or record
+        that succeeded."""
+        result, error = self._run_isolated(process, records)
+        if error is None:
+            return [result]
+        outcomes = [(records, result, error)]
+        if len(records) > 1:
+            outcomes = [(record, *self._run_isolated(process, record)) for record in records]
+        results = []
+        for record, result, row_error in outcomes:
+            if row_error is None:
+                results.append(result)
+            else:
+                self._row_failed(record, row_error, on_row_error)
+        return results
+
+    @api.model
+    def _row_failed(self, record, error, on_row_error):
+        """Record the failure of one row; False if even that fails (the row
+        then stays due, and the loop's guard ends the run on it)."""
+        _logger.warning("%s: record %s failed alone: %s", record._name, record.id, error)
+        return self._run_isolated(on_row_error, record, error)[1] is None
+
+    @api.model
+    def _process_locked_batches(self, due, process, batch_size, order=None, joins=None, max_batches=None,
+                                on_row_error=None):
         """Take the rows ``t`` of this model's table matching the SQL
         condition ``due`` (``joins``: extra ``JOIN`` clauses it may use), in
         batches of ``batch_size`` in ``order``, each locked with SKIP LOCKED,
@@ -40,7 +113,9 @@ class OpticalCrmBatchMixin(models.AbstractModel):
         past the run's ``now``), else the loop would take it again: a batch of
         rows all seen before ends the loop with a warning. ``remaining``
         counts only the due rows, i.e. what this loop would still process.
-        Returns the number of rows processed."""
+        With ``on_row_error``, a batch that fails is processed again row by
+        row (:meth:`_process_isolated`). Returns the number of rows
+        processed."""
         order = order or SQL("t.id")
         joins = joins or SQL()
         table = SQL.identifier(self._table)
@@ -58,7 +133,10 @@ class OpticalCrmBatchMixin(models.AbstractModel):
                 _logger.warning("%s: %s rows still due after being processed; stopping this run", self._name, len(ids))
                 break
             seen.update(ids)
-            process(self.sudo().browse(ids))
+            if on_row_error:
+                self._process_isolated(self.sudo().browse(ids), process, on_row_error)
+            else:
+                process(self.sudo().browse(ids))
             done += len(ids)
             batches += 1
             self.env.flush_all()

@@ -1,3 +1,5 @@
+from functools import partial
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -57,6 +59,8 @@ class OpticalCrmCampaign(models.Model):
     communication_count = fields.Integer(compute="_compute_communication_count")
     target_count = fields.Integer("Target size", compute="_compute_target_count",
                                   help="The shop's customers matching the filter.")
+    target_problem = fields.Char("Target problem", compute="_compute_target_count",
+                                 help="Why the target cannot be counted (a filter that does not run).")
 
 
     _sql_constraints = [
@@ -74,7 +78,7 @@ class OpticalCrmCampaign(models.Model):
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
         for record in self:
-            self.env["optical.crm.communication"]._partner_domain(
+            self.env["optical.crm.communication"]._check_partner_filter(
                 record.partner_domain, self._fields["partner_domain"].string)
 
     @api.depends("communication_ids")
@@ -88,8 +92,16 @@ class OpticalCrmCampaign(models.Model):
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id")
     def _compute_target_count(self):
         Partner = self.env["res.partner"]
+        Communication = self.env["optical.crm.communication"]
+        label = self._fields["partner_domain"].string
         for campaign in self:
-            campaign.target_count = Partner.search_count(campaign._target_domain())
+            # A filter that no longer runs shows why instead of the count: the form still opens to fix it.
+            campaign.target_count, campaign.target_problem = 0, False
+            try:
+                domain = campaign._target_domain()
+                campaign.target_count = Communication._try_partner_query(partial(Partner.search_count, domain), label)
+            except ValidationError as error:
+                campaign.target_problem = str(error)
 
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel")
     def _compute_reach(self):
@@ -102,8 +114,15 @@ class OpticalCrmCampaign(models.Model):
                 continue
             # Seen as this campaign's contacts, so that its control group shows as such.
             values = {"campaign_id": campaign._origin.id} if campaign._origin.id else {}
-            campaign.reach_html = Segment._reach_table(
-                Segment._reach(domain, channels=campaign.step_ids.mapped("channel") or None, values=values))
+            try:
+                reach = self.env["optical.crm.communication"]._try_partner_query(
+                    partial(Segment._reach, domain, channels=campaign.step_ids.mapped("channel") or None,
+                            values=values),
+                    self._fields["partner_domain"].string)
+            except ValidationError as error:
+                campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error
+                continue
+            campaign.reach_html = Segment._reach_table(reach)
 
     def _target_domain(self):
         self.ensure_one()

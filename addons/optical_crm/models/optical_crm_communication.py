@@ -1,8 +1,10 @@
 import ast
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from .optical_crm_step_mixin import CHANNELS
 
@@ -44,6 +46,10 @@ def state_change_sql(old, new):
 STAFF_WRITABLE_FIELDS = frozenset({"user_id"})
 # What an owner's screens also edit on a communication not handed over yet.
 OWNER_PLANNED_WRITABLE_FIELDS = frozenset({"scheduled_date"})
+
+# A customer filter tried at save, or counted on a form, gives up after this
+# long: a filter too slow for a form is refused rather than run on the day.
+FILTER_TIMEOUT_MS = 5000
 
 SKIP_CODES = [
     ("consent", "No consent"),
@@ -203,7 +209,7 @@ class OpticalCrmCommunication(models.Model):
         """Parse a customer filter; a malformed one names the field."""
         try:
             domain = ast.literal_eval(domain_text or "[]")
-        except (ValueError, SyntaxError) as error:
+        except (ValueError, SyntaxError, MemoryError, RecursionError) as error:
             raise ValidationError(self.env._("%(field)s: invalid filter (%(error)s)", field=field_label,
                                              error=error)) from error
         if not isinstance(domain, list):
@@ -211,10 +217,52 @@ class OpticalCrmCommunication(models.Model):
         try:
             # An unknown field or operator is found now, not by the planner on the day.
             self.env["res.partner"].with_context(active_test=False)._search(domain)
+        except (IndexError, RecursionError) as error:
+            raise ValidationError(self.env._("%(field)s: the filter is nested too deeply", field=field_label)) from error
         except (ValueError, KeyError, TypeError, AssertionError) as error:
             raise ValidationError(self.env._("%(field)s: invalid filter (%(error)s)", field=field_label,
                                              error=error)) from error
         return domain
+
+    @api.model
+    def _check_partner_filter(self, domain_text, field_label):
+        """Parse a customer filter and run it once (at save): a filter that
+        compiles but fails in the database (a text compared with a date, …)
+        or takes too long is refused now, naming the field, instead of
+        failing the planner on the day. Run as the user saving it."""
+        domain = self._partner_domain(domain_text, field_label)
+        self._try_partner_query(
+            lambda: self.env["res.partner"].with_context(active_test=False).search_count(domain, limit=1),
+            field_label)
+        return domain
+
+    @api.model
+    def _try_partner_query(self, work, field_label):
+        """``work()`` (a query on customers built from a user's filter) in a
+        savepoint with a statement timeout: a database error, a timeout or a
+        filter nested too deeply becomes a ``ValidationError`` naming the
+        field, and the transaction goes on. For save checks and for the
+        counters of a form, which must open whatever the filter."""
+        cr = self.env.cr
+        cr.execute("SHOW statement_timeout")
+        previous = cr.fetchone()[0]
+        try:
+            # No flush and no cache clearing: this may run inside a compute or a constraint.
+            with cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                cr.execute("SELECT set_config('statement_timeout', %s, true)", [str(FILTER_TIMEOUT_MS)])
+                result = work()
+                cr.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return result
+        except psycopg2.errors.QueryCanceled as error:
+            raise ValidationError(self.env._(
+                "%(field)s: the filter takes too long to run (more than %(seconds)s seconds)",
+                field=field_label, seconds=FILTER_TIMEOUT_MS // 1000)) from error
+        except psycopg2.Error as error:
+            detail = (str(error).strip().splitlines() or [""])[0]
+            raise ValidationError(self.env._("%(field)s: the filter does not run (%(error)s)", field=field_label,
+                                             error=detail)) from error
+        except (IndexError, RecursionError) as error:
+            raise ValidationError(self.env._("%(field)s: the filter is nested too deeply", field=field_label)) from error
 
     # ------------------------------------------------------------------
     # State changes: every write of ``state`` goes through these

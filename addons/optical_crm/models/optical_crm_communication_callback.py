@@ -115,6 +115,18 @@ class OpticalCrmCommunicationCallback(models.Model):
             "summary": communication.subject,
             "note": plaintext2html(communication.body or ""),
         } for communication in self]
+        # Each customer follows once per assignee before the activities are
+        # created: ``mail.activity.create`` subscribes the assignee to every
+        # customer of its batch, and a customer with two calls on one day (two
+        # pairs picked up together) would be inserted twice as a follower.
+        # Each call stays its own activity (own reason, outcome and attempts).
+        followers = {}
+        for vals in vals_list:
+            followers.setdefault(vals["user_id"], set()).add(vals["res_id"])
+        Users = self.env["res.users"].sudo()
+        for user_id, partner_ids in followers.items():
+            self.env["res.partner"].sudo().browse(sorted(partner_ids)).message_subscribe(
+                partner_ids=Users.browse(user_id).partner_id.ids)
         # Quick update: no "you have been assigned" e-mail for every call of the day.
         activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
         self._write_per_row(["activity_id", "scheduled_date"], [

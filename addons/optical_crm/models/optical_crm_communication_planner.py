@@ -1,10 +1,11 @@
 import datetime
 import logging
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
+from .optical_crm_batch_mixin import failure_text, may_commit
 from .optical_crm_communication import state_moves_to_sql
 from .optical_crm_event import BULK_ANALYZE_THRESHOLD
 
@@ -34,26 +35,51 @@ class OpticalCrmCommunicationPlanner(models.Model):
 
     @api.model
     def _cron_plan_communications(self):
+        """Plan every shop, each on its own: a shop, a cyclic activity or a
+        campaign that fails is rolled back alone, recorded where its owner
+        looks, and the rest is planned (and committed per shop outside
+        tests)."""
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all  # every shop: a handful of rows
             self._cron_plan_company(company)
-        self.sudo()._update_purchases()
+            if may_commit(self.env):
+                # Each shop is its own transaction: another shop's failure later in the run loses nothing planned.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        _result, error = self._run_isolated(self.sudo()._update_purchases)
+        if error is not None:
+            _logger.error("Planner: 'bought after contact' not updated: %s", error)
 
     @api.model
     def _cron_plan_company(self, company):
-        """Plan one shop over its catch-up days and planning horizon."""
+        """Plan one shop over its catch-up days and planning horizon, in a
+        savepoint: whatever fails, the shop's failure is recorded on its last
+        run and the next shop is planned. Returns the number planned."""
+        now = fields.Datetime.now()
         today = company._optical_today()
         date_from = today - datetime.timedelta(days=max(company.optical_catchup_days, 0))
         date_to = today + datetime.timedelta(days=max(company.optical_horizon_days, 0))
-        return self.sudo()._plan_company(company.sudo(), date_from, date_to)
+        failures = []
+        result, error = self._run_isolated(self.sudo()._plan_company, company.sudo(), date_from, date_to, failures)
+        errors = [failure_text(self.env, error)] if error is not None else []
+        errors += ["%s: %s" % (unit.display_name, failure_text(self.env, unit_error)) for unit, unit_error in failures]
+        # The planner's own bookkeeping on the shop's last run.
+        self.env["optical.crm.run"].sudo()._record(
+            company.id, "planner", now, result or 0, len(failures) + (error is not None), "\n".join(errors) or None)
+        return result or 0
 
     @api.model
-    def _plan_company(self, company, date_from, date_to):
+    def _plan_company(self, company, date_from, date_to, failures=None):
         """Plan for one shop every step falling within [date_from, date_to].
 
         Safe to run again at any time, and by two workers at once: the unique
         indexes make every (event, step) and (customer, campaign step) a
         single row, and inserts that collide do nothing.
+
+        Each cyclic activity and campaign is planned in a savepoint: one that
+        fails (a filter that no longer runs on today's data, …) is rolled
+        back alone, flagged on its form for its owner (and added to
+        ``failures`` as ``(record, error)``), and the others are planned.
         """
+        failures = [] if failures is None else failures
         self.env["optical.crm.campaign"].sudo()._update_states()
         self.env.flush_all()
         # The rules run on what this run adds; what was planned before had them
@@ -71,18 +97,25 @@ class OpticalCrmCommunicationPlanner(models.Model):
                 [(s.interval_number, s.interval_unit) for s in birthday_cycles.step_ids])
             self.env["optical.crm.event"]._generate_birthday_events(
                 date_from - datetime.timedelta(days=high), date_to - datetime.timedelta(days=low), company.ids)
-        for cycle in cycles:
-            planned += self._plan_cycle(cycle, company, date_from, date_to)
         campaigns = self.env["optical.crm.campaign"].sudo().search([
             # A supplier's offer is never planned itself: the shops that joined plan their own copy.
             ("company_id", "=", company.id), ("state", "in", ("scheduled", "running")), ("is_offer", "=", False),
             ("date_start", "<=", date_to), ("date_end", ">=", date_from),
         ])
-        for campaign in campaigns:
-            planned += self._plan_campaign(campaign, date_from, date_to)
+        units = [(cycle, self._plan_cycle, (cycle, company, date_from, date_to)) for cycle in cycles]
+        units += [(campaign, self._plan_campaign, (campaign, date_from, date_to)) for campaign in campaigns]
+        for record, plan, args in units:
+            count, error = self._run_isolated(plan, *args)
+            if error is None:
+                planned += count
+                record._plan_succeeded(company)
+            else:
+                failures.append((record, error))
+                record._plan_failed(company, error)
         self.with_context(optical_rows_just_planned=True)._apply_rules(
             SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
-        _logger.info("Planner: %s communications planned for %s up to %s", planned, company.name, date_to)
+        _logger.info("Planner: %s communications planned for %s up to %s (%s failed)",
+                     planned, company.name, date_to, len(failures))
         return planned
 
     @api.model

@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .optical_crm_batch_mixin import failure_text
+
 _logger = logging.getLogger(__name__)
 
 
@@ -10,7 +12,9 @@ class OpticalCrmCommunicationSender(models.Model):
     """The sender: hands the due communications to their channel, in bounded
     batches locked with SKIP LOCKED so that two workers never take the same
     row, committing per batch outside tests so a crash loses nothing done
-    (core's locked-batch loop, ``optical_crm_batch_mixin.py``)."""
+    (core's locked-batch loop, ``optical_crm_batch_mixin.py``). A batch that
+    fails is sent again row by row; a row that still fails is ``failed``
+    with its reason, and the run goes on."""
 
     _inherit = "optical.crm.communication"
 
@@ -26,15 +30,38 @@ class OpticalCrmCommunicationSender(models.Model):
             for company in self.env["res.company"].sudo().search([])
         ]
         shop_values = SQL(", ").join(SQL("(%s, %s::date, %s)", *shop) for shop in shops)
-        return self._process_locked_batches(
+        taken = []
+
+        def send(communications):
+            taken.extend(communications.ids)
+            communications._send_batch(registry)
+
+        done = self._process_locked_batches(
             joins=SQL("JOIN (VALUES %s) AS shop(company_id, today, window_open) ON shop.company_id = t.company_id",
                       shop_values),
             due=SQL("t.state = 'planned' AND t.scheduled_date <= shop.today "
                     "AND (shop.window_open OR t.channel NOT IN %s)", quiet_channels),
             order=SQL("t.scheduled_date, t.priority DESC, t.id"),
-            process=lambda communications: communications._send_batch(registry),
+            process=send,
+            on_row_error=lambda communication, error: communication._mark_failed(failure_text(self.env, error)),
             batch_size=batch_size, max_batches=max_batches,
         )
+        self._record_send_run(taken, now)
+        return done
+
+    @api.model
+    def _record_send_run(self, ids, now):
+        """The sender's last run on each shop, for its settings: how many
+        communications were handed on and how many failed."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """SELECT company_id, COUNT(*) FILTER (WHERE state IN ('sent', 'done')),
+                      COUNT(*) FILTER (WHERE state = 'failed')
+                 FROM optical_crm_communication WHERE id = ANY(%s::int[]) GROUP BY company_id""", list(set(ids))))
+        counts = {company_id: (sent, failed) for company_id, sent, failed in self.env.cr.fetchall()}
+        Run = self.env["optical.crm.run"].sudo()  # the sender's own bookkeeping
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
+            Run._record(company.id, "sender", now, *counts.get(company.id, (0, 0)))
 
     def _send_batch(self, registry=None):
         registry = registry or self._channel_registry()

@@ -1,3 +1,5 @@
+from functools import partial
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -58,7 +60,7 @@ class OpticalCrmCycle(models.Model):
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
         for record in self:
-            self.env["optical.crm.communication"]._partner_domain(
+            self.env["optical.crm.communication"]._check_partner_filter(
                 record.partner_domain, self._fields["partner_domain"].string)
 
     @api.depends("communication_ids")
@@ -99,8 +101,15 @@ class OpticalCrmCycle(models.Model):
             steps = cycle.step_ids
             purpose = "service" if steps and set(steps.mapped("purpose")) == {"service"} else "marketing"
             values = {"cycle_id": cycle._origin.id} if cycle._origin.id else {}
-            cycle.reach_html = Segment._reach_table(Segment._reach(
-                domain, channels=steps.mapped("channel") or None, purpose=purpose, values=values))
+            try:
+                reach = self.env["optical.crm.communication"]._try_partner_query(
+                    partial(Segment._reach, domain, channels=steps.mapped("channel") or None, purpose=purpose,
+                            values=values),
+                    self._fields["partner_domain"].string)
+            except ValidationError as error:
+                cycle.reach_html = Markup("<p class='text-danger'>%s</p>") % error
+                continue
+            cycle.reach_html = Segment._reach_table(reach)
 
     def _partner_filter_domain(self, company):
         """The customers this cyclic activity starts for in ``company``: the

@@ -65,6 +65,30 @@ class ResCompany(models.Model):
         "sent. Empty: any time.",
     )
 
+    # The planner's and sender's last run on this shop (optical.crm.run), for its settings.
+    optical_plan_last_date = fields.Datetime("Planner's last run", compute="_compute_optical_last_runs")
+    optical_plan_last_planned = fields.Integer("Planned", compute="_compute_optical_last_runs")
+    optical_plan_last_failed = fields.Integer("Failed to plan", compute="_compute_optical_last_runs")
+    optical_plan_last_error = fields.Text("Planner's errors", compute="_compute_optical_last_runs")
+    optical_send_last_date = fields.Datetime("Sender's last run", compute="_compute_optical_last_runs")
+    optical_send_last_sent = fields.Integer("Handed on", compute="_compute_optical_last_runs")
+    optical_send_last_failed = fields.Integer("Failed to send", compute="_compute_optical_last_runs")
+
+    def _compute_optical_last_runs(self):
+        # The product's bookkeeping, readable by whoever reads the shop's settings.
+        runs = self.env["optical.crm.run"].sudo().search([("company_id", "in", self.ids)])
+        by_key = {(run.company_id.id, run.job): run for run in runs}
+        for company in self:
+            plan = by_key.get((company.id, "planner"))
+            send = by_key.get((company.id, "sender"))
+            company.optical_plan_last_date = plan.run_date if plan else False
+            company.optical_plan_last_planned = plan.done_count if plan else 0
+            company.optical_plan_last_failed = plan.failed_count if plan else 0
+            company.optical_plan_last_error = plan.error if plan else False
+            company.optical_send_last_date = send.run_date if send else False
+            company.optical_send_last_sent = send.done_count if send else 0
+            company.optical_send_last_failed = send.failed_count if send else 0
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)

@@ -25,3 +25,4 @@ from . import test_event_set_based
 from . import test_ledger_rights
 from . import test_ledger_sql
 from . import test_shop_bound
+from . import test_isolation

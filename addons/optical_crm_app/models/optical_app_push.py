@@ -4,6 +4,8 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import failure_text
+
 from ..tools.push_api import PushError, PushProvider
 
 _logger = logging.getLogger(__name__)
@@ -75,7 +77,9 @@ class OpticalAppPush(models.Model):
         open now, in bounded batches locked with SKIP LOCKED (core's
         locked-batch loop), committing per batch outside tests: what was
         pushed stays recorded as pushed even if a later batch crashes (a
-        retry would reuse the idempotency key anyway)."""
+        retry would reuse the idempotency key anyway). A batch that fails is
+        pushed again row by row (same keys: the service delivers each once),
+        and a push that still fails is ``failed`` with its reason."""
         provider = self._provider()
         if provider is None:
             _logger.info("App push: no push service configured (optical_crm_app.push_url)")
@@ -91,6 +95,8 @@ class OpticalAppPush(models.Model):
             due=SQL("t.state = 'pending' AND t.next_attempt_date <= %s AND t.company_id IN %s", now, open_shops),
             order=SQL("t.next_attempt_date, t.id"),
             process=lambda pushes: pushes._push(provider),
+            on_row_error=lambda push, error: push.write({
+                "state": "failed", "attempts": push.attempts + 1, "last_error": failure_text(self.env, error)[:250]}),
             batch_size=batch_size,
         )
 

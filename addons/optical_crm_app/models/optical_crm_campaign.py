@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -37,15 +38,19 @@ class OpticalCrmCampaign(models.Model):
         """The campaigns whose target includes this customer: an offer made to
         a group of customers (progressive lens wearers) is shown only to them."""
         Partner = self.env["res.partner"].with_context(active_test=False)
+        Communication = self.env["optical.crm.communication"]
+        label = self._fields["partner_domain"].string
         promotions = self.browse()
         for campaign in self:
             try:
-                domain = campaign._target_domain()
+                domain = campaign._target_domain() + [("id", "=", partner.id)]
+                matches = Communication._try_partner_query(partial(Partner.search_count, domain, limit=1), label)
             except ValidationError as error:
-                # A malformed target (the planner reports it too) hides the campaign, not the others.
+                # A malformed target, or one that no longer runs (the planner reports it on the
+                # campaign), hides the campaign, not the others.
                 _logger.warning("App promotions: campaign %s skipped: %s", campaign.id, error)
                 continue
-            if Partner.search_count(domain + [("id", "=", partner.id)], limit=1):
+            if matches:
                 promotions |= campaign
         return promotions
 

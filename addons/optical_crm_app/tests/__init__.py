@@ -8,3 +8,4 @@ from . import test_app_reliability
 from . import test_tour_pairing
 from . import test_app_supplier_campaign
 from . import test_app_pairing_shop
+from . import test_app_isolation

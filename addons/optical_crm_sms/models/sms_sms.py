@@ -7,7 +7,7 @@ import psycopg2
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.optical_crm.models.optical_crm_batch_mixin import may_commit
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import failure_text, may_commit
 
 from ..tools.sms_gateway import HttpSmsGateway
 
@@ -107,7 +107,7 @@ class SmsSms(models.Model):
     def send(self, *args, **kwargs):
         queued = self.filtered(lambda sms: sms.state == "outgoing" and not sms.to_delete)
         # STOP or consent withdrawn while the SMS waited in the queue: it is cancelled, not sent.
-        withdrawn = queued._optical_cancel_withdrawn()
+        withdrawn = queued._optical_withdrawn_safely()
         # Quiet hours: an SMS of a shop whose sending window is closed stays in
         # the queue for the next window, even if the queue runs now. An SMS
         # waiting for its next attempt waits.
@@ -181,7 +181,7 @@ class SmsSms(models.Model):
             return super()._send(unlink_failed=unlink_failed, unlink_sent=unlink_sent, raise_exception=raise_exception)
         batch = self._optical_lock()
         # Checked again for the session: a STOP or a withdrawn consent since the run began.
-        batch -= batch._optical_cancel_withdrawn()
+        batch -= batch._optical_withdrawn_safely()
         if not batch:
             return None
         senders = {}  # one sender per campaign and shop, not one look-up per SMS
@@ -210,8 +210,34 @@ class SmsSms(models.Model):
                 raise
             results = [(sms.uuid, "invalid" if isinstance(error, ValueError) else "connection_error", str(error))
                        for sms in batch]
-        batch.sudo()._optical_apply_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent)
+        # Each SMS on its own should the session's bookkeeping fail (core's
+        # batch isolation): one SMS Odoo cannot handle is in error with the
+        # reason, never posted again, and the others go on.
+        self.env["optical.crm.communication"]._process_isolated(
+            batch.sudo(),
+            lambda sms: sms._optical_apply_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent),
+            self._optical_refused)
         return None
+
+    def _optical_withdrawn_safely(self):
+        """:meth:`_optical_cancel_withdrawn`, each SMS on its own should the
+        check fail for the batch: an SMS that cannot be checked is in error
+        (never sent unchecked). Returns the SMS withdrawn or in error."""
+        done = self.browse()
+        for withdrawn in self.env["optical.crm.communication"]._process_isolated(
+                self, lambda sms: sms._optical_cancel_withdrawn(), self._optical_refused):
+            done |= withdrawn
+        return done | self.filtered(lambda sms: sms.state == "error")
+
+    @api.model
+    def _optical_refused(self, sms, error):
+        """Odoo could not handle this SMS (not the gateway: a bug or a
+        constraint of its bookkeeping): it is in error with the reason, so
+        that it is not posted again, and so is its communication if it can be."""
+        reason = failure_text(self.env, error)
+        sms.write({"state": "error", "failure_type": "unknown", "optical_next_attempt": False})
+        self.env["optical.crm.communication"]._run_isolated(
+            sms.optical_communication_id._sms_update_from_delivery, "error", reason)
 
     def _optical_lock(self):
         """Lock these SMS for this gateway session, before the gateway is

@@ -10,3 +10,4 @@ from . import test_sms_campaign_sender
 from . import test_tour_landing
 from . import test_tour_cycle
 from . import test_sms_shop_bound
+from . import test_sms_isolation

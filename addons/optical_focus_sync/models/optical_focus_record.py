@@ -6,7 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools.answers import stored_answer
-from ..tools.batch import batch_else_one_by_one, first_line
+from ..tools.batch import attempt, batch_else_one_by_one, first_line
 from ..tools.mappers import RECORD_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -252,20 +252,30 @@ class OpticalFocusRecord(models.Model):
         """:meth:`_apply`, but a record that Odoo refuses for a reason the
         mappers do not know (a constraint of another module, …) only puts that
         record in error: the batch is then applied record by record, customers
-        first so that the records of the batch find them."""
+        first so that the records of the batch find them, and the records
+        waiting for its customers after them, each on its own: a waiting
+        record Odoo refuses never fails the customer that released it."""
         def refused(record, error):
             record._set_error("record", "Odoo refused it: %s" % first_line(error))
             return {record.id: record._status("error")}, self.browse()
 
+        def one(record):
+            return record._apply(release=False)
+
+        records = self.sorted(lambda r: r.record_type != "cliente")
         whole, results = batch_else_one_by_one(
-            self.env.cr, self.sorted(lambda r: r.record_type != "cliente"), lambda records: records._apply(),
-            lambda record: record._apply(), refused, logger=_logger, what="records to apply")
+            self.env.cr, records, lambda batch: batch._apply(), one, refused, logger=_logger,
+            what="records to apply")
         if whole:
             return results
-        statuses, released = {}, self.browse()
-        for record_statuses, record_released in results:
+        released = records._released() - records
+        for record in released:
+            result, error = attempt(self.env.cr, one, record, logger=_logger,
+                                    message="FOCUS: a record its customer released was refused")
+            results.append(result if error is None else refused(record, error))
+        statuses = {}
+        for record_statuses, _released in results:
             statuses.update(record_statuses)
-            released |= record_released
         return statuses, released
 
     # ------------------------------------------------------------------

@@ -11,22 +11,23 @@ class OpticalFocusRecordApply(models.Model):
 
     _inherit = "optical.focus.record"
 
-    def _apply(self, presets=None):
+    def _apply(self, presets=None, release=True):
         """Apply these records to Odoo: customers first, then the records
-        waiting for those customers, then events. Returns the status of
-        every record by id, and the waiting records that got applied.
+        waiting for those customers (unless ``release`` is False), then
+        events. Returns the status of every record by id, and the waiting
+        records that got applied.
         ``presets``: see :meth:`_insert_received`."""
         statuses = {}
         customers = self.filtered(lambda r: r.record_type == "cliente")
         others = self - customers
         customers._apply_customers(statuses, presets)
-        released = customers._released() - others
+        released = customers._released() - others if release else self.browse()
         (others | released)._apply_events(statuses, presets)
         return statuses, released
 
     def _released(self):
         """The records waiting for these customers that got applied."""
-        arrived = self.filtered(lambda r: r.state == "applied" and r.partner_id)
+        arrived = self.filtered(lambda r: r.record_type == "cliente" and r.state == "applied" and r.partner_id)
         if not arrived:
             return self.browse()
         keys = {(r.store_id.id, r.focus_id) for r in arrived}

@@ -8,3 +8,4 @@ from . import test_open_from_focus
 from . import test_first_load
 from . import test_one_mechanism
 from . import test_store_shop
+from . import test_isolation
