@@ -6,3 +6,4 @@ from . import test_dirty_export
 from . import test_scale
 from . import test_open_from_focus
 from . import test_first_load
+from . import test_access_matrix
