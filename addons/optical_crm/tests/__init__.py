@@ -26,3 +26,4 @@ from . import test_ledger_rights
 from . import test_ledger_sql
 from . import test_shop_bound
 from . import test_isolation
+from . import test_access_matrix

@@ -11,3 +11,4 @@ from . import test_tour_landing
 from . import test_tour_cycle
 from . import test_sms_shop_bound
 from . import test_sms_isolation
+from . import test_access_matrix

@@ -1,2 +1,3 @@
 from . import test_satisfaction
 from . import test_survey_shop
+from . import test_access_matrix
