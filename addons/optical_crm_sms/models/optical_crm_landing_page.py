@@ -2,10 +2,10 @@ from babel.dates import get_day_names
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
-from ..tools.landing import render_landing_html, video_embed
+from ..tools.landing import LANDING_PLACEHOLDERS, render_landing_html, unknown_placeholders, video_embed
 
 
 class OpticalCrmLandingPage(models.Model):
@@ -57,6 +57,25 @@ class OpticalCrmLandingPage(models.Model):
         for page in self:
             page.visit_count = visits.get(page._origin, 0)
             page.opened_count = opened.get(page._origin, 0)
+
+    @api.constrains("title", "body")
+    def _check_placeholders(self):
+        """Texts are templates, not code: outside Odoo's template editors, a
+        page's texts hold only its placeholders (the page shows them and drops
+        anything else), refused at save naming the field, as a step's texts."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        for page in self:
+            for field_name in ("title", "body"):
+                unknown = unknown_placeholders(page[field_name])
+                if unknown:
+                    raise AccessError(self.env._(
+                        "%(field)s: %(expression)s in landing page %(page)s is not one of its placeholders. The "
+                        "page is public and shows only %(placeholders)s; other expressions are code, which only "
+                        "members of the %(group)s group may write.",
+                        field=self._fields[field_name]._description_string(self.env), expression=unknown[0],
+                        page=page.name, placeholders=", ".join("{{ %s }}" % p for p in LANDING_PLACEHOLDERS),
+                        group=self.env.ref("mail.group_mail_template_editor").name))
 
     @api.constrains("video_url")
     def _check_video_url(self):

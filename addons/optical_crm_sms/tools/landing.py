@@ -14,6 +14,7 @@ LANDING_PLACEHOLDERS = {
     "object.first_name": "first_name",
     "object.company_id.name": "shop_name",
 }
+ANY_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
 
 
@@ -26,6 +27,12 @@ def render_landing_html(html, values):
         return str(escape(values.get(key) or "")) if key else ""
 
     return PLACEHOLDER.sub(replace, html or "")
+
+
+def unknown_placeholders(text):
+    """The ``{{ … }}`` of ``text`` that are not a landing page's placeholders."""
+    return [match.group(0) for match in ANY_PLACEHOLDER.finditer(text or "")
+            if match.group(1).strip() not in LANDING_PLACEHOLDERS]
 
 
 def video_embed(url):
