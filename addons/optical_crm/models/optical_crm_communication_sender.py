@@ -103,6 +103,7 @@ class OpticalCrmCommunicationSender(models.Model):
         writer, ``optical_render_author``."""
         result = {}
         for company, communications in self.grouped("company_id").items():
+            # sudo: the shop's customers, whoever renders; never evaluates code (see above).
             result.update(step.sudo().with_context(
                 optical_render_tz=company._optical_tz().zone, optical_render_author=step.sudo().write_uid.id,
             )._render_field(field, communications.ids, compute_lang=True))

@@ -17,7 +17,7 @@ CHANNELS = [
 # The language a step's texts are rendered in, by default: the customer's.
 DEFAULT_LANG_TEMPLATE = "{{ object.partner_id.lang }}"
 # The value of a QWeb attribute (t-out="…", t-if='…') of an e-mail text.
-QWEB_ATTRIBUTE = re.compile(r"""\bt-[\w-]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+QWEB_ATTRIBUTE = re.compile(r"""\b(t-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 def channel_selection(model):
@@ -117,6 +117,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
         placeholders of the picker."""
         if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
             return
+        # As Odoo's check: reads back the texts just saved, whatever their fields' groups.
         for step in self.sudo():
             for field_name, field in step._fields.items():
                 if field.type not in ("char", "text", "html") or not step[field_name]:
@@ -138,9 +139,9 @@ class OpticalCrmStepMixin(models.AbstractModel):
             if not self._has_unsafe_expression_template_qweb(value, model):
                 return ""
             return next((
-                '<t t-out="%s"/>' % (double or single)
-                for double, single in QWEB_ATTRIBUTE.findall(str(value))
-                if not self.env["ir.qweb"]._is_expression_allowed(double or single, model)
+                '%s="%s"' % (attribute, double or single)
+                for attribute, double, single in QWEB_ATTRIBUTE.findall(str(value))
+                if attribute != "t-out" or not self.env["ir.qweb"]._is_expression_allowed(double or single, model)
             ), self.env._("a QWeb instruction"))
         return next((
             "{{ %s }}" % expression.strip()
@@ -163,6 +164,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
                 self._has_unsafe_expression_template_qweb(template_src, model) if engine == "qweb"
                 else engine == "inline_template"
                 and self._has_unsafe_expression_template_inline_template(str(template_src), model)):
+            # Only the writer's groups and companies are read here.
             author = self.env["res.users"].sudo().browse(self.env.context.get("optical_render_author")).exists()
             if not author or not (author._is_admin() or author.has_group("mail.group_mail_template_editor")):
                 raise AccessError(self.env._(

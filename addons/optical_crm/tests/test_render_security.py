@@ -126,12 +126,15 @@ class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
                     "S=%s" % SECRET})
         self.assertRefused(answer, "Text", "x")
         self.assertFalse(self.env["optical.crm.campaign.step"].search([("campaign_id", "=", campaign)]))
-        for body_html in (SECRET_QWEB, '<p t-if="object.env.su">x</p>'):
+        for body_html, expression in (
+            (SECRET_QWEB, "t-out=\"object.env['ir.config_parameter']"),
+            ('<p t-if="object.env.su">x</p>', 't-if="object.env.su"'),
+        ):
             with self.subTest(body_html=body_html):
                 answer = self.call_kw("optical.crm.campaign.step", "create", {
                     "campaign_id": campaign, "name": "x", "day_offset": 0, "channel": "email", "subject": "x",
                     "purpose": "service", "body_html": body_html})
-                self.assertRefused(answer, "E-mail text")
+                self.assertRefused(answer, "E-mail text", expression)
                 self.assertFalse(self.env["optical.crm.campaign.step"].search([("campaign_id", "=", campaign)]))
 
     def test_owner_placeholders_are_saved_and_sent(self):
