@@ -191,6 +191,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
                 format_time(self.env, time, tz or shop_tz, time_format, lang_code))
         return render_context
 
+    @api.depends("channel")  # a field with a default: computed for a new step too (the picker needs it)
     def _compute_render_model(self):
         self.render_model = "optical.crm.communication"
 

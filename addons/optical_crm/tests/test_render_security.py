@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import JsonRpcMixin, OpticalCrmCase
+from .common_tour import OpticalTourCase
 
 SECRET = "{{ object.env['ir.config_parameter'].get_param('database.secret') }}"
 SECRET_QWEB = "<p t-out=\"object.env['ir.config_parameter'].get_param('database.secret')\"/>"
@@ -199,3 +200,18 @@ class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
         with self.assertRaises(AccessError):
             communication.sudo()._send_batch()
         self.assertEqual(communication.state, "planned")
+
+
+@tagged("post_install", "-at_install", "optical_crm", "optical_crm_tour")
+class TestTourPlaceholder(OpticalTourCase):
+    """An owner who is not a template editor picks a placeholder from the
+    list instead of typing it, and saves it."""
+
+    def test_owner_picks_a_placeholder(self):
+        self.env["ir.config_parameter"].set_param("mail.restrict.template.rendering", True)
+        new_test_user(self.env, "picker_owner", groups="optical_crm.group_optical_crm_manager",
+                      company_id=self.env.company.id, company_ids=[self.env.company.id], name="Anna Titolare")
+        self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action", "optical_crm_placeholder_tour",
+                        login="picker_owner", timeout=180)
+        step = self.env["optical.crm.cycle"].search([("name", "=", "Tour check-up")]).step_ids
+        self.assertEqual(step.body.split(), ["Ciao", "{{object.first_name}}"])

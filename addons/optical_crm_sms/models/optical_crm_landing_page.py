@@ -42,6 +42,8 @@ class OpticalCrmLandingPage(models.Model):
     validity_days = fields.Integer(
         "Valid for (days)", default=30, help="The personal link stops working this many days after the SMS is sent.",
     )
+    # The placeholder picker of the texts offers what the page can show.
+    render_model = fields.Char("Rendering model", compute="_compute_render_model")
     communication_ids = fields.One2many("optical.crm.communication", "landing_page_id", "Communications")
     visit_count = fields.Integer("Visits", compute="_compute_stats")
     opened_count = fields.Integer("Customers who opened", compute="_compute_stats")
@@ -57,6 +59,10 @@ class OpticalCrmLandingPage(models.Model):
         for page in self:
             page.visit_count = visits.get(page._origin, 0)
             page.opened_count = opened.get(page._origin, 0)
+
+    @api.depends("validity_days")  # a field with a default: computed for a new page too (the picker needs it)
+    def _compute_render_model(self):
+        self.render_model = "optical.crm.landing.placeholder"
 
     @api.constrains("title", "body")
     def _check_placeholders(self):
@@ -150,3 +156,19 @@ def _hour(value):
     """9.5 → "09:30"."""
     minutes = round(value * 60)
     return "%02d:%02d" % divmod(minutes, 60)
+
+
+class OpticalCrmLandingPlaceholder(models.AbstractModel):
+    """What a landing page can show of its customer, as the fields its
+    placeholder picker offers: ``{{ object.first_name }}`` and
+    ``{{ object.company_id.name }}`` (rendered by ``tools.landing``)."""
+
+    _name = "optical.crm.landing.placeholder"
+    _description = "Landing page placeholders"
+
+    first_name = fields.Char("First name")
+    company_id = fields.Many2one("res.company", "Shop")
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return ("object.company_id", *LANDING_PLACEHOLDERS)

@@ -2,10 +2,12 @@ import datetime
 
 from freezegun import freeze_time
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.optical_crm.tests.common import JsonRpcMixin
+from odoo.addons.optical_crm.tests.common_tour import OpticalTourCase
 
+from ..tools.landing import render_landing_html
 from .common import OpticalSmsCommon
 
 SECRET = "{{ object.env['ir.config_parameter'].get_param('database.secret') }}"
@@ -47,10 +49,19 @@ class TestSmsRenderSecurity(HttpCase, JsonRpcMixin, OpticalSmsCommon):
         self.assertFalse(self.env["optical.crm.landing.page"].search([("name", "=", "Gift")]))
 
     def test_owner_landing_page_placeholders_are_saved(self):
+        """The page's placeholders, as typed or as the picker writes them
+        (no spaces, a text for an empty value), are saved and shown."""
+        allowed = self.call_kw("optical.crm.landing.placeholder", "mail_allowed_qweb_expressions")["result"]
+        self.assertEqual(set(allowed), {"object.first_name", "object.company_id", "object.company_id.name"})
         answer = self.call_kw("optical.crm.landing.page", "create", {
-            "name": "Gift", "company_id": self.shop.id, "title": "Hello {{ object.first_name }}",
-            "body": "<p>A gift from {{object.company_id.name}}</p>"})
+            "name": "Gift", "company_id": self.shop.id, "title": "Hello {{object.first_name ||| friend}}",
+            "body": "<p>A gift from {{ object.company_id.name }}</p>"})
         self.assertNotIn("error", answer)
+        page = self.env["optical.crm.landing.page"].browse(answer["result"])
+        self.assertEqual(render_landing_html(page.title, {"first_name": "Anna"}), "Hello Anna")
+        self.assertEqual(render_landing_html(page.title, {"first_name": ""}), "Hello friend")
+        self.assertEqual(render_landing_html(page.body, {"shop_name": "Ottica <Rossi>"}),
+                         "<p>A gift from Ottica &lt;Rossi&gt;</p>")
 
     def test_owner_cannot_save_code_in_an_sms_step(self):
         for body in (
@@ -82,3 +93,19 @@ class TestSmsRenderSecurity(HttpCase, JsonRpcMixin, OpticalSmsCommon):
         self.assertEqual(communication.state, "sent")
         self.assertEqual(communication.body, "Auguri Rita, fino al %s: %s" % (
             self.shop._optical_format_date(datetime.date(2026, 4, 1)), communication.landing_url))
+
+
+@tagged("post_install", "-at_install", "optical_crm_sms", "optical_crm_tour")
+class TestTourLandingPlaceholder(OpticalTourCase):
+    """An owner who is not a template editor picks a landing page's
+    placeholder from the list of what the page can show."""
+
+    def test_owner_picks_a_landing_placeholder(self):
+        self.env["ir.config_parameter"].set_param("mail.restrict.template.rendering", True)
+        new_test_user(self.env, "page_owner", groups="optical_crm.group_optical_crm_manager",
+                      company_id=self.env.company.id, company_ids=[self.env.company.id], name="Anna Titolare")
+        self.start_tour("/odoo/action-optical_crm_sms.optical_crm_landing_page_action",
+                        "optical_crm_sms_landing_placeholder_tour", login="page_owner", timeout=180)
+        page = self.env["optical.crm.landing.page"].search([("name", "=", "Tour gift")])
+        self.assertEqual(page.title.split(), ["Ciao", "{{object.first_name}}"])
+        self.assertEqual(render_landing_html(page.title, {"first_name": "Anna"}), "Ciao Anna")
