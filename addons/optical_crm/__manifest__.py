@@ -38,6 +38,7 @@
     "assets": {
         "web.assets_backend": [
             "optical_crm/static/src/activity/**/*",
+            "optical_crm/static/src/placeholder/**/*",
         ],
         # Odoo loads its pivot view when a pivot is first opened: the results' pivot with it.
         "web.assets_backend_lazy": [

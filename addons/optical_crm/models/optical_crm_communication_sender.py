@@ -120,14 +120,34 @@ class OpticalCrmCommunicationSender(models.Model):
     def _render_step_field(self, step, field):
         """{id: text}: ``field`` of ``step`` rendered for these communications,
         in each customer's language and with dates and times in each shop's
-        time zone, whatever the channel. Templates are written by shop owners
-        only (access rights); staff who export or send render them without
-        being template editors."""
+        time zone, whatever the channel.
+
+        Rendered for whoever sends or exports, so it reads the shop's
+        customers as the sender does (superuser): safe, because a text is
+        never evaluated as superuser (``optical.crm.step.mixin._render_template``):
+        plain placeholders are read field by field, and any other expression
+        (a template editor's) is evaluated with the rights of the step's
+        writer, ``optical_render_author``."""
         result = {}
         for company, communications in self.grouped("company_id").items():
-            result.update(step.sudo().with_context(optical_render_tz=company._optical_tz().zone)._render_field(
-                field, communications.ids, compute_lang=True))
+            # sudo: the shop's customers, whoever renders; never evaluates code (see above).
+            result.update(step.sudo().with_context(
+                optical_render_tz=company._optical_tz().zone, optical_render_author=step.sudo().write_uid.id,
+            )._render_field(field, communications.ids, compute_lang=True))
         return result
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        """The placeholders anyone writing a step's texts may use (the
+        picker offers them): plain field paths, rendered without evaluating
+        anything. Other modules add theirs (the personal links)."""
+        return super().mail_allowed_qweb_expressions() + (
+            "object.first_name",
+            "object.partner_id.lang",
+            "object.event_date_text",
+            "object.company_id",
+            "object.company_id.name",
+        )
 
     def _render_texts(self):
         """Store the rendered subject and body on each communication."""

@@ -1,5 +1,7 @@
+import re
+
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
 from odoo.tools.safe_eval import test_python_expr
 
@@ -14,6 +16,8 @@ CHANNELS = [
 ]
 # The language a step's texts are rendered in, by default: the customer's.
 DEFAULT_LANG_TEMPLATE = "{{ object.partner_id.lang }}"
+# The value of a QWeb attribute (t-out="…", t-if='…') of an e-mail text.
+QWEB_ATTRIBUTE = re.compile(r"""\b(t-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 def channel_selection(model):
@@ -27,13 +31,25 @@ class OpticalCrmStepMixin(models.AbstractModel):
 
     Texts are rendered per communication with Odoo's own template engine:
     ``{{ object.first_name }}``, ``{{ object.partner_id.name }}``,
-    ``{{ object.event_id.lens_type }}``, ``{{ object.company_id.name }}``.
+    ``{{ object.event_date_text }}``, ``{{ object.company_id.name }}`` (the
+    placeholders of ``optical.crm.communication.mail_allowed_qweb_expressions``,
+    offered by the placeholder picker of the form).
+
+    Texts are templates, not code, as for ``mail.template``: a text is
+    rendered later, by the sender or by whoever exports it, so an expression
+    beyond those placeholders is refused at save unless its writer is one of
+    Odoo's template editors (``_check_access_right_dynamic_template``), and it
+    is evaluated with the rights of the step's writer, never as superuser
+    (``_render_template``).
     """
 
     _name = "optical.crm.step.mixin"
     _inherit = ["mail.render.mixin"]
     _description = "Communication step"
     _order = "sequence, id"
+    # Rendered by others than its writer (the sender's cron, staff exporting):
+    # checked at save instead, as mail.template (mail.render.mixin create/write).
+    _unrestricted_rendering = True
 
     name = fields.Char("Step", required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -91,6 +107,75 @@ class OpticalCrmStepMixin(models.AbstractModel):
                             "%(error)s", field=self._fields[field_name].string, expression=expression,
                             step=step.name, error=error.strip().splitlines()[-1]))
 
+    # ------------------------------------------------------------------
+    # Texts are templates, not code
+    # ------------------------------------------------------------------
+
+    def _check_access_right_dynamic_template(self):
+        """Odoo's check (``mail.template``), naming the field and the
+        expression: outside the template editors, a text holds only the
+        placeholders of the picker."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        # As Odoo's check: reads back the texts just saved, whatever their fields' groups.
+        for step in self.sudo():
+            for field_name, field in step._fields.items():
+                if field.type not in ("char", "text", "html") or not step[field_name]:
+                    continue
+                expression = step._optical_unsafe_expression(field, step[field_name])
+                if expression:
+                    raise AccessError(self.env._(
+                        "%(field)s: %(expression)s in step %(step)s is not a placeholder of the list. Pick the "
+                        "customer's data from the placeholder list (type # in the text); other expressions "
+                        "are code, which only members of the %(group)s group may write.",
+                        field=field._description_string(self.env), expression=expression, step=step.name,
+                        group=self.env.ref("mail.group_mail_template_editor").name))
+
+    def _optical_unsafe_expression(self, field, value):
+        """The first expression of ``value`` (a text of ``field``) that Odoo
+        does not render as a plain field path of the communication, or ``""``."""
+        model = self.render_model
+        if getattr(field, "render_engine", "inline_template") in ("qweb", "qweb_view"):
+            if not self._has_unsafe_expression_template_qweb(value, model):
+                return ""
+            return next((
+                '%s="%s"' % (attribute, double or single)
+                for attribute, double, single in QWEB_ATTRIBUTE.findall(str(value))
+                if attribute != "t-out" or not self.env["ir.qweb"]._is_expression_allowed(double or single, model)
+            ), self.env._("a QWeb instruction"))
+        return next((
+            "{{ %s }}" % expression.strip()
+            for _literal, expression, _default in parse_inline_template(str(value))
+            if expression and not self.env["ir.qweb"]._is_expression_allowed(expression, model)
+        ), "")
+
+    @api.model
+    def _render_template(self, template_src, model, res_ids, engine="inline_template", add_context=None,
+                         options=None):
+        """Never evaluate a step's text as superuser. A text of plain
+        placeholders is read field by field without evaluating anything
+        (Odoo's regex mode), whoever renders it. A text with expressions (only
+        a template editor can save one) is evaluated with the rights of the
+        step's writer (``optical_render_author`` in the context, given by
+        ``optical.crm.communication._render_step_field``), and refused when
+        that writer is not, or no longer, a template editor."""
+        renderer = self
+        if (self.env.su or "optical_render_author" in self.env.context) and template_src and (
+                self._has_unsafe_expression_template_qweb(template_src, model) if engine == "qweb"
+                else engine == "inline_template"
+                and self._has_unsafe_expression_template_inline_template(str(template_src), model)):
+            # Only the writer's groups and companies are read here.
+            author = self.env["res.users"].sudo().browse(self.env.context.get("optical_render_author")).exists()
+            if not author or not (author._is_admin() or author.has_group("mail.group_mail_template_editor")):
+                raise AccessError(self.env._(
+                    "Only members of the %(group)s group may write expressions beyond the placeholders in a "
+                    "step's texts; its writer %(user)s is not one.",
+                    group=self.env.ref("mail.group_mail_template_editor").name, user=author.name or ""))
+            renderer = self.with_env(self.env(user=author.id, su=False, context=dict(
+                self.env.context, allowed_company_ids=author.company_ids.ids)))
+        return super(OpticalCrmStepMixin, renderer)._render_template(
+            template_src, model, res_ids, engine=engine, add_context=add_context, options=options)
+
     def _render_eval_context(self):
         # Odoo formats datetimes in the user's time zone (the cron's: UTC); a
         # text sent by a shop, on any channel, speaks the shop's time
@@ -106,6 +191,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
                 format_time(self.env, time, tz or shop_tz, time_format, lang_code))
         return render_context
 
+    @api.depends("channel")  # a field with a default: computed for a new step too (the picker needs it)
     def _compute_render_model(self):
         self.render_model = "optical.crm.communication"
 

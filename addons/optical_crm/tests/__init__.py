@@ -27,3 +27,4 @@ from . import test_ledger_sql
 from . import test_shop_bound
 from . import test_isolation
 from . import test_access_matrix
+from . import test_render_security

@@ -207,3 +207,25 @@ class OpticalRpcLoginMixin:
         if message:
             self.assertIn(message, answer["error"]["data"]["message"])
         return answer["error"]["data"]["message"]
+
+
+class JsonRpcMixin:
+    """For an ``HttpCase``: call the ORM through the door a browser uses
+    (``/web/dataset/call_kw``) as the user ``authenticate()`` logged in."""
+
+    def call_kw(self, model, method, *args, **kwargs):
+        """The decoded JSON-RPC answer: ``{"result": …}`` or ``{"error": …}``."""
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 0,
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }), headers={"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def assertRefused(self, answer, *fragments):
+        """``answer`` is an error whose message holds every ``fragment``."""
+        self.assertIn("error", answer, "refused expected, got %s" % answer.get("result"))
+        message = answer["error"]["data"]["message"]
+        for fragment in fragments:
+            self.assertIn(fragment, message)
+        return message

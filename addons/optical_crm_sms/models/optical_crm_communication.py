@@ -1,6 +1,8 @@
 import datetime
 import secrets
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
@@ -42,6 +44,9 @@ class OpticalCrmCommunicationSms(models.Model):
     landing_expiry = fields.Datetime("Link valid until", copy=False, readonly=True)
     landing_url = fields.Char("Personal link", compute="_compute_landing_url",
                               help="In a step's text: {{ object.landing_url }}.")
+    landing_expiry_text = fields.Char(
+        "Link valid until (text)", compute="_compute_landing_expiry_text",
+        help="The last day of the personal link as the shop writes it, for texts: {{ object.landing_expiry_text }}.")
     landing_visits = fields.Integer("Visits", copy=False, readonly=True)
 
     _sql_constraints = [
@@ -54,6 +59,17 @@ class OpticalCrmCommunicationSms(models.Model):
         for communication in self:
             token = communication.sudo().landing_token
             communication.landing_url = "%s/l/%s" % (base_url, token) if token else False
+
+    @api.depends("landing_expiry", "company_id")
+    def _compute_landing_expiry_text(self):
+        for communication in self:
+            expiry = communication.landing_expiry
+            communication.landing_expiry_text = expiry and communication.company_id._optical_format_date(
+                pytz.utc.localize(expiry).astimezone(communication.company_id._optical_tz()).date())
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return super().mail_allowed_qweb_expressions() + ("object.landing_url", "object.landing_expiry_text")
 
     @api.model
     def _channel_consent_fields(self):

@@ -2,10 +2,10 @@ from babel.dates import get_day_names
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
-from ..tools.landing import render_landing_html, video_embed
+from ..tools.landing import LANDING_PLACEHOLDERS, render_landing_html, unknown_placeholders, video_embed
 
 
 class OpticalCrmLandingPage(models.Model):
@@ -43,6 +43,8 @@ class OpticalCrmLandingPage(models.Model):
     validity_days = fields.Integer(
         "Valid for (days)", default=30, help="The personal link stops working this many days after the SMS is sent.",
     )
+    # The placeholder picker of the texts offers what the page can show.
+    render_model = fields.Char("Rendering model", compute="_compute_render_model")
     communication_ids = fields.One2many("optical.crm.communication", "landing_page_id", "Communications")
     visit_count = fields.Integer("Visits", compute="_compute_stats")
     opened_count = fields.Integer("Customers who opened", compute="_compute_stats")
@@ -58,6 +60,29 @@ class OpticalCrmLandingPage(models.Model):
         for page in self:
             page.visit_count = visits.get(page._origin, 0)
             page.opened_count = opened.get(page._origin, 0)
+
+    @api.depends("validity_days")  # a field with a default: computed for a new page too (the picker needs it)
+    def _compute_render_model(self):
+        self.render_model = "optical.crm.landing.placeholder"
+
+    @api.constrains("title", "body")
+    def _check_placeholders(self):
+        """Texts are templates, not code: outside Odoo's template editors, a
+        page's texts hold only its placeholders (the page shows them and drops
+        anything else), refused at save naming the field, as a step's texts."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        for page in self:
+            for field_name in ("title", "body"):
+                unknown = unknown_placeholders(page[field_name])
+                if unknown:
+                    raise AccessError(self.env._(
+                        "%(field)s: %(expression)s in landing page %(page)s is not one of its placeholders. The "
+                        "page is public and shows only %(placeholders)s; other expressions are code, which only "
+                        "members of the %(group)s group may write.",
+                        field=self._fields[field_name]._description_string(self.env), expression=unknown[0],
+                        page=page.name, placeholders=", ".join("{{ %s }}" % p for p in LANDING_PLACEHOLDERS),
+                        group=self.env.ref("mail.group_mail_template_editor").name))
 
     @api.constrains("video_url")
     def _check_video_url(self):
@@ -132,3 +157,19 @@ def _hour(value):
     """9.5 → "09:30"."""
     minutes = round(value * 60)
     return "%02d:%02d" % divmod(minutes, 60)
+
+
+class OpticalCrmLandingPlaceholder(models.AbstractModel):
+    """What a landing page can show of its customer, as the fields its
+    placeholder picker offers: ``{{ object.first_name }}`` and
+    ``{{ object.company_id.name }}`` (rendered by ``tools.landing``)."""
+
+    _name = "optical.crm.landing.placeholder"
+    _description = "Landing page placeholders"
+
+    first_name = fields.Char("First name")
+    company_id = fields.Many2one("res.company", "Shop")
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return ("object.company_id", *LANDING_PLACEHOLDERS)

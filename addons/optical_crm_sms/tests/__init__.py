@@ -12,3 +12,4 @@ from . import test_tour_cycle
 from . import test_sms_shop_bound
 from . import test_sms_isolation
 from . import test_access_matrix
+from . import test_sms_render_security

@@ -9,23 +9,36 @@ from urllib.parse import parse_qs, urlparse
 
 from markupsafe import escape
 
-PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
+# ``{{ object.first_name }}``, or with the text shown when the value is empty,
+# as Odoo's placeholder picker writes it: ``{{object.first_name ||| customer}}``.
+PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*(?:\|\|\|\s*(.*?))?\s*\}\}", re.S)
 LANDING_PLACEHOLDERS = {
     "object.first_name": "first_name",
     "object.company_id.name": "shop_name",
 }
+ANY_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
 
 
 def render_landing_html(html, values):
     """Replace the allowed placeholders of ``html`` with the escaped
-    ``values`` (``first_name``, ``shop_name``); drop any other placeholder."""
+    ``values`` (``first_name``, ``shop_name``), or their default text (part
+    of ``html``) when the value is empty; drop any other placeholder."""
 
     def replace(match):
         key = LANDING_PLACEHOLDERS.get(match.group(1))
-        return str(escape(values.get(key) or "")) if key else ""
+        if not key:
+            return ""
+        value = values.get(key)
+        return str(escape(value)) if value else (match.group(2) or "")
 
     return PLACEHOLDER.sub(replace, html or "")
+
+
+def unknown_placeholders(text):
+    """The ``{{ … }}`` of ``text`` that are not a landing page's placeholders."""
+    return [match.group(0) for match in ANY_PLACEHOLDER.finditer(text or "")
+            if match.group(1).split("|||")[0].strip() not in LANDING_PLACEHOLDERS]
 
 
 def video_embed(url):

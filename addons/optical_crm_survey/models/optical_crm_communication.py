@@ -24,6 +24,10 @@ class OpticalCrmCommunication(models.Model):
             answer = communication.sudo().survey_user_input_id
             communication.survey_url = base_url + answer.get_start_url() if answer else False
 
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return super().mail_allowed_qweb_expressions() + ("object.survey_url",)
+
     def _survey_step(self):
         self.ensure_one()
         return self.cycle_step_id or self.campaign_step_id
