@@ -206,6 +206,8 @@ class OpticalCrmEvent(models.Model):
             return self.browse()
         self = self.browse()
         self.check_access("create")
+        self._optical_check_customers(self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}))
         rows = self._set_based_rows(vals_list)
         columns = sorted({name for row in rows for name in row})
         self.env.cr.execute(SQL(
@@ -233,6 +235,7 @@ class OpticalCrmEvent(models.Model):
             self.env.add_to_compute(field, self)
         self._validate_fields(columns)
         self.check_access("create")
+        self._check_user_shop()
         if self._check_company_auto:
             self._set_based_check_company()
         partner_ids = list({row["partner_id"] for row in rows})

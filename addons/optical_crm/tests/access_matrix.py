@@ -129,9 +129,9 @@ class AccessMatrixCase(OpticalCrmCase, HttpCase):
         self.assertRefused(model, "unlink", [[record.id]], what="(another shop's record, %s)" % role)
         self.assertEqual(self.snapshot(record, fields or ["id"]), before, "%s: shop B's record changed" % model)
         if spec.create:
+            values = spec.create(self, self.shop_b)
             count = self.env[model].sudo().search_count([])
-            self.assertRefused(model, "create", [spec.create(self, self.shop_b)],
-                               what="(in another shop, %s)" % role)
+            self.assertRefused(model, "create", [values], what="(in another shop, %s)" % role)
             self.assertEqual(self.env[model].sudo().search_count([]), count)
 
     def _check_own(self, model, spec, role, record):

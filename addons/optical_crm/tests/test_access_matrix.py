@@ -92,7 +92,7 @@ class TestAccessMatrix(AccessMatrixCase):
             write={"email": "changed@example.com"}, shop_field=None),
         # Filing an event for another shop's customer would take the customer into one's own shop.
         "optical.crm.event for another shop's customer": ModelSpec(
-            model="optical.crm.event", make=_event, rights={"assistant": "rc", "owner": "rc"},
+            model="optical.crm.event", make=_event, rights={"assistant": "rc", "owner": "rcd"},
             shop_field=None,
             create=lambda case, shop: {
                 "partner_id": _customer_without_company(case, shop).id,
@@ -140,6 +140,10 @@ class TestAccessMatrix(AccessMatrixCase):
             create=lambda case, shop: {"name": "New", "company_id": shop.id}),
         "optical.crm.campaign.participation": ModelSpec(
             make=_participation, rights={"assistant": "r", "owner": "r"}),
+        # The planner's and sender's last run per shop: written by the crons, read by owners.
+        "optical.crm.run": ModelSpec(
+            make=lambda case, shop: case.env["optical.crm.run"].create({"company_id": shop.id, "job": "planner"}),
+            rights={"owner": "r"}, write={"error": "changed"}),
         "optical.crm.analysis": ModelSpec(make=_analysis_row, rights={"assistant": "r", "owner": "r"},
                                           shop_field=None),
         "optical.crm.kpi.report": ModelSpec(make=_kpi_row, rights={"assistant": "r", "owner": "r"},

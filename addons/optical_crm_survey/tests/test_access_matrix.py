@@ -24,9 +24,10 @@ class TestAccessMatrixSurvey(AccessMatrixCase):
     MODULE = "optical_crm_survey"
     MATRIX = {
         # A customer's rating and comments: their shop's only, for staff with Odoo's Survey / User
-        # right too (new internal users get it from Odoo's default user template).
+        # right too (new internal users get it from Odoo's default user template), who may
+        # correct their own shop's answers as Odoo lets survey users do.
         "survey.user_input": ModelSpec(
-            make=_answer, rights={"assistant": "r", "owner": "r"}, write={"email": "changed@example.com"},
+            make=_answer, rights={"assistant": "rw", "owner": "rw"}, write={"email": "changed@example.com"},
             shop_field=None),
         "optical.crm.satisfaction.report": ModelSpec(
             make=_report_row, rights={"assistant": "r", "owner": "r"}, shop_field=None),
