@@ -4,7 +4,6 @@ import re
 import psycopg2
 
 from odoo import fields, http
-from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import SQL
 
@@ -220,24 +219,20 @@ class OpticalCrmSmsController(http.Controller):
 class SmsController(main.SmsController):
     """Odoo's IAP delivery reports (``/sms/status``) also move the ledger:
     with the IAP provider too, a delivered SMS makes its communication done
-    and an undelivered one failed with the reason."""
+    and an undelivered one failed with the reason. Odoo's answers are kept:
+    ``"OK"`` for a report taken, Odoo's error for a malformed one."""
 
     @http.route()
     def update_sms_status(self, message_statuses=None, **_kwargs):
+        # Checked before anything else, with either provider: a malformed
+        # report gets Odoo's error (UserError "Bad parameters"), never "OK".
+        self._optical_check_message_statuses(message_statuses)
         # IAP's reports are public (no key): with the HTTP gateway as the
         # provider no SMS goes through IAP, so such a report can only be forged.
         if request.env["sms.sms"].sudo()._optical_provider() == "http":
             _logger.info("SMS: IAP delivery report ignored, the HTTP gateway is the provider")
             return "OK"
-        if not isinstance(message_statuses, list) or not all(
-                isinstance(status, dict) and isinstance(status.get("sms_status"), str)
-                and isinstance(status.get("uuids"), list) and all(isinstance(uuid, str) for uuid in status["uuids"])
-                for status in message_statuses):
-            return {"error": "message_statuses: a list of {\"sms_status\", \"uuids\"} is expected"}
-        try:
-            result = super().update_sms_status(message_statuses)
-        except UserError as error:
-            return {"error": str(error)}
+        result = super().update_sms_status(message_statuses)
         SmsSms = request.env["sms.sms"].sudo()
         Communication = request.env["optical.crm.communication"].sudo()
         for status in message_statuses:
@@ -248,3 +243,17 @@ class SmsController(main.SmsController):
                 communications._sms_update_from_delivery("error", request.env._(
                     "SMS gateway: %(state)s", state=status["sms_status"]))
         return result
+
+    @classmethod
+    def _optical_check_message_statuses(cls, message_statuses):
+        """Odoo's checks of a report (``_check_status_values``), preceded by
+        those of its shape that Odoo leaves to a KeyError or a TypeError:
+        a list of ``{"sms_status": text, "uuids": [text, ...]}``."""
+        if not isinstance(message_statuses, list) or not all(
+                isinstance(status, dict) and isinstance(status.get("sms_status"), str)
+                and isinstance(status.get("uuids"), list) and all(isinstance(uuid, str) for uuid in status["uuids"])
+                for status in message_statuses):
+            # Odoo's check of an empty report: logs the report, raises Odoo's error.
+            cls._check_status_values([], "", message_statuses)
+        for status in message_statuses:
+            cls._check_status_values(status["uuids"], status["sms_status"], message_statuses)

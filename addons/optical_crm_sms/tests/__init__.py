@@ -13,3 +13,4 @@ from . import test_sms_shop_bound
 from . import test_sms_isolation
 from . import test_access_matrix
 from . import test_sms_render_security
+from . import test_sms_odoo_contract
