@@ -23,8 +23,11 @@ API = "/optical_app/v1"
 DEFAULT_PAGE_SIZE = 20
 MAX_RECORD_ID = 2 ** 31 - 1
 MAX_PAGE_SIZE = 100
-
-
+# The largest JSON body each route reads (413 above it): what its fields can
+# hold, written with every character escaped (\uXXXX), and room to spare.
+PAIR_MAX_BYTES = 32 * 1024  # pairing_code, device_name (64), push_token (4,096)
+DEVICE_MAX_BYTES = 32 * 1024  # device_name (64), push_token (4,096)
+MESSAGE_MAX_BYTES = 32 * 1024  # text (CHAT_TEXT_MAX_LENGTH = 2,000 characters)
 
 
 def unauthorized(message, code="unauthorized"):
@@ -58,8 +61,8 @@ class OpticalAppController(http.Controller):
     # ------------------------------------------------------------------
 
     @staticmethod
-    def _json_body():
-        return json_body(dict, empty={})
+    def _json_body(max_bytes):
+        return json_body(dict, max_bytes=max_bytes, empty={})
 
     @staticmethod
     def _optional_string(body, name, max_length):
@@ -109,7 +112,7 @@ class OpticalAppController(http.Controller):
         if Attempt._is_blocked(address):
             return too_many.response()
         try:
-            body = self._json_body()
+            body = self._json_body(PAIR_MAX_BYTES)
             code = body.get("pairing_code")
             if not isinstance(code, str) or not code.strip():
                 raise ApiError(400, "pairing_code: required (the code shown by the shop).")
@@ -140,7 +143,7 @@ class OpticalAppController(http.Controller):
     def device_update(self, device, **_kwargs):
         """Register or refresh the push token (and name) of the calling device;
         ``"push_token": null`` or ``""`` switches push notifications off."""
-        body = self._json_body()
+        body = self._json_body(DEVICE_MAX_BYTES)
         values = {}
         if "push_token" in body:
             values["push_token"] = self._optional_string(body, "push_token", 4096) or False
@@ -183,7 +186,7 @@ class OpticalAppController(http.Controller):
     def message_post(self, device, **_kwargs):
         """The customer writes to the shop: ``{"text": "..."}`` → 201 with the
         message; it lands in the customer's chatter where the staff reply."""
-        body = self._json_body()
+        body = self._json_body(MESSAGE_MAX_BYTES)
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "text: required, the message to the shop.")

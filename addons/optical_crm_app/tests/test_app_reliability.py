@@ -95,3 +95,26 @@ class TestAppReliability(OpticalAppCase):
         self.assertEqual(len(collisions), 1, "the first attempt collided")
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(device.sudo().push_token, "tok-after-retry")
+
+    def test_each_route_reads_no_more_body_than_its_fields_need(self):
+        """The chat parsed a 19 MB body to keep a text of at most 2,000 characters."""
+        key = self.pair(self.mario)
+        Message = self.env["optical.app.message"]
+        messages = Message.search_count([("partner_id", "=", self.mario.id)])
+        Attempt = self.env["optical.app.pairing.attempt"]
+        attempts = Attempt.search_count([])
+        padding = "x" * (2 * 1024 * 1024)
+        for path, body in (("/messages", {"text": "Ciao", "padding": padding}),
+                           ("/device", {"device_name": "Pixel", "padding": padding}),
+                           ("/pair", {"pairing_code": "ABCD-EFGH", "padding": padding})):
+            payload = self.assertJsonError(self.call("POST", path, key=key, body=body), 413, "body")
+            self.assertEqual(payload["error"], "too_large")
+        # Without Content-Length (chunked), the body is cut at the limit all the same.
+        chunks = (b'{"text": "Ciao", "padding": "', *[b"x" * 65536] * 32, b'"}')
+        self.assertJsonError(self.call("POST", "/messages", key=key, raw=iter(chunks),
+                                       headers={"Content-Type": "application/json"}), 413, "body")
+        self.assertEqual(Message.search_count([("partner_id", "=", self.mario.id)]), messages)
+        self.assertEqual(Attempt.search_count([]), attempts, "a refused body is no pairing attempt")
+        # The largest text a customer may write passes, even with every character escaped.
+        response = self.call("POST", "/messages", key=key, body={"text": "\U0001F453" * 2000})
+        self.assertEqual(response.status_code, 201, response.text)
