@@ -9,3 +9,4 @@ from . import test_sms_reach
 from . import test_sms_campaign_sender
 from . import test_tour_landing
 from . import test_tour_cycle
+from . import test_sms_concurrency
