@@ -23,6 +23,7 @@ API = "/optical_app/v1"
 DEFAULT_PAGE_SIZE = 20
 MAX_RECORD_ID = 2 ** 31 - 1
 MAX_PAGE_SIZE = 100
+PAIRING_ATTEMPT_KEY = "optical_crm_app.pairing_attempt"
 # The largest JSON body each route reads (413 above it): what its fields can
 # hold, written with every character escaped (\uXXXX), and room to spare.
 PAIR_MAX_BYTES = 32 * 1024  # pairing_code, device_name (64), push_token (4,096)
@@ -107,9 +108,13 @@ class OpticalAppController(http.Controller):
     def pair(self, **_kwargs):
         Attempt = request.env["optical.app.pairing.attempt"].sudo()
         address = request.httprequest.remote_addr or "unknown"
-        too_many = ApiError(429, "pairing_code: too many wrong codes from this address, try again later.",
+        too_many = ApiError(429, "pairing_code: too many wrong codes from your network, try again later.",
                             code="too_many_attempts")
-        if Attempt._is_blocked(address):
+        # This request's attempt, counted once: Odoo runs a request again after a
+        # serialization failure (two devices racing with one code), with the same environ.
+        environ = request.httprequest.environ
+        attempt = environ.get(PAIRING_ATTEMPT_KEY)
+        if attempt is None and Attempt._is_blocked(address):
             return too_many.response()
         try:
             body = self._json_body(PAIR_MAX_BYTES)
@@ -121,7 +126,8 @@ class OpticalAppController(http.Controller):
         except ApiError as error:
             return error.response()
         # Counted before the code is checked: parallel guesses cannot all pass the limit.
-        attempt = Attempt._reserve(address)
+        if attempt is None:
+            attempt = environ[PAIRING_ATTEMPT_KEY] = Attempt._reserve(address)
         if not attempt:
             return too_many.response()
         device, api_key = request.env["optical.app.device"].sudo()._pair(code, name=name, push_token=push_token)

@@ -7,3 +7,4 @@ from . import test_app_segment
 from . import test_app_reliability
 from . import test_tour_pairing
 from . import test_app_supplier_campaign
+from . import test_app_concurrency
