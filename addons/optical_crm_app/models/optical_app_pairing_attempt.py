@@ -99,6 +99,8 @@ class OpticalAppPairingAttempt(models.Model):
             return
         owners = self.env.ref("optical_crm.group_optical_crm_manager").sudo().users.filtered(
             lambda user: user.active and not user.share)
+        # The e-mail telling each owner is queued, not sent by this public request.
+        Activity = Activity.with_context(mail_notify_force_send=False)
         for owner in owners:
             lang_env = self.with_context(lang=owner.lang).env
             Activity.with_context(lang=owner.lang).create({

@@ -60,3 +60,35 @@ class TestAppConcurrentPairing(RealServerCase):
         self.assertEqual(self.attempts(), 1)
         with self.committed_env() as env:
             self.assertEqual(len(env["optical.app.device"].search([("partner_id", "=", self.partner_id)])), 1)
+
+    def test_the_alert_is_written_by_the_attempts_own_transaction(self):
+        """In production an attempt is counted (and the owners alerted) in a
+        transaction of its own, committed at once: the alert stays whatever
+        the request does next."""
+        with self.committed_env() as env:
+            Param = env["ir.config_parameter"]
+            previous = Param.get_param("optical_crm_app.pairing_max_wrong_global")
+            Param.set_param("optical_crm_app.pairing_max_wrong_global", 1)
+            alert_type = env.ref("optical_crm_app.mail_activity_type_pairing_alert")
+            env.cr.execute("SELECT (SELECT COALESCE(max(id), 0) FROM mail_activity), "
+                           "(SELECT COALESCE(max(id), 0) FROM mail_mail), (SELECT COALESCE(max(id), 0) FROM mail_message)")
+            last_activity, last_mail, last_message = env.cr.fetchone()
+
+        def clean():
+            with self.committed_env() as env:
+                env["ir.config_parameter"].set_param("optical_crm_app.pairing_max_wrong_global", previous or False)
+                env["mail.activity"].with_context(active_test=False).search([("id", ">", last_activity)]).unlink()
+                env["mail.mail"].search([("id", ">", last_mail)]).unlink()
+                env["mail.message"].search([("id", ">", last_message)]).unlink()
+        self.addCleanup(clean)
+
+        response = requests.post(self.url(PAIR), json={"pairing_code": "ABCD-EFGH"}, timeout=60)
+        self.assertEqual(response.status_code, 401, response.text)
+        with self.committed_env() as env:
+            alerts = env["mail.activity"].with_context(active_test=False).search([
+                ("id", ">", last_activity), ("activity_type_id", "=", alert_type.id)])
+            self.assertTrue(alerts)
+            self.assertTrue(all(user.has_group("optical_crm.group_optical_crm_manager") for user in alerts.user_id))
+            # Each owner's e-mail waits in the queue: the public request sent nothing itself.
+            mails = env["mail.mail"].search([("id", ">", last_mail)])
+            self.assertEqual(set(mails.mapped("state")), {"outgoing"})
