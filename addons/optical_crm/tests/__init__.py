@@ -20,3 +20,4 @@ from . import test_supplier_campaign
 from . import test_tour_owner
 from . import test_italian_demo
 from . import test_tour_supplier
+from . import test_email_concurrency

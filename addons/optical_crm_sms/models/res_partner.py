@@ -1,8 +1,6 @@
-import psycopg2
 from markupsafe import Markup
 
 from odoo import api, models
-from odoo.tools import SQL
 
 from odoo.addons.optical_crm.tools.phone import normalize_mobile
 
@@ -29,7 +27,12 @@ class ResPartner(models.Model):
         partners |= self._optical_search_by_number(e164, partners)
         is_stop = is_opt_out(text)
         if is_stop:
-            self._optical_blacklist_number(e164, self.env._("STOP received by SMS"))
+            # sudo: the gateway's callback is public; the list is the product's own bookkeeping.
+            blacklist = self.env["phone.blacklist"].sudo()
+            message = self.env._("STOP received by SMS")
+            # Two STOPs for one number may arrive at once.
+            self.env["optical.crm.blacklist"]._add_once(
+                blacklist, "number", e164, lambda: blacklist._add([e164], message=message))
             self.env["sms.sms"].sudo().search([
                 ("number", "=", e164), ("state", "=", "outgoing"), ("optical_communication_id", "!=", False),
             ])._optical_cancel("sms_blacklist", "blacklist", self.env._("STOP received by SMS"))
@@ -48,31 +51,6 @@ class ResPartner(models.Model):
             "company_id": companies.id if len(companies) == 1 else False,
         })
         return is_stop, partners
-
-    @api.model
-    def _optical_blacklist_number(self, e164, message):
-        """Odoo's ``phone.blacklist._add`` (a new number, or one on the list
-        again, with ``message`` in its chatter), safe when two STOPs for one
-        number arrive at once. Both requests see no row and insert one; the
-        second then fails on the unique number. That is a concurrency error,
-        not a bad message: PostgreSQL is made to raise it as one (the row,
-        committed after this transaction began, is invisible to it), and
-        Odoo runs the request again, which finds the number on the list."""
-        # sudo: the gateway's callback is public; the list is the product's own bookkeeping.
-        Blacklist = self.env["phone.blacklist"].sudo()
-        try:
-            with self.env.cr.savepoint():
-                return Blacklist._add([e164], message=message)
-        except psycopg2.errors.UniqueViolation as error:
-            if error.diag.constraint_name != "phone_blacklist_unique_number":
-                raise
-        # Under Odoo's REPEATABLE READ: "could not serialize access", retried by Odoo.
-        # (Under READ COMMITTED the row is seen, nothing is inserted, and _add finds it.)
-        self.env.cr.execute(SQL(
-            """INSERT INTO phone_blacklist (number, active, create_uid, write_uid, create_date, write_date)
-               VALUES (%(number)s, TRUE, %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
-               ON CONFLICT (number) DO NOTHING""", number=e164, uid=self.env.uid))
-        return Blacklist._add([e164], message=message)
 
     @api.model
     def _optical_inbound_e164(self, number):
