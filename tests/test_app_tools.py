@@ -30,3 +30,13 @@ def test_rate_limit_key_is_the_address_or_its_ipv6_network():
     assert pairing.rate_limit_key("::ffff:192.0.2.7") == "192.0.2.7"
     assert pairing.rate_limit_key("unknown") == "unknown"
     assert pairing.rate_limit_key(None) == "unknown"
+
+
+def test_rate_limit_network_is_the_ipv6_site_or_the_ipv4_address():
+    assert pairing.rate_limit_network("2001:db8:1:2::1") == "2001:db8:1::/48"
+    assert pairing.rate_limit_network("2001:db8:1:ffff::9") == pairing.rate_limit_network("2001:db8:1:2::1")
+    assert pairing.rate_limit_network("2001:db8:2:2::1") != pairing.rate_limit_network("2001:db8:1:2::1")
+    assert pairing.rate_limit_network("192.0.2.7") == "192.0.2.7"
+    assert pairing.rate_limit_network("::ffff:192.0.2.7") == "192.0.2.7"
+    assert pairing.rate_limit_network(None) == "unknown"
+    assert pairing.rate_limit_network("junk/64") == "junk/64"

@@ -212,3 +212,31 @@ def test_one_bad_date_leaves_that_event_and_keeps_the_others():
     assert "lac_delivery" not in result["events"]
     assert result["events"]["lac_next_supply"] is None
     assert [w["field"] for w in result["warnings"]] == ["data_consegna"]
+
+
+@pytest.mark.parametrize("value, reason", [
+    (None, "missing"), ("  ", "missing"),
+    # A 40-digit number arrives as a float (gatekeeper.MAX_INT_DIGITS): named as such, not "missing".
+    (1e40, "1e+40 is not a FOCUS id: a text or a whole number is expected (send long numbers as text)"),
+    # The same number read back from the stored payload (jsonb) is an integer of 41 digits.
+    (10 ** 40, "1" + "0" * 40 + " is not a FOCUS id"), (-10 ** 30, "-1" + "0" * 30 + " is not a FOCUS id"),
+    (1e308, "1e+308 is not a FOCUS id"), (-0.0, "-0.0 is not a FOCUS id"), (12.5, "12.5 is not a FOCUS id"),
+    (True, "true is not a FOCUS id"), ([1], "a list is not a FOCUS id"), ({"id": 1}, "an object is not a FOCUS id"),
+])
+def test_an_unusable_focus_id_says_what_is_wrong(value, reason):
+    record = {"type": "cliente", "id": value, "updated_at": "2026-02-01T10:00:00+01:00", "data": {"cognome": "R"}}
+    with pytest.raises(MappingError) as error:
+        mappers.parse_envelope(record)
+    assert error.value.field == "id"
+    assert str(error.value).startswith("id: " + reason)
+    with pytest.raises(MappingError) as error:
+        mappers.map_record("vendita", {"cliente": value, "data_consegna": "2026-01-02"})
+    assert error.value.field == "cliente"
+    assert str(error.value).startswith("cliente: " + reason)
+
+
+def test_focus_ids_as_text_or_whole_numbers():
+    record = {"type": "cliente", "id": 10 ** 29, "updated_at": "2026-02-01T10:00:00+01:00"}
+    assert mappers.parse_envelope(record)[1] == "1" + "0" * 29
+    assert mappers.parse_envelope(dict(record, id=" C-7 "))[1] == "C-7"
+    assert mappers.map_record("vendita", {"cliente": 42, "data_consegna": "2026-01-02"})["customer"] == "42"

@@ -41,3 +41,25 @@ def test_video_embed():
 ])
 def test_only_a_person_opening_the_page_is_a_visit(method, agent, counted):
     assert landing.is_visit(method, agent) is counted
+
+
+@pytest.mark.parametrize("url", [
+    "https://ottica.example.it/prenota", "http://ottica.example.it", "HTTPS://Ottica.Example.it/a?b=c#d",
+    "https://ottica.example.it:8443/x", "https://[2001:db8::1]/prenota", "https://ottica.example.it/a\\b",
+    "tel:+390212345678", "tel:+39 02 1234567", "mailto:info@ottica.example.it",
+    "/", "/prenota", "/shop?x=1", "/a//b",
+])
+def test_button_links_to_the_web_a_phone_or_this_site(url):
+    assert landing.is_button_url(url)
+
+
+@pytest.mark.parametrize("url", [
+    # Another site through the prefix meant for this site's pages.
+    "//evil.example/phish", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "/%09/x\r",
+    # No host, a host hidden behind user info, or not a web address at all.
+    "https://", "https:///evil.example", "https://\\evil.example", "https://ottica.example.it@evil.example/",
+    "javascript:alert(1)", "data:text/html,x", "ottica.example.it", "ftp://ottica.example.it", "tel:",
+    " https://ottica.example.it", "https://ottica.example.it/a b", "", None,
+])
+def test_button_links_elsewhere_are_refused(url):
+    assert not landing.is_button_url(url)

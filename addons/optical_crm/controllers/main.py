@@ -9,6 +9,9 @@ from odoo.http import request
 
 from ..models.optical_crm_communication_email import TRACKING_PIXEL
 
+PUBLIC_HEADERS = [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
+                  ("X-Robots-Tag", "noindex, nofollow")]
+
 
 class OpticalCrmEmailController(http.Controller):
 
@@ -19,19 +22,32 @@ class OpticalCrmEmailController(http.Controller):
             raise NotFound()
         return communication
 
+    # No CSRF token: the token in the URL authenticates, and the mail client's
+    # one-click POST comes without any session (as Odoo's mass mailing one-click).
     @http.route("/optical_crm/email/<int:communication_id>/<string:token>/unsubscribe", type="http",
-                auth="public", methods=["GET", "POST"], csrf=False, website=False)
-    def unsubscribe(self, communication_id, token, **_kwargs):
-        """GET: the link in the e-mail; POST: one-click unsubscribe from the
-        mail client (List-Unsubscribe-Post). Both blacklist the address."""
+                auth="public", methods=["GET", "POST"], csrf=False, website=False, save_session=False)
+    def unsubscribe(self, communication_id, token, confirm=None, **_kwargs):
+        """GET (the link in the e-mail, which mail security scanners open
+        too) asks the customer to confirm, and changes nothing. POST
+        unsubscribes: the button of that page (``confirm``), which shows the
+        result, or the mail client's one-click unsubscribe (RFC 8058,
+        ``List-Unsubscribe=One-Click``), answered with an empty 200."""
         communication = self._communication(communication_id, token)
-        communication.with_context(lang=communication.partner_id._optical_lang())._email_unsubscribe()
-        if request.httprequest.method == "POST":
-            return request.make_response("", status=200)
-        return request.render("optical_crm.email_unsubscribed", {
+        lang = communication.partner_id._optical_lang()
+        values = {
             "company": communication.company_id,
             "email": communication.partner_id.email,
-        })
+            "page_lang": lang.replace("_", "-"),
+        }
+        if request.httprequest.method == "POST":
+            communication.with_context(lang=lang)._email_unsubscribe()
+            if not confirm:
+                return request.make_response("", status=200)
+            template = "optical_crm.email_unsubscribed"
+        else:
+            template, values["action"] = "optical_crm.email_unsubscribe_confirm", request.httprequest.path
+        request.update_context(lang=lang)
+        return request.render(template, values, headers=PUBLIC_HEADERS)
 
     @http.route("/optical_crm/email/<int:communication_id>/<string:token>/open.gif", type="http",
                 auth="public", methods=["GET"], csrf=False)

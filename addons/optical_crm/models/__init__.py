@@ -27,3 +27,4 @@ from . import mail_activity
 from . import optical_crm_campaign_offer
 from . import optical_crm_campaign_participation
 from . import res_users
+from . import optical_crm_blacklist

@@ -126,8 +126,11 @@ class OpticalCrmCommunicationEmail(models.Model):
         if not email:
             return False
         origin = self.campaign_id.name or self.cycle_id.name or ""
-        self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
-            "Unsubscribed through the link in the e-mail of %(origin)s", origin=origin))
+        # sudo: the unsubscribe link is public; the list is the product's own bookkeeping.
+        blacklist = self.env["mail.blacklist"].sudo()
+        message = self.env._("Unsubscribed through the link in the e-mail of %(origin)s", origin=origin)
+        self.env["optical.crm.blacklist"]._add_once(
+            blacklist, "email", email, lambda: blacklist._add(email, message=message))
         partner.sudo().message_post(
             body=self.env._("%(email)s unsubscribed from e-mails (link in the e-mail of %(origin)s).",
                             email=email, origin=origin),

@@ -1,13 +1,19 @@
 import datetime
+import itertools
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
 from lxml import etree
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.osv import expression
-from odoo.tests import HttpCase, TransactionCase, new_test_user
-from odoo.tests.common import JsonRpcException
+from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
+from odoo.tests.common import HOST, JsonRpcException, get_db_name
+from odoo.tools import config
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
 
@@ -229,3 +235,52 @@ class JsonRpcMixin:
         for fragment in fragments:
             self.assertIn(fragment, message)
         return message
+
+
+class RealServerCase(BaseCase):
+    """Requests to the running test server as in production: outside an
+    ``HttpCase`` (whose requests share the test's transaction, one at a
+    time), each request has its own transaction, runs at the same time as
+    the others, and is run again by Odoo after a serialization failure.
+    What a test commits, it removes (``addCleanup``)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        # The test runner holds the registries' lock while tests run: requests
+        # would wait for it (HttpCase lifts it the same way in test mode).
+        locked, Registry._lock = Registry._lock, DummyRLock()
+        cls.addClassCleanup(setattr, Registry, "_lock", locked)
+
+    @contextmanager
+    def committed_env(self):
+        """A superuser environment on a transaction of its own, committed at the end."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    @staticmethod
+    def url(path):
+        return "http://%s:%s%s" % (HOST, config["http_port"], path)
+
+    @staticmethod
+    def concurrently(*calls):
+        """The results of ``calls``, each run in a thread of its own, all at once."""
+        with ThreadPoolExecutor(len(calls)) as pool:
+            return [future.result() for future in [pool.submit(call) for call in calls]]
+
+    @staticmethod
+    def meeting(method, parties=2, timeout=20):
+        """``method`` (of a model class) made to wait, on its first ``parties``
+        calls, until all of them have reached it: the requests calling it are
+        then surely in flight together, each in a transaction begun before
+        the others wrote. Later calls (Odoo's retries) go straight through."""
+        barrier = threading.Barrier(parties, timeout=timeout)
+        calls = itertools.count()
+
+        def meet(*args, **kwargs):
+            if next(calls) < parties:
+                barrier.wait()
+            return method(*args, **kwargs)
+
+        return meet

@@ -2,7 +2,10 @@ import ast
 import base64
 import datetime
 import re
+from urllib.parse import urljoin
 
+import lxml.html
+import requests
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
@@ -79,12 +82,24 @@ class TestEmail(OpticalCrmCase, HttpCase):
         self.assertEqual(self.url_open(forged).status_code, 404)
         self.assertEqual(self.url_open("/optical_crm/email/999999/abc/unsubscribe").status_code, 404)
 
-        # The customer follows the unsubscribe link in the footer.
+        # The customer follows the unsubscribe link in the footer: a page asks first (a mail
+        # scanner opening the link changes nothing), its button unsubscribes.
         unsubscribe = re.search(r'href="([^"]*/unsubscribe)"', body).group(1)
         self.assertTrue(self.mario.optical_consent_email)
         response = self.url_open(unsubscribe)
         self.assertEqual(response.status_code, 200)
         self.assertIn("mario@example.com", response.text)
+        self.assertIn("Do you want to stop receiving our e-mails", response.text)
+        self.assertFalse(self.env["mail.blacklist"].search([("email", "=", "mario@example.com")]))
+        self.mario.invalidate_recordset()
+        self.assertTrue(self.mario.optical_consent_email)
+        form = lxml.html.fromstring(response.text).xpath("//form[@method='post']")[0]
+        fields_ = {field.get("name"): field.get("value") for field in form.xpath(".//input")}
+        # The button's POST needs no session nor CSRF token: the token in the link authenticates.
+        response = requests.post(urljoin(response.url, form.get("action")), data=fields_, timeout=10)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("mario@example.com will no longer receive our e-mails.", " ".join(
+            lxml.html.fromstring(response.text).xpath("string(//p[hasclass('o_optical_unsubscribed')])").split()))
         blacklist = self.env["mail.blacklist"].search([("email", "=", "mario@example.com")])
         self.assertTrue(blacklist.active)
         self.mario.invalidate_recordset()
@@ -106,9 +121,35 @@ class TestEmail(OpticalCrmCase, HttpCase):
         headers = ast.literal_eval(mail.headers)
         one_click = headers["List-Unsubscribe"].strip("<>")
         response = self.url_open(one_click, data={"List-Unsubscribe": "One-Click"})
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual((response.status_code, response.text), (200, ""))
         self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
         self.assertEqual(communication.channel, "email")
+
+    def test_link_scanners_and_previews_do_not_unsubscribe(self):
+        communication = self.send(self.lucia, D(2026, 3, 2))[:1]
+        unsubscribe = communication._email_url("unsubscribe")
+        for agent in ("Mozilla/5.0 (compatible; Barracuda Sentinel)", "Microsoft Office/16.0 (SafeLinks)",
+                      "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"):
+            self.assertEqual(self.url_open(unsubscribe, headers={"User-Agent": agent}).status_code, 200)
+        self.assertEqual(self.url_open(unsubscribe, head=True).status_code, 200)
+        self.assertFalse(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
+        self.lucia.invalidate_recordset()
+        self.assertTrue(self.lucia.optical_consent_email)
+
+    def test_unsubscribe_page_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        self.lucia.lang = "it_IT"
+        communication = self.send(self.lucia, D(2026, 3, 2))[:1]
+        response = self.url_open(communication._email_url("unsubscribe"))
+        page = lxml.html.fromstring(response.text)
+        self.assertEqual(page.get("lang"), "it-IT")
+        self.assertIn("Vuoi smettere di ricevere le nostre e-mail a questo indirizzo?", response.text)
+        self.assertEqual(page.xpath("string(//form//button)"), "Annulla iscrizione")
+        response = self.url_open(communication._email_url("unsubscribe"), data={"confirm": "1"})
+        self.assertIn("non riceverà più le nostre e-mail.", response.text)
+        self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "lucia@example.com")]))
 
     def test_forged_links_get_not_found(self):
         communication = self.send(self.lucia, D(2026, 3, 2))[:1]

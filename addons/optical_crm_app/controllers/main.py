@@ -23,8 +23,12 @@ API = "/optical_app/v1"
 DEFAULT_PAGE_SIZE = 20
 MAX_RECORD_ID = 2 ** 31 - 1
 MAX_PAGE_SIZE = 100
-
-
+PAIRING_ATTEMPT_KEY = "optical_crm_app.pairing_attempt"
+# The largest JSON body each route reads (413 above it): what its fields can
+# hold, written with every character escaped (\uXXXX), and room to spare.
+PAIR_MAX_BYTES = 32 * 1024  # pairing_code, device_name (64), push_token (4,096)
+DEVICE_MAX_BYTES = 32 * 1024  # device_name (64), push_token (4,096)
+MESSAGE_MAX_BYTES = 32 * 1024  # text (CHAT_TEXT_MAX_LENGTH = 2,000 characters)
 
 
 def unauthorized(message, code="unauthorized"):
@@ -58,8 +62,8 @@ class OpticalAppController(http.Controller):
     # ------------------------------------------------------------------
 
     @staticmethod
-    def _json_body():
-        return json_body(dict, empty={})
+    def _json_body(max_bytes):
+        return json_body(dict, max_bytes=max_bytes, empty={})
 
     @staticmethod
     def _optional_string(body, name, max_length):
@@ -104,12 +108,16 @@ class OpticalAppController(http.Controller):
     def pair(self, **_kwargs):
         Attempt = request.env["optical.app.pairing.attempt"].sudo()
         address = request.httprequest.remote_addr or "unknown"
-        too_many = ApiError(429, "pairing_code: too many wrong codes from this address, try again later.",
+        too_many = ApiError(429, "pairing_code: too many wrong codes from your network, try again later.",
                             code="too_many_attempts")
-        if Attempt._is_blocked(address):
+        # This request's attempt, counted once: Odoo runs a request again after a
+        # serialization failure (two devices racing with one code), with the same environ.
+        environ = request.httprequest.environ
+        attempt = environ.get(PAIRING_ATTEMPT_KEY)
+        if attempt is None and Attempt._is_blocked(address):
             return too_many.response()
         try:
-            body = self._json_body()
+            body = self._json_body(PAIR_MAX_BYTES)
             code = body.get("pairing_code")
             if not isinstance(code, str) or not code.strip():
                 raise ApiError(400, "pairing_code: required (the code shown by the shop).")
@@ -118,7 +126,8 @@ class OpticalAppController(http.Controller):
         except ApiError as error:
             return error.response()
         # Counted before the code is checked: parallel guesses cannot all pass the limit.
-        attempt = Attempt._reserve(address)
+        if attempt is None:
+            attempt = environ[PAIRING_ATTEMPT_KEY] = Attempt._reserve(address)
         if not attempt:
             return too_many.response()
         device, api_key = request.env["optical.app.device"].sudo()._pair(code, name=name, push_token=push_token)
@@ -140,7 +149,7 @@ class OpticalAppController(http.Controller):
     def device_update(self, device, **_kwargs):
         """Register or refresh the push token (and name) of the calling device;
         ``"push_token": null`` or ``""`` switches push notifications off."""
-        body = self._json_body()
+        body = self._json_body(DEVICE_MAX_BYTES)
         values = {}
         if "push_token" in body:
             values["push_token"] = self._optional_string(body, "push_token", 4096) or False
@@ -183,7 +192,7 @@ class OpticalAppController(http.Controller):
     def message_post(self, device, **_kwargs):
         """The customer writes to the shop: ``{"text": "..."}`` → 201 with the
         message; it lands in the customer's chatter where the staff reply."""
-        body = self._json_body()
+        body = self._json_body(MESSAGE_MAX_BYTES)
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "text: required, the message to the shop.")

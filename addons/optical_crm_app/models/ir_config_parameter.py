@@ -18,7 +18,10 @@ class IrConfigParameter(models.Model):
             # Wrong pairing codes from one address within the window before it is blocked.
             "optical_crm_app.pairing_max_wrong": 10,
             "optical_crm_app.pairing_window_minutes": 15,
-            # Pairing attempts from all addresses together within the window before pairing pauses.
+            # Wrong pairing codes from one IPv6 /48 within the window before it is blocked.
+            "optical_crm_app.pairing_max_wrong_network": 30,
+            # Pairing attempts from all addresses together within the window before the owners are
+            # alerted (once per window; nobody is blocked for it).
             "optical_crm_app.pairing_max_wrong_global": 200,
             # Messages a customer may write from the app in CHAT_RATE_WINDOW.
             "optical_crm_app.chat_rate_limit": 10,

@@ -10,3 +10,4 @@ from . import test_app_supplier_campaign
 from . import test_app_pairing_shop
 from . import test_app_isolation
 from . import test_access_matrix
+from . import test_app_concurrency

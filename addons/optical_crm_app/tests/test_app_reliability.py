@@ -27,7 +27,8 @@ class TestAppReliability(OpticalAppCase):
         code = self.generate_code(self.lucia)
         self.assertJsonError(self.call("POST", "/pair", body={"pairing_code": code, "device_name": "a\u0000"}),
                              400, "device_name")
-        deep = "[" * 100000 + "]" * 100000
+        # Nested beyond the parser's recursion limit, within the route's body limit.
+        deep = "[" * 10000 + "]" * 10000
         self.assertJsonError(self.call("POST", "/pair", raw=deep, headers={"Content-Type": "application/json"}),
                              400, "body")
         self.assertEqual(self.call("POST", "/pair", body={"pairing_code": code}).status_code, 200)
@@ -42,13 +43,40 @@ class TestAppReliability(OpticalAppCase):
                          .status_code, 200)
         self.assertEqual(Attempt.search_count([("address", "=", "127.0.0.1")]), 3)
 
-    def test_all_addresses_together_are_limited_too(self):
+    def test_many_wrong_codes_from_everywhere_alert_the_owners_and_block_nobody(self):
+        """200 wrong codes from 20 addresses locked every customer of every shop out of pairing."""
         self.env["ir.config_parameter"].sudo().set_param("optical_crm_app.pairing_max_wrong_global", 5)
         Attempt = self.env["optical.app.pairing.attempt"]
-        Attempt.create([{"address": "2001:db8:%s::/64" % n} for n in range(5)])
+        Attempt.create([{"address": "2001:db8:%s::/64" % n, "network": "2001:db8:%s::/48" % n} for n in range(5)])
+        self.assertFalse(Attempt._is_blocked("2001:db8:77::1"))
         code = self.generate_code(self.mario)
-        self.assertJsonError(self.call("POST", "/pair", body={"pairing_code": code}), 429, "pairing_code")
-        self.assertTrue(Attempt._is_blocked("2001:db8:77::1"))
+        self.assertEqual(self.call("POST", "/pair", body={"pairing_code": code}).status_code, 200)
+        # The owners are told, on their shop, once per window however many more come.
+        alert_type = self.env.ref("optical_crm_app.mail_activity_type_pairing_alert")
+        Activity = self.env["mail.activity"]
+        alerts = Activity.search([("activity_type_id", "=", alert_type.id)])
+        self.assertIn(self.owner, alerts.user_id)
+        self.assertTrue(all(user.has_group("optical_crm.group_optical_crm_manager") for user in alerts.user_id))
+        self.assertEqual(len(alerts), len(alerts.user_id), "one alert per owner")
+        alert = alerts.filtered(lambda a: a.user_id == self.owner).with_user(self.owner)
+        self.assertEqual((alert.res_model, alert.res_id), ("res.partner", self.shop_a.partner_id.id))
+        self.assertIn("6 wrong pairing codes in the last 15 minutes, from 6 networks", alert.note)
+        for _attempt in range(3):
+            self.assertJsonError(self.call("POST", "/pair", body={"pairing_code": "ABCD-EFGH"}), 401, "pairing_code")
+        self.assertEqual(Activity.search([("activity_type_id", "=", alert_type.id)]), alerts)
+        # Marked done, the alert still counts for its window.
+        alert.action_done()
+        self.call("POST", "/pair", body={"pairing_code": "ABCD-EFGH"})
+        self.assertFalse(Activity.search([("activity_type_id", "=", alert_type.id), ("user_id", "=", self.owner.id)]))
+
+    def test_an_ipv6_site_is_limited_as_a_whole(self):
+        """Without the limit on all addresses together, the /64s of one /48 are not free guesses."""
+        Attempt = self.env["optical.app.pairing.attempt"]
+        Attempt.create([{"address": "2001:db8:1:%x::/64" % n, "network": "2001:db8:1::/48"} for n in range(30)])
+        self.assertTrue(Attempt._is_blocked("2001:db8:1:ffff::1"))
+        self.assertIsNone(Attempt._reserve("2001:db8:1:ffff::1"))
+        self.assertFalse(Attempt._is_blocked("2001:db8:2::1"))
+        self.assertFalse(Attempt._is_blocked("192.0.2.7"))
 
     def test_a_push_service_address_requests_cannot_use_fails_the_push_not_the_queue(self):
         """Suspected: the push cron aborted on a ``requests`` error other than
@@ -95,3 +123,26 @@ class TestAppReliability(OpticalAppCase):
         self.assertEqual(len(collisions), 1, "the first attempt collided")
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(device.sudo().push_token, "tok-after-retry")
+
+    def test_each_route_reads_no_more_body_than_its_fields_need(self):
+        """The chat parsed a 19 MB body to keep a text of at most 2,000 characters."""
+        key = self.pair(self.mario)
+        Message = self.env["optical.app.message"]
+        messages = Message.search_count([("partner_id", "=", self.mario.id)])
+        Attempt = self.env["optical.app.pairing.attempt"]
+        attempts = Attempt.search_count([])
+        padding = "x" * (2 * 1024 * 1024)
+        for path, body in (("/messages", {"text": "Ciao", "padding": padding}),
+                           ("/device", {"device_name": "Pixel", "padding": padding}),
+                           ("/pair", {"pairing_code": "ABCD-EFGH", "padding": padding})):
+            payload = self.assertJsonError(self.call("POST", path, key=key, body=body), 413, "body")
+            self.assertEqual(payload["error"], "too_large")
+        # Without Content-Length (chunked), the body is cut at the limit all the same.
+        chunks = (b'{"text": "Ciao", "padding": "', *[b"x" * 65536] * 32, b'"}')
+        self.assertJsonError(self.call("POST", "/messages", key=key, raw=iter(chunks),
+                                       headers={"Content-Type": "application/json"}), 413, "body")
+        self.assertEqual(Message.search_count([("partner_id", "=", self.mario.id)]), messages)
+        self.assertEqual(Attempt.search_count([]), attempts, "a refused body is no pairing attempt")
+        # The largest text a customer may write passes, even with every character escaped.
+        response = self.call("POST", "/messages", key=key, body={"text": "\U0001F453" * 2000})
+        self.assertEqual(response.status_code, 201, response.text)

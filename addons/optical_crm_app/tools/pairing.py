@@ -45,3 +45,17 @@ def rate_limit_key(address):
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network("%s/64" % ip, strict=False))
     return str(ip)
+
+
+def rate_limit_network(address):
+    """The wider network wrong pairing codes are also counted against: the
+    /48 of an IPv6 address (one site's allocation: its /64s cost nothing to
+    change); an IPv4 address is its own network, as addresses behind one
+    carrier's NAT share a /24 and one customer must not block the others."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return rate_limit_key(address)
+    if ip.version == 6 and not ip.ipv4_mapped:
+        return str(ipaddress.ip_network("%s/48" % ip, strict=False))
+    return rate_limit_key(address)

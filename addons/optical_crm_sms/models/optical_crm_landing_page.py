@@ -5,7 +5,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
-from ..tools.landing import LANDING_PLACEHOLDERS, render_landing_html, unknown_placeholders, video_embed
+from ..tools.landing import (
+    LANDING_PLACEHOLDERS,
+    is_button_url,
+    render_landing_html,
+    unknown_placeholders,
+    video_embed,
+)
 
 
 class OpticalCrmLandingPage(models.Model):
@@ -95,9 +101,10 @@ class OpticalCrmLandingPage(models.Model):
     @api.constrains("button_url")
     def _check_button_url(self):
         for page in self.filtered("button_url"):
-            if not page.button_url.startswith(("https://", "http://", "tel:", "mailto:", "/")):
+            if not is_button_url(page.button_url):
                 raise ValidationError(self.env._(
-                    "Button link: %(url)s must start with https://, http://, tel: or mailto:.", url=page.button_url))
+                    "Button link: %(url)s must be a web address (https://…), a phone number (tel:…), an e-mail "
+                    "address (mailto:…) or a page of this site starting with a single /.", url=page.button_url))
 
     @api.constrains("validity_days")
     def _check_validity_days(self):

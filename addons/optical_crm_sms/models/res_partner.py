@@ -27,7 +27,12 @@ class ResPartner(models.Model):
         partners |= self._optical_search_by_number(e164, partners)
         is_stop = is_opt_out(text)
         if is_stop:
-            self.env["phone.blacklist"].sudo()._add([e164], message=self.env._("STOP received by SMS"))
+            # sudo: the gateway's callback is public; the list is the product's own bookkeeping.
+            blacklist = self.env["phone.blacklist"].sudo()
+            message = self.env._("STOP received by SMS")
+            # Two STOPs for one number may arrive at once.
+            self.env["optical.crm.blacklist"]._add_once(
+                blacklist, "number", e164, lambda: blacklist._add([e164], message=message))
             self.env["sms.sms"].sudo().search([
                 ("number", "=", e164), ("state", "=", "outgoing"), ("optical_communication_id", "!=", False),
             ])._optical_cancel("sms_blacklist", "blacklist", self.env._("STOP received by SMS"))

@@ -327,6 +327,15 @@ class TestSmsSend(OpticalSmsCommon):
         with self.assertRaisesRegex(ValidationError, "^SMS sender:"):
             self.shop.optical_sms_sender = "Ottica Rossi & Figli"
 
+    def test_landing_button_links_only_to_the_web_a_phone_or_this_site(self):
+        page = self.env["optical.crm.landing.page"].with_user(self.manager).create(
+            {"name": "Offer", "button_label": "Book", "button_url": "/appointment"})
+        for url in ("//evil.example/phish", "/\\evil.example", "/\t/evil.example"):
+            with self.assertRaisesRegex(ValidationError, "^Button link:"):
+                page.button_url = url
+        page.button_url = "https://ottica.example.it/prenota"
+        self.assertEqual(page.button_url, "https://ottica.example.it/prenota")
+
     def test_number_fixed_before_the_day_plans_the_sms_again(self):
         customer = self._make_customers(["Senza Numero"], [False])
         tomorrow = self.shop._optical_today() + datetime.timedelta(days=1)

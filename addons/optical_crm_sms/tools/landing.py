@@ -18,6 +18,8 @@ LANDING_PLACEHOLDERS = {
 }
 ANY_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
+# A host name or an IPv6 address in brackets, with an optional port.
+WEB_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[\w.-]+)(:\d{1,5})?$")
 
 
 def render_landing_html(html, values):
@@ -88,3 +90,25 @@ def is_visit(method, user_agent):
     if (method or "").upper() != "GET":
         return False
     return not LINK_PREVIEW_AGENTS.search(user_agent or "")
+
+
+def is_button_url(url):
+    """Whether ``url`` may be a landing page's button link: a web address
+    (``http(s)://`` and a host), ``tel:``, ``mailto:``, or a page of this
+    site: a path starting with a single ``/``. A browser reads ``//host`` and
+    ``/\\host`` as another site, and drops tabs and line breaks inside a
+    link (``/<tab>/host`` is ``//host``): web links and paths may hold no
+    space or control character at all."""
+    if not isinstance(url, str) or not url or any(ord(char) < 32 or ord(char) == 127 for char in url):
+        return False
+    if url.lower().startswith(("tel:", "mailto:")):
+        return len(url.partition(":")[2].strip()) > 0
+    if any(char.isspace() for char in url):
+        return False
+    if url.startswith("/"):
+        return url[1:2] not in ("/", "\\")
+    scheme, separator, rest = url.partition("://")
+    if scheme.lower() not in ("http", "https") or not separator:
+        return False
+    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+    return "@" not in authority and bool(WEB_HOST.match(authority))

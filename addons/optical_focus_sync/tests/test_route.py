@@ -156,3 +156,19 @@ class TestFocusRoute(FocusSyncCase):
         response = self.url_open("/optical_focus_sync/v1/notes",
                                  headers={"Authorization": "Bearer %s" % self.token_a})
         self.assertEqual(response.json()["field"], "since")
+
+    def test_an_id_that_is_no_whole_number_is_named_not_called_missing(self):
+        """A 40-digit id, 1e308 or -0.0 was refused as "id: missing"."""
+        literals = ("1" * 40, "1e308", "-0.0", "12.5")  # 40 digits are read as 1.1111111111111112e+39
+        records = ", ".join('{"type": "cliente", "id": %s, "updated_at": "2026-01-10T09:00:00", '
+                            '"data": {"cognome": "Rossi"}}' % literal for literal in literals)
+        sale = ('{"type": "vendita", "id": "V1", "updated_at": "2026-01-10T09:00:00", '
+                '"data": {"cliente": %s, "data_consegna": "2026-01-04"}}' % ("9" * 40))
+        response = self.post(None, body='{"store": "MI01", "records": [%s, %s]}' % (records, sale))
+        self.assertEqual(response.status_code, 200, response.text)
+        results = response.json()["results"]
+        self.assertEqual([(result["status"], result["field"]) for result in results],
+                         [("error", "id")] * 4 + [("error", "cliente")])
+        for result, shown in zip(results, ("e+39", "1e+308", "-0.0", "12.5", "0" * 40), strict=True):
+            self.assertNotIn("missing", result["reason"])
+            self.assertIn("%s is not a FOCUS id: a text or a whole number is expected" % shown, result["reason"])

@@ -68,6 +68,8 @@ PROVINCE_RE = re.compile(r"^[A-Z]{2}$")
 ZIP_RE = re.compile(r"^\d{5}$")
 DEFAULT_REGION = "IT"
 MAX_AMOUNT = 10**9
+# The longest whole number read as one (gatekeeper.MAX_INT_DIGITS): a longer one is a float.
+MAX_ID_DIGITS = 30
 
 
 class MappingError(ValueError):
@@ -246,6 +248,30 @@ def person_name(value):
 # Envelope
 # ----------------------------------------------------------------------
 
+def focus_id_value(value, field, required):
+    """A FOCUS id as text: a text or a whole number of at most
+    :data:`MAX_ID_DIGITS` digits. Anything else is named for what it is, not
+    called missing: a number with a decimal point or an exponent (``1e308``,
+    ``-0.0``), or a whole number too long to be read as one (it arrives as
+    ``1e+40``, and from the stored payload as 1 and 40 zeros)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise MappingError(field, "missing: %s" % required)
+    if isinstance(value, float) or (
+            isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > MAX_ID_DIGITS):
+        raise MappingError(field, "%r is not a FOCUS id: a text or a whole number is expected (send long numbers "
+                                  "as text)" % value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise MappingError(field, "%s is not a FOCUS id: a text or a whole number is expected"
+                           % _json_kind(value))
+    return str(value).strip()
+
+
+def _json_kind(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {dict: "an object", list: "a list"}.get(type(value), type(value).__name__)
+
+
 def parse_envelope(record):
     """Check one record of a batch: ``{"type", "id", "updated_at", "data", "deleted"}``.
 
@@ -256,10 +282,7 @@ def parse_envelope(record):
     record_type = record.get("type")
     if record_type not in RECORD_TYPES:
         raise MappingError("type", "%r is not a FOCUS record type (%s)" % (record_type, ", ".join(RECORD_TYPES)))
-    focus_id = record.get("id")
-    if isinstance(focus_id, bool) or not isinstance(focus_id, (str, int)) or not str(focus_id).strip():
-        raise MappingError("id", "missing: every record needs its FOCUS id")
-    focus_id = str(focus_id).strip()
+    focus_id = focus_id_value(record.get("id"), "id", "every record needs its FOCUS id")
     if len(focus_id) > 64:
         raise MappingError("id", "longer than 64 characters")
     updated_at = parse_updated_at(record.get("updated_at"))
@@ -397,10 +420,7 @@ def _or_false(value):
 
 
 def _customer(data):
-    customer = data.get("cliente")
-    if isinstance(customer, bool) or not isinstance(customer, (str, int)) or not str(customer).strip():
-        raise MappingError("cliente", "missing: the FOCUS id of the customer is required")
-    return str(customer).strip()
+    return focus_id_value(data.get("cliente"), "cliente", "the FOCUS id of the customer is required")
 
 
 def _events(record_type, data, values, warnings):
