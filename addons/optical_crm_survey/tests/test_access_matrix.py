@@ -25,9 +25,9 @@ class TestAccessMatrixSurvey(AccessMatrixCase):
     MATRIX = {
         # A customer's rating and comments: their shop's only, for staff with Odoo's Survey / User
         # right too (new internal users get it from Odoo's default user template), who may
-        # correct their own shop's answers as Odoo lets survey users do.
+        # correct or delete their own shop's answers as Odoo lets survey users do.
         "survey.user_input": ModelSpec(
-            make=_answer, rights={"assistant": "rw", "owner": "rw"}, write={"email": "changed@example.com"},
+            make=_answer, rights={"assistant": "rwd", "owner": "rwd"}, write={"email": "changed@example.com"},
             shop_field=None),
         "optical.crm.satisfaction.report": ModelSpec(
             make=_report_row, rights={"assistant": "r", "owner": "r"}, shop_field=None),
