@@ -80,6 +80,8 @@ class OpticalCrmBatchMixin(models.AbstractModel):
         must take the record out of the work still due, e.g. mark it
         failed). Returns what ``process`` returned for each batch or record
         that succeeded."""
+        if not records:
+            return []
         result, error = self._run_isolated(process, records)
         if error is None:
             return [result]

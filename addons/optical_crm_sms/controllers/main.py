@@ -13,6 +13,10 @@ from odoo.addons.sms.controllers import main
 
 from ..tools.landing import is_visit
 
+# The largest callback body the gateway may post: a list of a few thousand
+# delivery reports or inbound SMS; anything larger is refused (413) unread.
+CALLBACK_MAX_BYTES = 1024 * 1024
+
 _logger = logging.getLogger(__name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -81,7 +85,7 @@ class OpticalCrmSmsController(http.Controller):
         try:
             if not self._check_gateway_key():
                 raise ApiError(401, "Authorization: a valid Bearer gateway key is required")
-            data = json_body((dict, list))
+            data = json_body((dict, list), max_bytes=CALLBACK_MAX_BYTES)
             items = data if isinstance(data, list) else [data]
             if not items or not all(isinstance(item, dict) for item in items):
                 raise ApiError(400, "body: a JSON object or a list of JSON objects is expected")

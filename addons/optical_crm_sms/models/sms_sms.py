@@ -224,10 +224,12 @@ class SmsSms(models.Model):
         check fail for the batch: an SMS that cannot be checked is in error
         (never sent unchecked). Returns the SMS withdrawn or in error."""
         done = self.browse()
+        # Only the shop's SMS are checked: Odoo's own SMS go as Odoo sends them.
+        optical = self.filtered("optical_communication_id")
         for withdrawn in self.env["optical.crm.communication"]._process_isolated(
-                self, lambda sms: sms._optical_cancel_withdrawn(), self._optical_refused):
+                optical, lambda sms: sms._optical_cancel_withdrawn(), self._optical_refused):
             done |= withdrawn
-        return done | self.filtered(lambda sms: sms.state == "error")
+        return done | optical.filtered(lambda sms: sms.state == "error")
 
     @api.model
     def _optical_refused(self, sms, error):

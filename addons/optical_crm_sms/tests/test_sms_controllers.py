@@ -84,6 +84,15 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.assertEqual(response.status_code, 400)
         self.assertEqual((response.json()["error"], response.json()["field"]), ("bad_request", "body"))
 
+    def test_callbacks_refuse_a_body_too_large_unread(self):
+        communication = self._sent(self.customers[0], self.step_sms)
+        report = {"reference": communication.sms_reference, "status": "delivered", "note": "x" * 2_000_000}
+        for path in ("/optical_crm_sms/v1/status", "/optical_crm_sms/v1/inbound"):
+            status, answer = self._post(path, report)
+            self.assertEqual((status, answer["field"]), (413, "body"), path)
+        self.env.invalidate_all()
+        self.assertEqual(communication.state, "sent")
+
     # ------------------------------------------------------------------
     # Inbound SMS: STOP
     # ------------------------------------------------------------------
