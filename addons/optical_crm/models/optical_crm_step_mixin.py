@@ -7,13 +7,11 @@ from odoo.tools.safe_eval import test_python_expr
 
 from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
-# The channels core delivers; the channel modules add theirs with
-# ``selection_add`` (optical_crm_sms: sms, sms_link; optical_crm_app: app).
-CHANNELS = [
-    ("phone", "Phone callback"),
-    ("email", "E-mail"),
-    ("export", "Export"),
-]
+from ..tools.channels import CORE_CHANNELS, selection
+
+# The channels core delivers (declared in tools/channels.py); the channel
+# modules add theirs with ``selection_add`` fed from their declarations.
+CHANNELS = selection(*CORE_CHANNELS)
 # The language a step's texts are rendered in, by default: the customer's.
 DEFAULT_LANG_TEMPLATE = "{{ object.partner_id.lang }}"
 # The value of a QWeb attribute (t-out="…", t-if='…') of an e-mail text.

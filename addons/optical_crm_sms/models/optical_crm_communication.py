@@ -6,8 +6,10 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
+from odoo.addons.optical_crm.tools.channels import skip_code_ondelete, skip_code_selection
 from odoo.addons.optical_crm.tools.phone import normalize_mobile
 
+from ..tools.channels import SMS_DECLARATIONS
 from ..tools.sms_segments import sms_length
 from .optical_crm_step_mixin import SMS_CHANNEL_ONDELETE, SMS_CHANNEL_SELECTION, SMS_CHANNELS
 from .res_company import SENDER_PATTERN
@@ -23,9 +25,8 @@ class OpticalCrmCommunicationSms(models.Model):
     _inherit = "optical.crm.communication"
 
     channel = fields.Selection(selection_add=SMS_CHANNEL_SELECTION, ondelete=SMS_CHANNEL_ONDELETE)
-    skip_code = fields.Selection(
-        selection_add=[("blacklist", "Blacklisted / STOP"), ("invalid_number", "Invalid number")],
-        ondelete={"blacklist": "set null", "invalid_number": "set null"})
+    skip_code = fields.Selection(selection_add=skip_code_selection(*SMS_DECLARATIONS),
+                                 ondelete=skip_code_ondelete(*SMS_DECLARATIONS))
 
     sms_id = fields.Many2one("sms.sms", "SMS", ondelete="set null", copy=False, index="btree_not_null")
     sms_reference = fields.Char(
@@ -72,22 +73,8 @@ class OpticalCrmCommunicationSms(models.Model):
         return super().mail_allowed_qweb_expressions() + ("object.landing_url", "object.landing_expiry_text")
 
     @api.model
-    def _channel_consent_fields(self):
-        return dict(super()._channel_consent_fields(), **{
-            channel: ("optical_consent_marketing", "optical_consent_sms") for channel in SMS_CHANNELS})
-
-    @api.model
-    def _consent_reasons(self):
-        return dict(super()._consent_reasons(), optical_consent_sms=self.env._("No SMS consent"))
-
-    @api.model
-    def _channel_registry(self):
-        registry = super()._channel_registry()
-        registry.update({
-            "sms": {"send": "_send_sms", "quiet_hours": True},
-            "sms_link": {"send": "_send_sms", "quiet_hours": True},
-        })
-        return registry
+    def _optical_channels(self):
+        return super()._optical_channels() + list(SMS_DECLARATIONS)
 
     # ------------------------------------------------------------------
     # Rules: no mobile, invalid or landline number, blacklist / STOP
@@ -99,21 +86,6 @@ class OpticalCrmCommunicationSms(models.Model):
         self.ensure_one()
         sender = (self.campaign_id.sender_name or "").strip()
         return sender if SENDER_PATTERN.match(sender) else self.company_id._optical_sms_sender()
-
-    @api.model
-    def _reach_contact_conditions(self):
-        """A segment's reach on SMS: a mobile, not on the phone blacklist (STOP).
-        The number's validity is checked by the sender (phonenumbers, in Python)."""
-        _ = self.env._
-        conditions = super()._reach_contact_conditions()
-        sms = [
-            (SQL("COALESCE(p.mobile, '') = ''"), _("No mobile number")),
-            (SQL("EXISTS (SELECT 1 FROM phone_blacklist bl WHERE bl.active AND bl.number = p.phone_sanitized)"),
-             _("Number on the phone blacklist (STOP)")),
-        ]
-        for channel in SMS_CHANNELS:
-            conditions[channel] = sms
-        return conditions
 
     @api.model
     def _apply_rules(self, scope):

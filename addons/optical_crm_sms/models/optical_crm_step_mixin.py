@@ -3,13 +3,16 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.optical_crm.tools.channels import ondelete, selection
+
+from ..tools.channels import SMS_DECLARATIONS
 from ..tools.sms_segments import sms_length
 
-SMS_CHANNELS = ("sms", "sms_link")
+SMS_CHANNELS = tuple(channel.key for channel in SMS_DECLARATIONS)
 # Added after core's phone channel; uninstalling the module removes its steps
 # and communications with the rest of its data.
-SMS_CHANNEL_SELECTION = [("phone",), ("sms", "SMS"), ("sms_link", "SMS with link"), ("email",)]
-SMS_CHANNEL_ONDELETE = {"sms": "cascade", "sms_link": "cascade"}
+SMS_CHANNEL_SELECTION = [("phone",), *selection(*SMS_DECLARATIONS), ("email",)]
+SMS_CHANNEL_ONDELETE = ondelete(*SMS_DECLARATIONS)
 LINK_PLACEHOLDER = "{{ object.landing_url }}"
 LINK_PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*object\.landing_url\s*\}\}")
 PLACEHOLDER_PATTERN = re.compile(r"\{\{.*?\}\}", re.S)
