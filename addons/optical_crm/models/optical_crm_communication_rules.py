@@ -72,13 +72,20 @@ class OpticalCrmCommunicationRules(models.Model):
         """Apply every sending rule to the communications ``c`` matching the
         SQL condition ``scope``, in a handful of set-based statements.
 
-        Modules add channel rules by extending this method (blacklist, …).
+        The channel of a step with alternatives is chosen again first
+        (``_decide_channels``), then the channels' rules decided in Python
+        run (``_apply_contact_rules``: the SMS numbers), then the SQL rules.
         """
         self.env.flush_all()
         cr = self.env.cr
         _ = self.env._
         planned = SQL("c.state = 'planned' AND %s", scope)
-        if self.env.context.get("optical_rows_just_planned"):
+        just_planned = self.env.context.get("optical_rows_just_planned")
+        if not just_planned:
+            # The planner's INSERT chose the channels of what it just wrote.
+            self._decide_channels(scope)
+        self._apply_contact_rules(scope)
+        if just_planned:
             # The planner's INSERT already left out what lost its reason and
             # skipped what may not go: only the rules across rows remain.
             self._apply_pressure_rule(scope)
@@ -124,6 +131,14 @@ class OpticalCrmCommunicationRules(models.Model):
             skip_code, skip_reason, planned, state_moves_to_sql("skipped")))
         self._apply_pressure_rule(scope)
         self.invalidate_model()
+
+    @api.model
+    def _apply_contact_rules(self, scope):
+        """The channels' rules decided in Python on the communications ``c``
+        matching ``scope`` (a phone number's validity): channel modules extend
+        it. They run after the channel is chosen and before the SQL rules, so
+        that a contact that cannot go does not take the place of another
+        under the contact pressure limit."""
 
     @api.model
     def _skip_conditions(self):

@@ -31,11 +31,12 @@ class OpticalCrmCommunicationSender(models.Model):
             for company in self.env["res.company"].sudo().search([])
         ]
         shop_values = SQL(", ").join(SQL("(%s, %s::date, %s)", *shop) for shop in shops)
+        quiet_shops = {company_id for company_id, _today, window_open in shops if not window_open}
         taken = []
 
         def send(communications):
             taken.extend(communications.ids)
-            communications._send_batch(registry)
+            communications._send_batch(registry, quiet_shops)
 
         done = self._process_locked_batches(
             joins=SQL("JOIN (VALUES %s) AS shop(company_id, today, window_open) ON shop.company_id = t.company_id",
@@ -64,13 +65,18 @@ class OpticalCrmCommunicationSender(models.Model):
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             Run._record(company.id, "sender", now, *counts.get(company.id, (0, 0)))
 
-    def _send_batch(self, registry=None):
+    def _send_batch(self, registry=None, quiet_shops=()):
+        """Send these communications on the day: the rules first (the channel
+        of a step with alternatives is chosen again, consent may have
+        changed); a communication now on a channel with quiet hours, in a
+        shop whose sending window is closed (``quiet_shops``), waits for it."""
         registry = registry or self._channel_registry()
         self._apply_rules(SQL("c.id IN %s", tuple(self.ids)))
-        due = self.filtered(lambda c: c.state == "planned")
+        quiet = {key for key, channel in registry.items() if channel.quiet_hours}
+        due = self.filtered(lambda c: c.state == "planned" and not (c.channel in quiet and c.company_id.id in quiet_shops))
         for channel, communications in due.grouped("channel").items():
             getattr(communications, registry[channel].send)()
-        _logger.info("Sender: %s communications handed to their channel, %s skipped or cancelled",
+        _logger.info("Sender: %s communications handed to their channel, %s skipped, cancelled or waiting",
                      len(due), len(self) - len(due))
 
     # ------------------------------------------------------------------

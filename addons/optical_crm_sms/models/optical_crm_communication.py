@@ -88,12 +88,12 @@ class OpticalCrmCommunicationSms(models.Model):
         return sender if SENDER_PATTERN.match(sender) else self.company_id._optical_sms_sender()
 
     @api.model
-    def _apply_rules(self, scope):
-        # Numbers first: an SMS that cannot be sent must not take the place of
-        # another contact under the contact pressure limit (core's last rule).
-        self.env.flush_all()
+    def _apply_contact_rules(self, scope):
+        # An SMS that cannot be sent must not take the place of another
+        # contact under the contact pressure limit (core's last rule).
+        result = super()._apply_contact_rules(scope)
         self._apply_sms_number_rule(scope)
-        return super()._apply_rules(scope)
+        return result
 
     @api.model
     def _apply_sms_number_rule(self, scope):
@@ -116,14 +116,15 @@ class OpticalCrmCommunicationSms(models.Model):
         rule_code, rule_reason = self._skip_case_sql()
         cr.execute(SQL(
             """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT'),
-                      %s, %s
+                      %s, %s, %s
                  FROM optical_crm_communication c
                  JOIN res_partner p ON p.id = c.partner_id
                  JOIN res_company co ON co.id = c.company_id
                  JOIN res_partner shop ON shop.id = co.partner_id
                  LEFT JOIN res_country country ON country.id = shop.country_id
                 WHERE c.channel IN %s AND %s AND %s""",
-            rule_code, rule_reason, SMS_CHANNELS, scope, self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",))))
+            rule_code, rule_reason, self._has_fallback_sql(), SMS_CHANNELS, scope,
+            self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",))))
         rows = cr.fetchall()
         if not rows:
             return
@@ -132,16 +133,23 @@ class OpticalCrmCommunicationSms(models.Model):
         for chunk in split_every(5000, {number.e164 for number in numbers.values() if not number.error}):
             cr.execute(SQL("SELECT number FROM phone_blacklist WHERE active AND number IN %s", tuple(chunk)))
             blacklisted.update(number for (number,) in cr.fetchall())
-        verdicts = []
-        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country, code, reason in rows:
+        verdicts, unreachable = [], []
+        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country, code, reason, fallback \
+                in rows:
             number = numbers[communication_id]
             skip = self._sms_number_skip(number, mobile, blacklisted)
+            if skip and fallback and state == "planned":
+                # A step with alternatives: the next channel that reaches the customer instead.
+                unreachable.extend((communication_id, channel, *skip) for channel in SMS_CHANNELS)
+                continue
             if not skip and state == "skipped" and code:
                 # A usable number: a skipped SMS takes the verdict of core's rules.
                 skip = code, reason
             verdicts.append((communication_id, (state, skip_code, skip_reason, sms_number), skip,
                              (None if skip else number.e164,)))
         self._replan_or_skip(verdicts, ["sms_number"])
+        if unreachable:
+            self._decide_channels(SQL("c.id IN %s", tuple({verdict[0] for verdict in unreachable})), unreachable)
 
     def _sms_number_skip(self, number, mobile, blacklisted):
         """(skip_code, skip_reason) when ``number`` cannot get an SMS, else None."""
