@@ -124,7 +124,11 @@ def main():
         def steps(*rows):
             return [(0, 0, {"name": "%s %s %s" % row, "interval_number": row[0], "interval_unit": row[1],
                             "channel": row[2], "body": "Hello {{ object.first_name }}",
-                            "landing_page_id": page.id if row[2] == "sms_link" else False}) for row in rows]
+                            "landing_page_id": page.id if row[2] == "sms_link" else False,
+                            # SMS steps reach on another channel: e-mail, else a call.
+                            "fallback_ids": [(0, 0, {"channel": "email", "sequence": 1}),
+                                             (0, 0, {"channel": "phone", "sequence": 2})] if row[2] == "sms" else [],
+                            }) for row in rows]
 
         Cycle.create([
             {"name": "Progressive", "event_type": "glasses_delivery", "lens_type": "progressive",

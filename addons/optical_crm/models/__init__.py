@@ -11,12 +11,14 @@ from . import optical_crm_cycle
 from . import optical_crm_cycle_step
 from . import optical_crm_campaign
 from . import optical_crm_campaign_step
+from . import optical_crm_step_fallback
 from . import optical_crm_batch_mixin
 from . import optical_crm_results_mixin
 from . import optical_crm_plan_error_mixin
 from . import optical_crm_run
 from . import optical_crm_communication
 from . import optical_crm_communication_rules
+from . import optical_crm_communication_fallback
 from . import optical_crm_communication_planner
 from . import optical_crm_communication_sender
 from . import optical_crm_communication_email

@@ -103,7 +103,8 @@ class OpticalCrmCampaign(models.Model):
             except ValidationError as error:
                 campaign.target_problem = str(error)
 
-    @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel")
+    @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel",
+                 "step_ids.fallback_ids.channel", "step_ids.fallback_ids.sequence")
     def _compute_reach(self):
         Segment = self.env["optical.crm.segment"]
         for campaign in self:
@@ -117,7 +118,7 @@ class OpticalCrmCampaign(models.Model):
             try:
                 reach = self.env["optical.crm.communication"]._try_partner_query(
                     partial(Segment._reach, domain, channels=campaign.step_ids.mapped("channel") or None,
-                            values=values),
+                            values=values, chains=[step._optical_chain() for step in campaign.step_ids]),
                     self._fields["partner_domain"].string)
             except ValidationError as error:
                 campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error

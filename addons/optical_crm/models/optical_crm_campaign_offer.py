@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 # What a supplier sets on its offer and every joined shop's campaign follows.
@@ -137,7 +137,7 @@ class OpticalCrmCampaignOffer(models.Model):
         Step = self.env["optical.crm.campaign.step"]
         names = [name for name, field in Step._fields.items()
                  if field.store and field.copy and not field.compute and name not in models.MAGIC_COLUMNS
-                 and name not in ("campaign_id", "offer_step_id")]
+                 and name not in ("campaign_id", "offer_step_id", "fallback_ids")]
         for campaign in self.sudo().with_context(optical_offer_sync=True).filtered("offer_id"):
             offer = campaign.offer_id
             # The dates first (the offer wrote them before its steps): a step moved within new dates fits.
@@ -153,6 +153,11 @@ class OpticalCrmCampaignOffer(models.Model):
                 changed = [name for name in names if own[name] != step[name]]
                 if changed:
                     own.write(step._convert_to_write({name: step[name] for name in changed}))
+                # The alternative channels: the shop's own lines, the same channels in the same order.
+                if own.fallback_ids.mapped("channel") != step.fallback_ids.mapped("channel"):
+                    own.write({"fallback_ids": [Command.clear()] + [
+                        Command.create({"channel": line.channel, "sequence": line.sequence})
+                        for line in step.fallback_ids]})
 
     # ------------------------------------------------------------------
     # The supplier's side: offer, cancel

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 # What decides when and how a step's contacts go: its pending contacts follow a change.
-STEP_TIMING_FIELDS = ("day_offset", "channel", "purpose")
+STEP_TIMING_FIELDS = ("day_offset", "channel", "purpose", "fallback_ids")
 
 
 class OpticalCrmCampaignStep(models.Model):
@@ -18,6 +18,10 @@ class OpticalCrmCampaignStep(models.Model):
     offer_step_id = fields.Many2one(
         "optical.crm.campaign.step", "Supplier's step", readonly=True, copy=False, index="btree_not_null",
         ondelete="set null", help="The step of the supplier's offer this step of a joined shop follows.")
+
+    fallback_ids = fields.One2many(
+        "optical.crm.step.fallback", "campaign_step_id", "Alternatives", copy=True,
+        help="Tried in order when the customer cannot be reached on the step's channel.")
 
     def _optical_step_field(self):
         return "campaign_step_id"

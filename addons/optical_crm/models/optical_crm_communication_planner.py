@@ -130,6 +130,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
         if cycle.supersede:
             supersede_filter = SQL("AND NOT %s", self.env["optical.crm.event"]._superseded_sql("e"))
         lens_filter = SQL("AND e.lens_type = %s", cycle.lens_type) if cycle.lens_type else SQL()
+        fallback = bool(cycle.step_ids.fallback_ids)
         return self._insert_planned(SQL(
             """SELECT e.partner_id, e.company_id, s.channel, s.purpose, d.day AS scheduled_date, 'cycle' AS source,
                       %(priority)s AS priority, s.cycle_id, s.id AS cycle_step_id, e.id AS event_id,
@@ -151,27 +152,53 @@ class OpticalCrmCommunicationPlanner(models.Model):
             event_to=date_to - datetime.timedelta(days=low - 3),
             lens_filter=lens_filter, partner_filter=partner_filter, supersede_filter=supersede_filter,
             **{"from": date_from, "to": date_to},
-        ))
+        ), fallback=fallback)
 
     @api.model
-    def _insert_planned(self, select):
+    def _insert_planned(self, select, fallback=False):
         """Insert the rows of ``select`` (PLANNED_COLUMNS) as communications,
         each already skipped with its reason when a rule forbids it: the
         rules are evaluated in the same statement instead of updating rows
-        just written. Returns the number of rows written."""
+        just written. With ``fallback`` (a step of the rows has
+        alternatives), each row of such a step takes the first channel of its
+        chain that reaches the customer, in the same statement
+        (``_channel_choice_sql``), and is skipped only when none does.
+        Returns the number of rows written."""
         skip_code, skip_reason = self._skip_case_sql()
+        if fallback:
+            chosen = SQL(
+                """SELECT r.partner_id, r.company_id,
+                          CASE WHEN pick.chain_length > 1 THEN COALESCE(pick.channel, r.channel)
+                               ELSE r.channel END AS channel,
+                          r.purpose, r.scheduled_date, r.source, r.priority, r.cycle_id, r.cycle_step_id,
+                          r.event_id, r.campaign_id, r.campaign_step_id,
+                          pick.chain_length > 1 AND pick.channel IS NULL AS unreachable,
+                          pick.code AS reach_code, pick.reason AS reach_reason,
+                          CASE WHEN pick.chain_length > 1 THEN pick.note END AS fallback_note
+                     FROM (%(select)s) r
+                     JOIN res_partner p ON p.id = r.partner_id
+                    CROSS JOIN LATERAL (%(choice)s) pick""",
+                select=select, choice=self._channel_choice_sql("r", SQL("r.channel")))
+        else:
+            chosen = SQL(
+                """SELECT r.*, FALSE AS unreachable, NULL::varchar AS reach_code, NULL::varchar AS reach_reason,
+                          NULL::text AS fallback_note
+                     FROM (%(select)s) r""", select=select)
+        code = SQL("CASE WHEN c.unreachable THEN c.reach_code ELSE %s END", skip_code)
+        reason = SQL("CASE WHEN c.unreachable THEN c.reach_reason ELSE %s END", skip_reason)
         self.env.cr.execute(SQL(
             """INSERT INTO optical_crm_communication
-                      (%(columns)s, state, skip_code, skip_reason, create_uid, write_uid, create_date, write_date)
+                      (%(columns)s, state, skip_code, skip_reason, fallback_note,
+                       create_uid, write_uid, create_date, write_date)
                SELECT c.partner_id, c.company_id, c.channel, c.purpose, c.scheduled_date, c.source, c.priority,
                       c.cycle_id, c.cycle_step_id, c.event_id, c.campaign_id, c.campaign_step_id,
                       CASE WHEN %(skip_code)s IS NULL THEN 'planned' ELSE 'skipped' END,
-                      %(skip_code)s, %(skip_reason)s,
+                      %(skip_code)s, %(skip_reason)s, c.fallback_note,
                       %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-                 FROM (%(select)s) c
+                 FROM (%(chosen)s) c
                  JOIN res_partner p ON p.id = c.partner_id AND p.active
                ON CONFLICT DO NOTHING""",
-            columns=PLANNED_COLUMNS, skip_code=skip_code, skip_reason=skip_reason, uid=self.env.uid, select=select,
+            columns=PLANNED_COLUMNS, skip_code=code, skip_reason=reason, uid=self.env.uid, chosen=chosen,
         ))
         written = self.env.cr.rowcount
         if written > BULK_ANALYZE_THRESHOLD:
@@ -198,7 +225,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
                                    WHERE x.partner_id = tp.id AND x.campaign_step_id = s.id)""",
             partners=query.subselect(), campaign=campaign.id,
             **{"from": date_from, "to": date_to},
-        ))
+        ), fallback=bool(campaign.step_ids.fallback_ids))
 
     @api.model
     def _reschedule_events(self, events):

@@ -72,13 +72,20 @@ class OpticalCrmCommunicationRules(models.Model):
         """Apply every sending rule to the communications ``c`` matching the
         SQL condition ``scope``, in a handful of set-based statements.
 
-        Modules add channel rules by extending this method (blacklist, …).
+        The channel of a step with alternatives is chosen again first
+        (``_decide_channels``), then the channels' rules decided in Python
+        run (``_apply_contact_rules``: the SMS numbers), then the SQL rules.
         """
         self.env.flush_all()
         cr = self.env.cr
         _ = self.env._
         planned = SQL("c.state = 'planned' AND %s", scope)
-        if self.env.context.get("optical_rows_just_planned"):
+        just_planned = self.env.context.get("optical_rows_just_planned")
+        if not just_planned:
+            # The planner's INSERT chose the channels of what it just wrote.
+            self._decide_channels(scope)
+        self._apply_contact_rules(scope)
+        if just_planned:
             # The planner's INSERT already left out what lost its reason and
             # skipped what may not go: only the rules across rows remain.
             self._apply_pressure_rule(scope)
@@ -126,50 +133,45 @@ class OpticalCrmCommunicationRules(models.Model):
         self.invalidate_model()
 
     @api.model
-    def _channel_consent_fields(self):
-        """Marketing consent a customer must have given for each channel (all
-        of them, the most general first). Channel modules add theirs."""
-        return {channel: ("optical_consent_marketing",) for channel in ("phone", "email", "export")}
-
-    @api.model
-    def _consent_reasons(self):
-        """{consent field: the reason a contact is skipped without it}."""
-        return {"optical_consent_marketing": self.env._("No marketing consent")}
+    def _apply_contact_rules(self, scope):
+        """The channels' rules decided in Python on the communications ``c``
+        matching ``scope`` (a phone number's validity): channel modules extend
+        it. They run after the channel is chosen and before the SQL rules, so
+        that a contact that cannot go does not take the place of another
+        under the contact pressure limit."""
 
     @api.model
     def _skip_conditions(self):
         """Why a pending contact may not go ahead: (condition, skip_code,
         reason) triples, the first that matches wins. Conditions are SQL on
         the communication ``c`` and its customer ``p``; the planner evaluates
-        them while inserting, ``_apply_rules`` again later. Modules add theirs."""
+        them while inserting, ``_apply_rules`` again later. Modules add theirs;
+        each channel's consent comes from its declaration (``Channel.consent``)."""
         _ = self.env._
         conditions = [(SQL("c.channel NOT IN %s", tuple(self._channel_registry())), "channel",
                        _("Channel not available: its module is not installed"))]
-        reasons = self._consent_reasons()
         # An address on Odoo's e-mail blacklist (the customer unsubscribed) revokes e-mail consent.
         conditions.append((
             SQL("""c.purpose = 'marketing' AND c.channel = 'email' AND EXISTS (
                      SELECT 1 FROM mail_blacklist bl WHERE bl.active AND bl.email = p.email_normalized)"""),
             "consent", _("Unsubscribed from e-mails (blacklisted address)")))
-        for channel, consent_fields in self._channel_consent_fields().items():
+        for channel in self._channel_registry().values():
             # The most specific missing consent is the reason given.
-            for consent_field in reversed(consent_fields):
+            for consent_field, reason in reversed(channel.consent):
                 conditions.append((
                     SQL("c.purpose = 'marketing' AND c.channel = %s AND p.%s IS NOT TRUE",
-                        channel, SQL.identifier(consent_field)),
-                    "consent", reasons[consent_field]))
+                        channel.key, SQL.identifier(consent_field)),
+                    "consent", _(reason)))
         return conditions
 
     @api.model
     def _reach_contact_conditions(self):
         """{channel: [(SQL condition on the customer ``p``, reason)]}: what a
         customer lacks to be reached on the channel at all (no address, no
-        app). Counted by the segments' reach; modules add their channels."""
+        app), from each channel's declaration (``Channel.reach``)."""
         _ = self.env._
-        return {
-            "phone": [(SQL("COALESCE(p.phone, '') = '' AND COALESCE(p.mobile, '') = ''"), _("No phone number"))],
-            "email": [(SQL("COALESCE(p.email_normalized, '') = ''"), _("No e-mail address"))],
-        }
+        return {key: [(condition, _(reason)) for condition, reason in channel.reach]
+                for key, channel in self._channel_registry().items() if channel.reach}
 
     @api.model
     def _skip_condition_codes(self):

@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.channels import CORE_CHANNELS
 from .optical_crm_batch_mixin import failure_text
 
 _logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ class OpticalCrmCommunicationSender(models.Model):
     def _cron_send_communications(self, batch_size=None, max_batches=None):
         batch_size = batch_size or self.env["ir.config_parameter"]._optical_param("optical_crm.send_batch_size")
         registry = self._channel_registry()
-        quiet_channels = tuple(key for key, channel in registry.items() if channel.get("quiet_hours")) or ("",)
+        quiet_channels = tuple(key for key, channel in registry.items() if channel.quiet_hours) or ("",)
         now = fields.Datetime.now()
         # Per shop: its today, and whether its sending window is open now.
         shops = [
@@ -30,11 +31,12 @@ class OpticalCrmCommunicationSender(models.Model):
             for company in self.env["res.company"].sudo().search([])
         ]
         shop_values = SQL(", ").join(SQL("(%s, %s::date, %s)", *shop) for shop in shops)
+        quiet_shops = {company_id for company_id, _today, window_open in shops if not window_open}
         taken = []
 
         def send(communications):
             taken.extend(communications.ids)
-            communications._send_batch(registry)
+            communications._send_batch(registry, quiet_shops)
 
         done = self._process_locked_batches(
             joins=SQL("JOIN (VALUES %s) AS shop(company_id, today, window_open) ON shop.company_id = t.company_id",
@@ -63,13 +65,18 @@ class OpticalCrmCommunicationSender(models.Model):
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             Run._record(company.id, "sender", now, *counts.get(company.id, (0, 0)))
 
-    def _send_batch(self, registry=None):
+    def _send_batch(self, registry=None, quiet_shops=()):
+        """Send these communications on the day: the rules first (the channel
+        of a step with alternatives is chosen again, consent may have
+        changed); a communication now on a channel with quiet hours, in a
+        shop whose sending window is closed (``quiet_shops``), waits for it."""
         registry = registry or self._channel_registry()
         self._apply_rules(SQL("c.id IN %s", tuple(self.ids)))
-        due = self.filtered(lambda c: c.state == "planned")
+        quiet = {key for key, channel in registry.items() if channel.quiet_hours}
+        due = self.filtered(lambda c: c.state == "planned" and not (c.channel in quiet and c.company_id.id in quiet_shops))
         for channel, communications in due.grouped("channel").items():
-            getattr(communications, registry[channel]["send"])()
-        _logger.info("Sender: %s communications handed to their channel, %s skipped or cancelled",
+            getattr(communications, registry[channel].send)()
+        _logger.info("Sender: %s communications handed to their channel, %s skipped, cancelled or waiting",
                      len(due), len(self) - len(due))
 
     # ------------------------------------------------------------------
@@ -77,20 +84,16 @@ class OpticalCrmCommunicationSender(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _channel_registry(self):
-        """Channels this database can deliver, key → how.
+    def _optical_channels(self):
+        """The channels this database can deliver: a list of
+        ``tools.channels.Channel`` declarations. A channel module extends
+        this method once to add its own (see ``tools/channels.py``)."""
+        return list(CORE_CHANNELS)
 
-        ``send``: name of a method receiving the due communications of that
-        channel; it enqueues the delivery in the same transaction and leaves
-        each one ``sent``, ``skipped`` or ``failed``.
-        ``quiet_hours``: sent only inside the shop's sending window.
-        Other modules add their channels by extending this method.
-        """
-        return {
-            "phone": {"send": "_send_phone", "quiet_hours": False},
-            "email": {"send": "_send_email", "quiet_hours": False},
-            "export": {"send": "_send_export", "quiet_hours": False},
-        }
+    @api.model
+    def _channel_registry(self):
+        """{key: Channel} of ``_optical_channels``, what every reader uses."""
+        return {channel.key: channel for channel in self._optical_channels()}
 
     # ------------------------------------------------------------------
     # Rendering

@@ -85,7 +85,7 @@ class OpticalCrmCycle(models.Model):
         return res
 
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel",
-                 "step_ids.purpose")
+                 "step_ids.purpose", "step_ids.fallback_ids.channel", "step_ids.fallback_ids.sequence")
     @api.depends_context("company")
     def _compute_reach(self):
         """The shop's customers the cyclic activity may start for today, and
@@ -104,7 +104,7 @@ class OpticalCrmCycle(models.Model):
             try:
                 reach = self.env["optical.crm.communication"]._try_partner_query(
                     partial(Segment._reach, domain, channels=steps.mapped("channel") or None, purpose=purpose,
-                            values=values),
+                            values=values, chains=[step._optical_chain() for step in steps]),
                     self._fields["partner_domain"].string)
             except ValidationError as error:
                 cycle.reach_html = Markup("<p class='text-danger'>%s</p>") % error

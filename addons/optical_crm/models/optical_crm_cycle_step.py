@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class OpticalCrmCycleStep(models.Model):
@@ -17,5 +18,16 @@ class OpticalCrmCycleStep(models.Model):
         "Unit", default="days", required=True,
     )
 
+    fallback_ids = fields.One2many(
+        "optical.crm.step.fallback", "cycle_step_id", "Alternatives", copy=True,
+        help="Tried in order when the customer cannot be reached on the step's channel.")
+
     def _optical_step_field(self):
         return "cycle_step_id"
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "fallback_ids" in vals:
+            # The pending contacts of the step take the new chain.
+            self.env["optical.crm.communication"]._apply_rules(SQL("c.cycle_step_id IN %s", tuple(self.ids)))
+        return res

@@ -180,7 +180,7 @@ class OpticalCrmSegment(models.Model):
             segment.reach_html = self._reach_table(self._reach(segment._shop_domain()))
 
     @api.model
-    def _reach(self, domain, channels=None, purpose="marketing", values=None):
+    def _reach(self, domain, channels=None, purpose="marketing", values=None, chains=None):
         """Customers of ``domain`` and, per channel, how many can be reached and
         why the others cannot: the sending rules (``_skip_conditions``: consent,
         e-mail blacklist, ...) then the contact details the channel needs
@@ -189,6 +189,10 @@ class OpticalCrmSegment(models.Model):
         The rules see each (customer, channel) as a communication ``c`` that
         would be planned, with ``values`` (``campaign_id``, ``cycle_id``,
         ``company_id``) set on it.
+
+        ``chains``: lists of channels (a step's channel and its alternatives):
+        each gets a row too, reachable when one of its channels is (the
+        reasons: those of its first channel).
 
         Returns ``{"customers": n, "channels": [(channel, label, reachable, [(reason, n)])]}``."""
         Communication = self.env["optical.crm.communication"]
@@ -237,15 +241,37 @@ class OpticalCrmSegment(models.Model):
             row=row, partners=query.subselect(),
         ))
         rows = self.env.cr.fetchall()
-        self.env.cr.execute("SET LOCAL jit TO DEFAULT")
         counts = {}
         for channel, reason, count in rows:
             counts.setdefault(channel, {})[reason] = count
-        for channel in channels:
-            reasons = counts.get(channel, {})
+        # A chain reaches a customer when one of its channels does.
+        chains = [chain for chain in dict.fromkeys(
+            tuple(channel for channel in dict.fromkeys(chain) if channel in registry) for chain in chains or ())
+            if len(chain) > 1]
+        for chain in chains:
+            self.env.cr.execute(SQL(
+                """SELECT CASE WHEN x.reached THEN NULL ELSE x.reason END, COUNT(*)
+                     FROM (SELECT p.id, BOOL_OR(r.reason IS NULL) AS reached,
+                                  (ARRAY_AGG(r.reason ORDER BY ch.ord))[1] AS reason
+                             FROM res_partner p
+                            CROSS JOIN (VALUES %(chain)s) AS ch(ord, channel)
+                            CROSS JOIN LATERAL (%(row)s) c
+                            CROSS JOIN LATERAL (SELECT CASE WHEN %(skip_code)s IS NOT NULL THEN %(skip_reason)s
+                                                            ELSE %(contact_reason)s END AS reason) r
+                            WHERE p.id IN %(partners)s
+                            GROUP BY p.id) x
+                    GROUP BY 1""",
+                skip_code=skip_code, skip_reason=skip_reason, contact_reason=contact_reason,
+                chain=SQL(", ").join(SQL("(%s, %s)", position, channel) for position, channel in enumerate(chain)),
+                row=row, partners=query.subselect()))
+            counts[chain] = dict(self.env.cr.fetchall())
+        self.env.cr.execute("SET LOCAL jit TO DEFAULT")
+        for key in [*channels, *chains]:
+            reasons = counts.get(key, {})
             reachable = reasons.pop(None, 0)
-            result["channels"].append((channel, labels.get(channel, channel), reachable,
-                                       sorted(reasons.items(), key=lambda item: -item[1])))
+            label = " → ".join(labels.get(channel, channel) for channel in key) if isinstance(key, tuple) \
+                else labels.get(key, key)
+            result["channels"].append((key, label, reachable, sorted(reasons.items(), key=lambda item: -item[1])))
         return result
 
     @api.model

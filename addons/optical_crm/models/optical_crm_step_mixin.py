@@ -1,19 +1,17 @@
 import re
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
 from odoo.tools.safe_eval import test_python_expr
 
 from odoo.addons.mail.models.mail_render_mixin import format_datetime, format_time
 
-# The channels core delivers; the channel modules add theirs with
-# ``selection_add`` (optical_crm_sms: sms, sms_link; optical_crm_app: app).
-CHANNELS = [
-    ("phone", "Phone callback"),
-    ("email", "E-mail"),
-    ("export", "Export"),
-]
+from ..tools.channels import CORE_CHANNELS, cheapest_first, selection
+
+# The channels core delivers (declared in tools/channels.py); the channel
+# modules add theirs with ``selection_add`` fed from their declarations.
+CHANNELS = selection(*CORE_CHANNELS)
 # The language a step's texts are rendered in, by default: the customer's.
 DEFAULT_LANG_TEMPLATE = "{{ object.partner_id.lang }}"
 # The value of a QWeb attribute (t-out="…", t-if='…') of an e-mail text.
@@ -83,12 +81,51 @@ class OpticalCrmStepMixin(models.AbstractModel):
     )
     communication_count = fields.Integer(compute="_compute_communication_stats")
 
+    def _optical_chain(self):
+        """The step's channels in the order they are tried: its channel, then
+        its alternatives (``fallback_ids``, on each step model)."""
+        self.ensure_one()
+        return [self.channel, *self.fallback_ids.mapped("channel")]
+
+    def action_fallback_cheapest_first(self):
+        """Order the step's chain by what a message costs: the app and
+        e-mail (free) first, then SMS (paid per segment), then a call (staff
+        time); channels of the same cost keep their order."""
+        registry = self.env["optical.crm.communication"]._channel_registry()
+        for step in self:
+            chain = cheapest_first(step._optical_chain(), registry)
+            if chain != step._optical_chain():
+                step.write({"channel": chain[0], "fallback_ids": [Command.clear()] + [
+                    Command.create({"channel": channel, "sequence": position})
+                    for position, channel in enumerate(chain[1:], start=1)]})
+        return True
+
+    @api.constrains("channel")
+    def _check_chain_once(self):
+        """Each channel once in a step's chain."""
+        for step in self:
+            chain = step._optical_chain()
+            twice = next((channel for channel in chain if chain.count(channel) > 1), None)
+            if twice:
+                labels = dict(channel_selection(self))
+                raise ValidationError(self.env._(
+                    "Alternatives: %(channel)s is twice in the channels of step %(step)s.",
+                    channel=labels.get(twice, twice), step=step.name))
+
+    def _check_chain(self):
+        """Every check a step's channel gets at save, for each channel of its
+        chain (its alternatives too): a channel module extends it with its
+        own (an SMS text, the page of an SMS with link)."""
+        self._check_chain_once()
+        self._check_email_step()
+
     @api.constrains("channel", "body", "body_html")
     def _check_email_step(self):
         """An e-mail step without a text would send an empty e-mail to every
         customer of the step: refused at save, naming the field (the SMS
-        module does the same for SMS steps)."""
-        for step in self.filtered(lambda s: s.channel == "email"):
+        module does the same for SMS steps). An alternative counts as the
+        step's channel."""
+        for step in self.filtered(lambda s: "email" in s._optical_chain()):
             if not (step.body or "").strip() and tools.is_html_empty(step.body_html):
                 raise ValidationError(self.env._(
                     "Text: the e-mail step %(step)s has no text to send.", step=step.name))

@@ -165,8 +165,12 @@ class OpticalCrmAnalysis(models.Model):
     @api.model
     def _channel_cost_sql(self):
         """What the communication ``c`` cost beyond calls, stored on it when it
-        went out: channel modules add theirs (SMS segments)."""
-        return SQL("0")
+        went out: each channel's ``cost_sql`` (SMS segments, …). A channel
+        module whose cost is a column adds it to ``_depends``."""
+        costs = {id(channel.cost_sql): channel.cost_sql
+                 for channel in self.env["optical.crm.communication"]._optical_channels()
+                 if channel.cost_sql is not None}  # a column shared by channels (sms, sms_link) once
+        return SQL(" + ").join([SQL("0"), *costs.values()])
 
     @api.model
     def _call_cost_factors(self):

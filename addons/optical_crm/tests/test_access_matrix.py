@@ -148,4 +148,13 @@ class TestAccessMatrix(AccessMatrixCase):
                                           shop_field=None),
         "optical.crm.kpi.report": ModelSpec(make=_kpi_row, rights={"assistant": "r", "owner": "r"},
                                             shop_field=None),
+        # A step's alternative channels follow its step's shop.
+        "optical.crm.step.fallback": ModelSpec(
+            make=lambda case, shop: case.env["optical.crm.step.fallback"].create({
+                "campaign_step_id": case.env["optical.crm.campaign.step"].create(dict(
+                    _step_values("Step"), campaign_id=_campaign(case, shop).id)).id, "channel": "phone"}),
+            rights={"assistant": "r", "owner": "rwcd"}, write={"sequence": 5}, shop_field=None,
+            create=lambda case, shop: {
+                "campaign_step_id": case.env["optical.crm.campaign.step"].create(dict(
+                    _step_values("New"), campaign_id=_campaign(case, shop).id)).id, "channel": "phone"}),
     }

@@ -39,8 +39,8 @@ class TestRules(OpticalCrmCase):
     def test_channel_without_its_module_is_skipped_with_reason(self):
         self.cycle("optometry", [(0, "days", "export")])
         self.event(self.mario, "optometry", D(2026, 3, 2))
-        without_export = {"phone": {"send": "_send_phone"}, "email": {"send": "_send_email"}}
-        with patch.object(type(self.Communication), "_channel_registry", return_value=without_export):
+        without_export = [channel for channel in self.Communication._optical_channels() if channel.key != "export"]
+        with patch.object(type(self.Communication), "_optical_channels", return_value=without_export):
             self.plan(D(2026, 3, 2))
         export = self.communications(partner_id=self.mario.id)
         self.assertEqual((export.state, export.skip_code), ("skipped", "channel"))

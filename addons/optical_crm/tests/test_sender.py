@@ -82,10 +82,11 @@ class TestSender(OpticalCrmCase):
         self.assertFalse(self.shop_a._optical_in_send_window(datetime.datetime(2026, 3, 8, 10, 0)))  # Sunday
 
     def test_quiet_channel_waits_for_the_window(self):
-        registry = dict(self.Communication._channel_registry())
-        registry["export"] = dict(registry["export"], quiet_hours=True)
+        import dataclasses
         from unittest.mock import patch
-        with patch.object(type(self.Communication), "_channel_registry", return_value=registry):
+        channels = [dataclasses.replace(channel, quiet_hours=True) if channel.key == "export" else channel
+                    for channel in self.Communication._optical_channels()]
+        with patch.object(type(self.Communication), "_optical_channels", return_value=channels):
             with freeze_time("2026-03-02 05:00:00"):  # 6:00 in Rome
                 self.event(self.mario, "optometry", D(2026, 3, 2))
                 self.plan(D(2026, 3, 2))

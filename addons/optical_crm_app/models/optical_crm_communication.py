@@ -1,6 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 
+from ..tools.channels import APP
 from .optical_crm_step_mixin import APP_CHANNEL_ONDELETE, APP_CHANNEL_SELECTION
 
 
@@ -15,26 +15,8 @@ class OpticalCrmCommunicationApp(models.Model):
     app_message_ids = fields.One2many("optical.app.message", "communication_id", "App message")
 
     @api.model
-    def _channel_consent_fields(self):
-        return dict(super()._channel_consent_fields(), app=("optical_consent_marketing", "optical_consent_app"))
-
-    @api.model
-    def _consent_reasons(self):
-        return dict(super()._consent_reasons(), optical_consent_app=self.env._("No app consent"))
-
-    @api.model
-    def _channel_registry(self):
-        registry = super()._channel_registry()
-        registry["app"] = {"send": "_send_app", "quiet_hours": True}
-        return registry
-
-    @api.model
-    def _reach_contact_conditions(self):
-        conditions = super()._reach_contact_conditions()
-        conditions["app"] = [(
-            SQL("NOT EXISTS (SELECT 1 FROM optical_app_device d WHERE d.partner_id = p.id AND d.active)"),
-            self.env._("The customer has no paired app"))]
-        return conditions
+    def _optical_channels(self):
+        return super()._optical_channels() + [APP]
 
     def _optical_app_link_urls(self):
         """{communication id: URL} of the page the app opens from the message.

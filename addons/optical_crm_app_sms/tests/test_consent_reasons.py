@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 from unittest.mock import patch
 
@@ -11,7 +12,7 @@ D = datetime.date
 @tagged("post_install", "-at_install", "optical_crm_app_sms")
 class TestConsentReasons(OpticalCrmCase):
     """The SMS and app modules add their channels and the consent each needs
-    to core's rules (``_channel_consent_fields``): the most specific missing
+    to core's rules (``Channel.consent``): the most specific missing
     consent is the reason given."""
 
     def test_channel_specific_consent_reason(self):
@@ -19,8 +20,9 @@ class TestConsentReasons(OpticalCrmCase):
         partner = self.customer("Solo Marketing", optical_consent_sms=False)
         partner.optical_consent_app = False
         self.event(partner, "optometry", D(2026, 3, 2))
-        every_channel = {key: {"send": "_send_export"} for key in ("phone", "sms", "sms_link", "app", "email", "export")}
-        with patch.object(type(self.Communication), "_channel_registry", return_value=every_channel):
+        every_channel = [dataclasses.replace(channel, send="_send_export")
+                         for channel in self.Communication._optical_channels()]
+        with patch.object(type(self.Communication), "_optical_channels", return_value=every_channel):
             self.plan(D(2026, 3, 2))
         reasons = {c.channel: c.skip_reason for c in self.communications(partner_id=partner.id)}
         self.assertEqual(reasons, {"sms": "No SMS consent", "app": "No app consent"})

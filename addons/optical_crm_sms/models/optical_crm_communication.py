@@ -6,8 +6,10 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
+from odoo.addons.optical_crm.tools.channels import skip_code_ondelete, skip_code_selection
 from odoo.addons.optical_crm.tools.phone import normalize_mobile
 
+from ..tools.channels import SMS_DECLARATIONS
 from ..tools.sms_segments import sms_length
 from .optical_crm_step_mixin import SMS_CHANNEL_ONDELETE, SMS_CHANNEL_SELECTION, SMS_CHANNELS
 from .res_company import SENDER_PATTERN
@@ -23,9 +25,8 @@ class OpticalCrmCommunicationSms(models.Model):
     _inherit = "optical.crm.communication"
 
     channel = fields.Selection(selection_add=SMS_CHANNEL_SELECTION, ondelete=SMS_CHANNEL_ONDELETE)
-    skip_code = fields.Selection(
-        selection_add=[("blacklist", "Blacklisted / STOP"), ("invalid_number", "Invalid number")],
-        ondelete={"blacklist": "set null", "invalid_number": "set null"})
+    skip_code = fields.Selection(selection_add=skip_code_selection(*SMS_DECLARATIONS),
+                                 ondelete=skip_code_ondelete(*SMS_DECLARATIONS))
 
     sms_id = fields.Many2one("sms.sms", "SMS", ondelete="set null", copy=False, index="btree_not_null")
     sms_reference = fields.Char(
@@ -72,22 +73,8 @@ class OpticalCrmCommunicationSms(models.Model):
         return super().mail_allowed_qweb_expressions() + ("object.landing_url", "object.landing_expiry_text")
 
     @api.model
-    def _channel_consent_fields(self):
-        return dict(super()._channel_consent_fields(), **{
-            channel: ("optical_consent_marketing", "optical_consent_sms") for channel in SMS_CHANNELS})
-
-    @api.model
-    def _consent_reasons(self):
-        return dict(super()._consent_reasons(), optical_consent_sms=self.env._("No SMS consent"))
-
-    @api.model
-    def _channel_registry(self):
-        registry = super()._channel_registry()
-        registry.update({
-            "sms": {"send": "_send_sms", "quiet_hours": True},
-            "sms_link": {"send": "_send_sms", "quiet_hours": True},
-        })
-        return registry
+    def _optical_channels(self):
+        return super()._optical_channels() + list(SMS_DECLARATIONS)
 
     # ------------------------------------------------------------------
     # Rules: no mobile, invalid or landline number, blacklist / STOP
@@ -101,27 +88,12 @@ class OpticalCrmCommunicationSms(models.Model):
         return sender if SENDER_PATTERN.match(sender) else self.company_id._optical_sms_sender()
 
     @api.model
-    def _reach_contact_conditions(self):
-        """A segment's reach on SMS: a mobile, not on the phone blacklist (STOP).
-        The number's validity is checked by the sender (phonenumbers, in Python)."""
-        _ = self.env._
-        conditions = super()._reach_contact_conditions()
-        sms = [
-            (SQL("COALESCE(p.mobile, '') = ''"), _("No mobile number")),
-            (SQL("EXISTS (SELECT 1 FROM phone_blacklist bl WHERE bl.active AND bl.number = p.phone_sanitized)"),
-             _("Number on the phone blacklist (STOP)")),
-        ]
-        for channel in SMS_CHANNELS:
-            conditions[channel] = sms
-        return conditions
-
-    @api.model
-    def _apply_rules(self, scope):
-        # Numbers first: an SMS that cannot be sent must not take the place of
-        # another contact under the contact pressure limit (core's last rule).
-        self.env.flush_all()
+    def _apply_contact_rules(self, scope):
+        # An SMS that cannot be sent must not take the place of another
+        # contact under the contact pressure limit (core's last rule).
+        result = super()._apply_contact_rules(scope)
         self._apply_sms_number_rule(scope)
-        return super()._apply_rules(scope)
+        return result
 
     @api.model
     def _apply_sms_number_rule(self, scope):
@@ -144,14 +116,15 @@ class OpticalCrmCommunicationSms(models.Model):
         rule_code, rule_reason = self._skip_case_sql()
         cr.execute(SQL(
             """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT'),
-                      %s, %s
+                      %s, %s, %s
                  FROM optical_crm_communication c
                  JOIN res_partner p ON p.id = c.partner_id
                  JOIN res_company co ON co.id = c.company_id
                  JOIN res_partner shop ON shop.id = co.partner_id
                  LEFT JOIN res_country country ON country.id = shop.country_id
                 WHERE c.channel IN %s AND %s AND %s""",
-            rule_code, rule_reason, SMS_CHANNELS, scope, self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",))))
+            rule_code, rule_reason, self._has_fallback_sql(), SMS_CHANNELS, scope,
+            self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",))))
         rows = cr.fetchall()
         if not rows:
             return
@@ -160,16 +133,23 @@ class OpticalCrmCommunicationSms(models.Model):
         for chunk in split_every(5000, {number.e164 for number in numbers.values() if not number.error}):
             cr.execute(SQL("SELECT number FROM phone_blacklist WHERE active AND number IN %s", tuple(chunk)))
             blacklisted.update(number for (number,) in cr.fetchall())
-        verdicts = []
-        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country, code, reason in rows:
+        verdicts, unreachable = [], []
+        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country, code, reason, fallback \
+                in rows:
             number = numbers[communication_id]
             skip = self._sms_number_skip(number, mobile, blacklisted)
+            if skip and fallback and state == "planned":
+                # A step with alternatives: the next channel that reaches the customer instead.
+                unreachable.extend((communication_id, channel, *skip) for channel in SMS_CHANNELS)
+                continue
             if not skip and state == "skipped" and code:
                 # A usable number: a skipped SMS takes the verdict of core's rules.
                 skip = code, reason
             verdicts.append((communication_id, (state, skip_code, skip_reason, sms_number), skip,
                              (None if skip else number.e164,)))
         self._replan_or_skip(verdicts, ["sms_number"])
+        if unreachable:
+            self._decide_channels(SQL("c.id IN %s", tuple({verdict[0] for verdict in unreachable})), unreachable)
 
     def _sms_number_skip(self, number, mobile, blacklisted):
         """(skip_code, skip_reason) when ``number`` cannot get an SMS, else None."""

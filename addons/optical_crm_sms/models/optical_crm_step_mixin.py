@@ -3,13 +3,16 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.optical_crm.tools.channels import ondelete, selection
+
+from ..tools.channels import SMS_DECLARATIONS
 from ..tools.sms_segments import sms_length
 
-SMS_CHANNELS = ("sms", "sms_link")
+SMS_CHANNELS = tuple(channel.key for channel in SMS_DECLARATIONS)
 # Added after core's phone channel; uninstalling the module removes its steps
 # and communications with the rest of its data.
-SMS_CHANNEL_SELECTION = [("phone",), ("sms", "SMS"), ("sms_link", "SMS with link"), ("email",)]
-SMS_CHANNEL_ONDELETE = {"sms": "cascade", "sms_link": "cascade"}
+SMS_CHANNEL_SELECTION = [("phone",), *selection(*SMS_DECLARATIONS), ("email",)]
+SMS_CHANNEL_ONDELETE = ondelete(*SMS_DECLARATIONS)
 LINK_PLACEHOLDER = "{{ object.landing_url }}"
 LINK_PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*object\.landing_url\s*\}\}")
 PLACEHOLDER_PATTERN = re.compile(r"\{\{.*?\}\}", re.S)
@@ -44,13 +47,18 @@ class OpticalCrmStepMixin(models.AbstractModel):
         """An SMS step that could only fail on the day is refused at save: an
         SMS without text (the gateway refuses it), an SMS with link without
         the page its link opens."""
-        for step in self.filtered(lambda s: s.channel in SMS_CHANNELS):
+        for step in self.filtered(lambda s: set(s._optical_chain()) & set(SMS_CHANNELS)):
             if not (step.body or "").strip():
                 raise ValidationError(self.env._(
                     "Text: the SMS step %(step)s has no text to send.", step=step.name))
-            if step.channel == "sms_link" and not step.landing_page_id:
+            if "sms_link" in step._optical_chain() and not step.landing_page_id:
                 raise ValidationError(self.env._(
                     "Landing page: the SMS with link step %(step)s needs the page its link opens.", step=step.name))
+
+    def _check_chain(self):
+        result = super()._check_chain()
+        self._check_sms_step()
+        return result
 
     @api.depends("body", "channel")
     def _compute_sms_length(self):
