@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class OpticalCrmCycleStep(models.Model):
@@ -16,6 +17,18 @@ class OpticalCrmCycleStep(models.Model):
         [("days", "Days"), ("weeks", "Weeks"), ("months", "Months"), ("years", "Years")],
         "Unit", default="days", required=True,
     )
+    stop_event_type_ids = fields.Many2many(
+        "optical.crm.event.type", "optical_crm_cycle_step_stop_event_type_rel", "step_id", "event_type_id",
+        "Stop if the customer has", help="Events that make this step pointless: a customer who had one after the "
+        "trigger event and before the step's day is skipped (goal reached), and planned again if the event is "
+        "removed before the day.")
 
     def _optical_step_field(self):
         return "cycle_step_id"
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "stop_event_type_ids" in vals and self:
+            # The step's pending contacts are looked at again with its new stop conditions.
+            self.env["optical.crm.communication"]._apply_rules(SQL("c.cycle_step_id IN %s", tuple(self.ids)))
+        return res
