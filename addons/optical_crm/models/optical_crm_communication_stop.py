@@ -29,9 +29,10 @@ class OpticalCrmCommunicationStop(models.Model):
     """Stop conditions: a step names the events that make it pointless
     (``stop_event_type_ids``: an eye-exam reminder after an eye exam, a
     trade-in offer after a new pair). A customer who had such an event after
-    the trigger event (for a campaign step: on or after the campaign's start)
-    and before the day of the step is skipped with ``goal_reached``, naming
-    the event and its date. A ``_skip_conditions`` rule: the planner
+    the trigger event's day (for a step due before its event, a reminder
+    ahead of the next supply: after the day the trigger was recorded; for a
+    campaign step: on or after the campaign's start) and before the day of
+    the step is skipped with ``goal_reached``, naming the event and its date. A ``_skip_conditions`` rule: the planner
     evaluates it in its INSERT, the rules again on every change of the
     customer's events and the sender on the day; when the event goes away
     before the day, the contact is planned again."""
@@ -51,7 +52,11 @@ class OpticalCrmCommunicationStop(models.Model):
         if kind == "cycle":
             relation, step, since = (
                 "optical_crm_cycle_step_stop_event_type_rel", SQL("c.cycle_step_id"),
-                SQL("s.event_date > (SELECT t0.event_date FROM optical_crm_event t0 WHERE t0.id = c.event_id)"))
+                # A step due before its event (a reminder ahead of the next supply) counts from the day
+                # the trigger event was recorded: the new supply is bought before the old one's date.
+                SQL("""s.event_date > (SELECT CASE WHEN t0.event_date < c.scheduled_date THEN t0.event_date
+                                                   ELSE t0.create_date::date END
+                                         FROM optical_crm_event t0 WHERE t0.id = c.event_id)"""))
         else:
             relation, step, since = (
                 "optical_crm_campaign_step_stop_event_type_rel", SQL("c.campaign_step_id"),

@@ -170,3 +170,27 @@ class TestEventTypeRights(OpticalRpcCase):
             self.assertRefused("optical.crm.event.type", "unlink", [exam.id])
         self.assertEqual(exam.name, "Eye exam")
         self.assertEqual(self.env["optical.crm.event.type"].search_count([]), 9)
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestStopBeforeTheEvent(OpticalCrmCase):
+    """A reminder due before its event (the contact lenses run out in 5
+    days) stops on a new supply bought since the trigger was recorded."""
+
+    def test_contact_lens_reminder_stops_on_a_new_supply(self):
+        carla = self.env["res.partner"].create({"name": "Carla Verdi", "email": "carla@example.com"})
+        cycle = self.cycle("lac_next_supply", [(-5, "days", "export", "service")], shop=self.shop_a)
+        cycle.step_ids.stop_event_type_ids = self.env.ref("optical_crm.event_type_lac_delivery")
+        # The supply delivered on 1 December runs out on 1 March; FOCUS sent both on 2 December.
+        delivery = self.event(carla, "lac_delivery", D(2026, 12, 1))
+        supply = self.event(carla, "lac_next_supply", D(2027, 3, 1))
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE optical_crm_event SET create_date = '2026-12-02 08:00' WHERE id IN %s",
+                            [(delivery.id, supply.id)])
+        with freeze_time("2027-02-20 09:00:00"):
+            self.plan(D(2027, 2, 20))
+            reminder = self.communications(partner_id=carla.id, cycle_step_id=cycle.step_ids.id)
+            self.assertEqual(reminder.state, "planned", "the delivery that set the date does not stop it")
+            # She came in early for a new supply.
+            self.event(carla, "lac_delivery", D(2027, 2, 21))
+            self.assertEqual((reminder.state, reminder.skip_code), ("skipped", "goal_reached"))
