@@ -90,10 +90,15 @@ class OpticalCrmCommunicationStop(models.Model):
         return conditions
 
     @api.model
-    def _stop_event_codes(self):
-        """The event keys some step stops on: a change to such an event
-        makes the rules look at its customer's pending contacts again."""
+    def _stop_event_codes(self, with_triggers=False):
+        """The event keys some step stops on (``with_triggers``: and the
+        trigger events of cycle steps with stop conditions): a change to
+        such an event makes the rules look at its customer's pending
+        contacts again."""
         # sudo: which steps stop on what, for the product's own bookkeeping; nothing is returned to the user.
-        return {code for model in ("optical.crm.cycle.step", "optical.crm.campaign.step")
-                for code in self.env[model].sudo().search(
-                    [("stop_event_type_ids", "!=", False)]).stop_event_type_ids.mapped("code")}
+        steps = {model: self.env[model].sudo().search([("stop_event_type_ids", "!=", False)])
+                 for model in ("optical.crm.cycle.step", "optical.crm.campaign.step")}
+        codes = {code for model_steps in steps.values() for code in model_steps.stop_event_type_ids.mapped("code")}
+        if with_triggers:
+            codes |= set(steps["optical.crm.cycle.step"].cycle_id.mapped("event_type"))
+        return codes

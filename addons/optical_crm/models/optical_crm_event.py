@@ -327,13 +327,15 @@ class OpticalCrmEvent(models.Model):
         self._optical_check_moves(shops_before)
         if "active" in vals:
             self.env["optical.crm.communication"]._apply_rules_for_partners(self.partner_id)
-        elif {"event_date", "event_type", "partner_id"} & set(vals) and \
-                {*self.mapped("event_type"), *stop_types_before} & self.env["optical.crm.communication"]._stop_event_codes():
-            # A stop event moved, changed or went to another customer: the stopped contacts are looked at again.
-            self.env["optical.crm.communication"]._apply_rules_for_partners(self.partner_id | partners_before)
         if "event_date" in vals:
             # A moved event moves its pending steps: drop them, the planner writes them again.
             self.env["optical.crm.communication"]._reschedule_events(self)
+        if "active" not in vals and {"event_date", "event_type", "partner_id"} & set(vals) and (
+                {*self.mapped("event_type"), *stop_types_before}
+                & self.env["optical.crm.communication"]._stop_event_codes(with_triggers=True)):
+            # A stop event (or the trigger of a step with stop conditions) moved, changed or went to
+            # another customer: the stop conditions of the customers' pending contacts are looked at again.
+            self.env["optical.crm.communication"]._apply_rules_for_partners(self.partner_id | partners_before)
         return res
 
     def unlink(self):

@@ -194,3 +194,28 @@ class TestStopBeforeTheEvent(OpticalCrmCase):
             # She came in early for a new supply.
             self.event(carla, "lac_delivery", D(2027, 2, 21))
             self.assertEqual((reminder.state, reminder.skip_code), ("skipped", "goal_reached"))
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestStopWhenEventsMove(OpticalCrmCase):
+    """Moving the stop event or the trigger event looks at the stop condition again."""
+
+    def test_moving_events(self):
+        carla = self.env["res.partner"].create({
+            "name": "Carla Verdi", "email": "carla@example.com", "optical_consent_marketing": True})
+        cycle = self.cycle("glasses_delivery", [(12, "months", "export")], shop=self.shop_a)
+        cycle.step_ids.stop_event_type_ids = self.env.ref("optical_crm.event_type_optometry")
+        pair = self.event(carla, "glasses_delivery", D(2026, 1, 10), lens_type="progressive")
+        exam = self.event(carla, "optometry", D(2026, 10, 5))
+        with freeze_time("2027-01-08 09:00:00"):
+            self.plan(D(2027, 1, 8))
+            reminder = self.communications(partner_id=carla.id, cycle_step_id=cycle.step_ids.id)
+            self.assertEqual(reminder.skip_code, "goal_reached")
+            # The exam was in fact before the pair: it no longer stops the reminder.
+            exam.event_date = D(2025, 12, 1)
+            self.assertEqual(reminder.state, "planned")
+            exam.event_date = D(2026, 10, 5)
+            self.assertEqual(reminder.skip_code, "goal_reached")
+            # The pair was delivered later than entered (after the exam): the exam no longer counts.
+            pair.event_date = D(2026, 10, 20)
+            self.assertEqual((reminder.state, reminder.scheduled_date), ("planned", D(2027, 10, 20)))
