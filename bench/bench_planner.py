@@ -69,7 +69,8 @@ def main():
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--profile", action="store_true", help="print the first run's slowest statements")
-    parser.add_argument("--database", default=DB, help="the scratch database (dropped and created)")
+    parser.add_argument("--database", default=os.environ.get("OPTICAL_BENCH_DB", DB),
+                        help="the scratch database (dropped and created)")
     options = parser.parse_args()
     db = options.database
     env_pg = dict(os.environ, PGHOST=os.environ.get("PGHOST", "127.0.0.1"))

@@ -50,23 +50,25 @@ class OpticalCrmCommunicationStop(models.Model):
         type its step names, active, after the trigger event's day (on or
         after the campaign's start) and before the communication's day."""
         if kind == "cycle":
-            relation, step, since = (
+            # A step due before its event (a reminder ahead of the next supply) counts from the day the
+            # trigger event was recorded: the new supply is bought before the old one's date.
+            relation, step, origin, since = (
                 "optical_crm_cycle_step_stop_event_type_rel", SQL("c.cycle_step_id"),
-                # A step due before its event (a reminder ahead of the next supply) counts from the day
-                # the trigger event was recorded: the new supply is bought before the old one's date.
-                SQL("""s.event_date > (SELECT CASE WHEN t0.event_date < c.scheduled_date THEN t0.event_date
-                                                   ELSE t0.create_date::date END
-                                         FROM optical_crm_event t0 WHERE t0.id = c.event_id)"""))
+                SQL("JOIN optical_crm_event o ON o.id = c.event_id"),
+                SQL("""s.event_date > CASE WHEN o.event_date < c.scheduled_date THEN o.event_date
+                                           ELSE o.create_date::date END"""))
         else:
-            relation, step, since = (
+            relation, step, origin, since = (
                 "optical_crm_campaign_step_stop_event_type_rel", SQL("c.campaign_step_id"),
-                SQL("s.event_date >= (SELECT ca.date_start FROM optical_crm_campaign ca WHERE ca.id = c.campaign_id)"))
+                SQL("JOIN optical_crm_campaign o ON o.id = c.campaign_id"), SQL("s.event_date >= o.date_start"))
         return SQL(
             """%(relation)s r
                  JOIN optical_crm_event_type t ON t.id = r.event_type_id
+                 %(origin)s
                  JOIN optical_crm_event s ON s.partner_id = c.partner_id AND s.event_type = t.code AND s.active
-                WHERE r.step_id = %(step)s AND %(since)s AND s.event_date < c.scheduled_date""",
-            relation=SQL.identifier(relation), step=step, since=since)
+                                         AND %(since)s AND s.event_date < c.scheduled_date
+                WHERE r.step_id = %(step)s""",
+            relation=SQL.identifier(relation), step=step, origin=origin, since=since)
 
     @api.model
     def _stop_skip_conditions(self):
