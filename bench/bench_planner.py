@@ -69,19 +69,22 @@ def main():
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--profile", action="store_true", help="print the first run's slowest statements")
+    parser.add_argument("--database", default=os.environ.get("OPTICAL_BENCH_DB", DB),
+                        help="the scratch database (dropped and created)")
     options = parser.parse_args()
+    db = options.database
     env_pg = dict(os.environ, PGHOST=os.environ.get("PGHOST", "127.0.0.1"))
-    subprocess.run(["dropdb", "-U", "postgres", "--if-exists", DB], check=True, env=env_pg)
-    print("Installing optical_crm and optical_crm_sms (its cycles have SMS steps) on scratch database %s ..." % DB, flush=True)
-    sh(os.path.join(ROOT, "scripts", "odoo"), "-d", DB, "-i", "optical_crm,optical_crm_sms", "--without-demo=all",
+    subprocess.run(["dropdb", "-U", "postgres", "--if-exists", db], check=True, env=env_pg)
+    print("Installing optical_crm and optical_crm_sms (its cycles have SMS steps) on scratch database %s ..." % db, flush=True)
+    sh(os.path.join(ROOT, "scripts", "odoo"), "-d", db, "-i", "optical_crm,optical_crm_sms", "--without-demo=all",
        "--stop-after-init", "--log-level=warn")
 
     import odoo
     from odoo.tools import SQL
 
     odoo.tools.config.parse_config(["-c", os.path.join(ROOT, "odoo.conf"),
-                                    "--addons-path", os.path.join(ROOT, "addons"), "-d", DB])
-    registry = odoo.modules.registry.Registry(DB)
+                                    "--addons-path", os.path.join(ROOT, "addons"), "-d", db])
+    registry = odoo.modules.registry.Registry(db)
     n_customers = options.customers
     n_events = n_customers * 3
     with registry.cursor() as cr:
@@ -121,9 +124,14 @@ def main():
 
         page = env["optical.crm.landing.page"].create({"name": "Happy birthday", "title": "A gift for you"})
 
+        def stop(*codes):
+            # Stop conditions, evaluated inside the planner's INSERT like every other rule.
+            return [env.ref("optical_crm.event_type_%s" % code).id for code in codes]
+
         def steps(*rows):
-            return [(0, 0, {"name": "%s %s %s" % row, "interval_number": row[0], "interval_unit": row[1],
+            return [(0, 0, {"name": "%s %s %s" % row[:3], "interval_number": row[0], "interval_unit": row[1],
                             "channel": row[2], "body": "Hello {{ object.first_name }}",
+                            "stop_event_type_ids": [(6, 0, row[3] if len(row) > 3 else [])],
                             "landing_page_id": page.id if row[2] == "sms_link" else False,
                             # SMS steps reach on another channel: e-mail, else a call.
                             "fallback_ids": [(0, 0, {"channel": "email", "sequence": 1}),
@@ -132,14 +140,14 @@ def main():
 
         Cycle.create([
             {"name": "Progressive", "event_type": "glasses_delivery", "lens_type": "progressive",
-             "step_ids": steps((1, "weeks", "phone"), (3, "months", "email"), (12, "months", "sms"),
-                               (24, "months", "sms"))},
+             "step_ids": steps((1, "weeks", "phone"), (3, "months", "email"), (12, "months", "sms", stop("optometry")),
+                               (24, "months", "sms", stop("glasses_entry", "glasses_delivery")))},
             {"name": "Glasses", "event_type": "glasses_delivery",
              "step_ids": steps((12, "months", "export"))},
             {"name": "Contact lenses", "event_type": "lac_next_supply",
-             "step_ids": steps((-5, "days", "sms"))},
+             "step_ids": steps((-5, "days", "sms", stop("lac_entry", "lac_delivery")))},
             {"name": "Eye exam", "event_type": "optometry",
-             "step_ids": steps((1, "months", "export"), (12, "months", "sms"))},
+             "step_ids": steps((1, "months", "export"), (12, "months", "sms", stop("optometry")))},
             {"name": "Birthday", "event_type": "birthday", "step_ids": steps((0, "days", "sms_link"))},
         ])
         cr.execute("ANALYZE")
@@ -158,6 +166,8 @@ def main():
         planned = cr.fetchone()[0]
         cr.execute("SELECT count(*) FROM optical_crm_event WHERE source = 'birthday'")
         birthdays = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM optical_crm_communication WHERE skip_code = 'goal_reached'")
+        stopped = cr.fetchone()[0]
 
         t0 = time.perf_counter()
         again = Communication._plan_company(company, date_from, date_to)
@@ -191,17 +201,18 @@ def main():
     print()
     print("customers                 %d" % n_customers)
     print("events                    %d (+ %d birthday events generated)" % (n_events, birthdays))
-    print("communications planned    %d" % planned)
+    print("communications planned    %d (%d of them skipped by a stop condition, in the same INSERT)"
+          % (planned, stopped))
     print("first run                 %.2f s  (%.0f communications/s)" % (first_run, planned / first_run))
     print("second run, nothing new   %.2f s  (%d planned, %.1f%% of the first run)"
           % (second_run, again, 100 * second_run / first_run))
     for variant, seconds in bare.items():
         print("bare INSERT ... SELECT    %.2f s  (same columns and indexes, %s)" % (seconds, variant))
         print("planner / bare insert     %.2fx  (%s)" % (first_run / seconds, variant))
-    odoo.modules.registry.Registry.delete(DB)
+    odoo.modules.registry.Registry.delete(db)
     if not options.keep:
         odoo.sql_db.close_all()
-        subprocess.run(["dropdb", "-U", "postgres", "--if-exists", DB], check=True, env=env_pg)
+        subprocess.run(["dropdb", "-U", "postgres", "--if-exists", db], check=True, env=env_pg)
     return 0
 
 

@@ -5,6 +5,7 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_customer
 from . import optical_crm_event
+from . import optical_crm_event_type
 from . import optical_crm_segment
 from . import optical_crm_step_mixin
 from . import optical_crm_cycle
@@ -23,6 +24,8 @@ from . import optical_crm_communication_planner
 from . import optical_crm_communication_sender
 from . import optical_crm_communication_email
 from . import optical_crm_communication_holdout
+from . import optical_crm_communication_stop
+from . import optical_crm_communication_household
 from . import optical_crm_communication_callback
 from . import optical_crm_callback_attempt
 from . import mail_activity

@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 
 class OpticalCrmCampaign(models.Model):
@@ -55,6 +56,10 @@ class OpticalCrmCampaign(models.Model):
         help="Share of the target (0-50%) who are not contacted, drawn once per customer: comparing "
         "them with the contacted ones shows what the campaign causes.",
     )
+    one_per_household = fields.Boolean(
+        "One per household", default=True, tracking=True,
+        help="Customers who share a mobile number, an e-mail address or an app device get one message between "
+        "them: the first customer who may get it does, the others are skipped (same household).")
     communication_ids = fields.One2many("optical.crm.communication", "campaign_id", "Communications")
     communication_count = fields.Integer(compute="_compute_communication_count")
     target_count = fields.Integer("Target size", compute="_compute_target_count",
@@ -104,7 +109,7 @@ class OpticalCrmCampaign(models.Model):
                 campaign.target_problem = str(error)
 
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel",
-                 "step_ids.fallback_ids.channel", "step_ids.fallback_ids.sequence")
+                 "step_ids.fallback_ids.channel", "step_ids.fallback_ids.sequence", "one_per_household")
     def _compute_reach(self):
         Segment = self.env["optical.crm.segment"]
         for campaign in self:
@@ -123,6 +128,10 @@ class OpticalCrmCampaign(models.Model):
             except ValidationError as error:
                 campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error
                 continue
+            if campaign.one_per_household:
+                # Counted in households: one message per shared mobile, e-mail address or app device.
+                reach = self.env["optical.crm.communication"]._reach_households(
+                    reach, domain, values, campaign.company_id)
             campaign.reach_html = Segment._reach_table(reach)
 
     def _target_domain(self):
@@ -140,6 +149,8 @@ class OpticalCrmCampaign(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if "one_per_household" in vals and self.step_ids:
+            self.env["optical.crm.communication"]._apply_rules(SQL("c.campaign_id IN %s", tuple(self.ids)))
         if "date_start" in vals:
             # A step's day counts from the start: contacts not sent yet move with it.
             self.step_ids._move_pending()

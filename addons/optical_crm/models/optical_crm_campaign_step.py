@@ -18,6 +18,11 @@ class OpticalCrmCampaignStep(models.Model):
     offer_step_id = fields.Many2one(
         "optical.crm.campaign.step", "Supplier's step", readonly=True, copy=False, index="btree_not_null",
         ondelete="set null", help="The step of the supplier's offer this step of a joined shop follows.")
+    stop_event_type_ids = fields.Many2many(
+        "optical.crm.event.type", "optical_crm_campaign_step_stop_event_type_rel", "step_id", "event_type_id",
+        "Stop if the customer has", help="Events that make this step pointless (a purchase, for a reminder): a "
+        "customer who had one on or after the campaign's start and before the step's day is skipped (goal "
+        "reached), and planned again if the event is removed before the day.")
 
     fallback_ids = fields.One2many(
         "optical.crm.step.fallback", "campaign_step_id", "Alternatives", copy=True,
@@ -49,6 +54,9 @@ class OpticalCrmCampaignStep(models.Model):
         res = super().write(vals)
         if set(vals) & set(STEP_TIMING_FIELDS):
             self._move_pending()
+        elif "stop_event_type_ids" in vals and self:
+            # The step's pending contacts are looked at again with its new stop conditions.
+            self.env["optical.crm.communication"]._apply_rules(SQL("c.campaign_step_id IN %s", tuple(self.ids)))
         self.campaign_id.filtered("is_offer")._offer_joined_campaigns()._offer_sync_steps()
         return res
 

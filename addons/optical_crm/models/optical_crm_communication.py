@@ -57,6 +57,8 @@ SKIP_CODES = [
     ("channel", "Channel not available"),
     ("contact", "No contact details"),
     ("holdout", "Control group"),
+    ("goal_reached", "Goal reached"),
+    ("household", "Same household"),
     ("other", "Other"),
 ]
 

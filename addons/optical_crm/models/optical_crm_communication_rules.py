@@ -88,6 +88,7 @@ class OpticalCrmCommunicationRules(models.Model):
         if just_planned:
             # The planner's INSERT already left out what lost its reason and
             # skipped what may not go: only the rules across rows remain.
+            self._apply_household_rule(scope)
             self._apply_pressure_rule(scope)
             self.invalidate_model()
             return
@@ -129,6 +130,8 @@ class OpticalCrmCommunicationRules(models.Model):
                         WHERE %s) x
                 WHERE c.id = x.id AND x.code IS NOT NULL AND %s""",
             skip_code, skip_reason, planned, state_moves_to_sql("skipped")))
+        # One per household before contact pressure: a contact left to a household member frees no place.
+        self._apply_household_rule(scope)
         self._apply_pressure_rule(scope)
         self.invalidate_model()
 

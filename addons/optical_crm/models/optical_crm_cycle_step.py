@@ -17,6 +17,11 @@ class OpticalCrmCycleStep(models.Model):
         [("days", "Days"), ("weeks", "Weeks"), ("months", "Months"), ("years", "Years")],
         "Unit", default="days", required=True,
     )
+    stop_event_type_ids = fields.Many2many(
+        "optical.crm.event.type", "optical_crm_cycle_step_stop_event_type_rel", "step_id", "event_type_id",
+        "Stop if the customer has", help="Events that make this step pointless: a customer who had one after the "
+        "trigger event and before the step's day is skipped (goal reached), and planned again if the event is "
+        "removed before the day.")
 
     fallback_ids = fields.One2many(
         "optical.crm.step.fallback", "cycle_step_id", "Alternatives", copy=True,
@@ -27,7 +32,7 @@ class OpticalCrmCycleStep(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if "fallback_ids" in vals:
-            # The pending contacts of the step take the new chain.
+        if {"fallback_ids", "stop_event_type_ids"} & set(vals) and self:
+            # The pending contacts of the step take its new chain and stop conditions.
             self.env["optical.crm.communication"]._apply_rules(SQL("c.cycle_step_id IN %s", tuple(self.ids)))
         return res

@@ -182,6 +182,8 @@ class OpticalCrmEvent(models.Model):
         superseding = self.env["optical.crm.cycle"].sudo().search([
             ("event_type", "in", list(set(self.mapped("event_type")))), ("supersede", "=", True),
         ]).mapped("event_type")
+        # An event a step stops on makes that step's pending contacts pointless.
+        superseding = set(superseding) | self.env["optical.crm.communication"]._stop_event_codes()
         self.env["optical.crm.communication"]._apply_rules_for_partners(
             self.filtered(lambda e: e.event_type in superseding).partner_id)
 
@@ -316,6 +318,7 @@ class OpticalCrmEvent(models.Model):
 
     def write(self, vals):
         shops_before = {}
+        partners_before, stop_types_before = self.partner_id, set(self.mapped("event_type"))
         if not self.env.su and {"partner_id", "company_id", "event_date", "active", "source"} & set(vals):
             if vals.get("partner_id"):
                 self._optical_check_customers(self.env["res.partner"].browse(vals["partner_id"]))
@@ -327,6 +330,20 @@ class OpticalCrmEvent(models.Model):
         if "event_date" in vals:
             # A moved event moves its pending steps: drop them, the planner writes them again.
             self.env["optical.crm.communication"]._reschedule_events(self)
+        if "active" not in vals and {"event_date", "event_type", "partner_id"} & set(vals) and (
+                {*self.mapped("event_type"), *stop_types_before}
+                & self.env["optical.crm.communication"]._stop_event_codes(with_triggers=True)):
+            # A stop event (or the trigger of a step with stop conditions) moved, changed or went to
+            # another customer: the stop conditions of the customers' pending contacts are looked at again.
+            self.env["optical.crm.communication"]._apply_rules_for_partners(self.partner_id | partners_before)
+        return res
+
+    def unlink(self):
+        partners = self.filtered(
+            lambda e: e.event_type in self.env["optical.crm.communication"]._stop_event_codes()).partner_id
+        res = super().unlink()
+        # A stop event removed: the contacts it stopped are planned again when still ahead.
+        self.env["optical.crm.communication"]._apply_rules_for_partners(partners.exists())
         return res
 
     @api.model

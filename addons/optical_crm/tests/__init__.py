@@ -30,3 +30,5 @@ from . import test_access_matrix
 from . import test_render_security
 from . import test_email_concurrency
 from . import test_fallback_offer
+from . import test_stop_conditions
+from . import test_household

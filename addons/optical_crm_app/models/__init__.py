@@ -9,3 +9,4 @@ from . import optical_crm_campaign
 from . import optical_crm_communication
 from . import optical_crm_segment
 from . import res_partner
+from . import optical_crm_communication_household

@@ -8,3 +8,4 @@ from . import optical_crm_communication
 from . import sms_sms
 from . import optical_crm_analysis
 from . import optical_crm_sms_inbound
+from . import optical_crm_communication_household

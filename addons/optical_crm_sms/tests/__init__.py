@@ -6,6 +6,7 @@ from . import test_sms_analysis
 from . import test_sms_reliability
 from . import test_sms_step_checks
 from . import test_sms_reach
+from . import test_sms_household
 from . import test_sms_campaign_sender
 from . import test_tour_landing
 from . import test_tour_cycle
