@@ -1,6 +1,6 @@
 import datetime
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import OpticalCrmCase, OpticalRpcLoginMixin
@@ -94,6 +94,19 @@ class TestStepPreview(PreviewCase):
         with self.assertRaises(AccessError):
             wizard.action_send_test()
         self.assertFalse(self.env["mail.mail"].search([("subject", "like", "Lucia")]))
+
+    def test_campaign_step_preview(self):
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "San Valentino", "company_id": self.shop_a.id, "date_start": self.today,
+            "date_end": self.today + 30 * DAY, "step_ids": [(0, 0, {
+                "name": "Offer", "day_offset": 0, "channel": "export",
+                "body": "Ciao {{ object.first_name }}, da {{ object.company_id.name }}"})]})
+        wizard = self.env["optical.crm.step.preview.wizard"].with_user(self.owner_a).create({
+            "campaign_step_id": campaign.step_ids.id, "partner_id": self.lucia.id})
+        self.assertEqual((wizard.subject, wizard.body), ("Offer", "Ciao Lucia, da Ottica Centrale"))
+        self.assertFalse(wizard.body_html)
+        with self.assertRaisesRegex(UserError, "cannot be sent as a test"):
+            wizard.action_send_test()
 
     def test_step_button_opens_the_preview(self):
         action = self.step.with_user(self.owner_a).action_preview()
