@@ -4,6 +4,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import OpticalCrmCase, OpticalRpcLoginMixin
+from .common_tour import OpticalTourCase
 
 DAY = datetime.timedelta(days=1)
 
@@ -216,3 +217,29 @@ class TestStepPreviewRpc(OpticalRpcLoginMixin, HttpCase, PreviewCase):
         self.assertRpcRefused("owner_a", "optical.crm.step.preview.wizard", "create", [{
             "cycle_step_id": self.step.id, "partner_id": self.stranger.id}])
         self.assertFalse(self.env["optical.crm.step.preview.wizard"].search([("partner_id", "=", self.stranger.id)]))
+
+
+@tagged("post_install", "-at_install", "optical_crm", "optical_crm_tour")
+class TestStepPreviewTour(OpticalTourCase):
+    """In the browser: the owner opens a step of a cyclic activity, previews
+    it for a customer and sends herself a test."""
+
+    def test_owner_previews_a_step(self):
+        shop = self.env.company
+        shop.name = "Ottica Tour"
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        new_test_user(self.env, "preview_owner", groups="optical_crm.group_optical_crm_manager",
+                      company_id=shop.id, company_ids=[shop.id], name="Anna Titolare", email="anna@tour.example")
+        self.env["res.partner"].create({"name": "Tour Lucia Bianchi", "company_id": shop.id, "lang": "it_IT"})
+        cycle = self.env["optical.crm.cycle"].create({
+            "name": "Tour welcome", "event_type": "optometry", "company_id": shop.id,
+            "step_ids": [(0, 0, {"name": "Tour welcome call", "interval_number": 1, "channel": "email",
+                                 "subject": "Ciao {{ object.first_name }}",
+                                 "body": "Benvenuta da {{ object.company_id.name }}"})]})
+        self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action/%s" % cycle.id,
+                        "optical_crm_step_preview_tour", login="preview_owner", timeout=180)
+        self.assertTrue(self.env["mail.mail"].search([
+            ("email_to", "like", "anna@tour.example"), ("subject", "=", "[PROVA] Ciao Tour")]))
+        self.assertFalse(cycle.communication_ids)

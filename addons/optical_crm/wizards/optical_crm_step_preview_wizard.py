@@ -4,6 +4,8 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import plaintext2html
 
+from odoo.addons.base.models.res_partner import _lang_get
+
 
 class OpticalCrmStepPreviewWizard(models.TransientModel):
     """See a step before it goes: its texts (and its e-mail in the shop's
@@ -32,7 +34,7 @@ class OpticalCrmStepPreviewWizard(models.TransientModel):
         "optical.crm.event", compute="_compute_event_id", store=True, readonly=False,
         domain="[('partner_id', '=', partner_id)]",
         help="The customer's event the texts speak of: by default their latest one of the cyclic activity.")
-    lang = fields.Char("Language", compute="_compute_rendered")
+    lang = fields.Selection(_lang_get, "Language", compute="_compute_rendered")
     subject = fields.Char("Title", compute="_compute_rendered")
     body = fields.Text("Text", compute="_compute_rendered")
     # Rendered from the step's sanitized text into the product's own layout, as Odoo's mail.template.preview.
