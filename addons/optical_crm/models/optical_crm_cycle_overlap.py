@@ -16,9 +16,9 @@ class OpticalCrmCycleOverlap(models.Model):
     type) in the same shop: the form says so while editing, and saving
     says it again, naming the other activities and what happens to their
     customers. The planner contacts a customer once per event and day
-    (``optical.crm.communication._plan_cycle``): a step at the same interval
-    as a step of another activity skips the customers that activity already
-    has for the event."""
+    (``optical.crm.communication._plan_cycle``): a step falling on the same
+    day as a step of another activity skips the customers that activity
+    already contacts for the event."""
 
     _inherit = "optical.crm.cycle"
 
