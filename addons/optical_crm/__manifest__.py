@@ -33,6 +33,7 @@
         "views/res_config_settings_views.xml",
         "wizards/optical_crm_callback_wizard_views.xml",
         "wizards/optical_crm_export_wizard_views.xml",
+        "wizards/optical_crm_step_preview_wizard_views.xml",
         "report/optical_crm_analysis_views.xml",
         "report/optical_crm_kpi_report_views.xml",
         "views/optical_crm_menus.xml",

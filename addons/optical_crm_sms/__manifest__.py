@@ -21,6 +21,7 @@
         "views/res_config_settings_views.xml",
         "views/optical_crm_sms_inbound_views.xml",
         "views/optical_crm_sms_menus.xml",
+        "wizards/optical_crm_step_preview_wizard_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -33,3 +33,4 @@ from . import optical_crm_campaign_offer
 from . import optical_crm_campaign_participation
 from . import res_users
 from . import optical_crm_blacklist
+from . import optical_crm_cycle_overlap

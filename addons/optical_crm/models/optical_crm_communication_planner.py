@@ -21,6 +21,15 @@ STEP_DATE_SQL = SQL(
             days => CASE WHEN s.interval_unit = 'days' THEN s.interval_number ELSE 0 END))::date"""
 )
 
+# The date the step ``xs`` of another cyclic activity falls on for the event ``e``.
+OTHER_STEP_DATE_SQL = SQL(
+    """(e.event_date + make_interval(
+            years => CASE WHEN xs.interval_unit = 'years' THEN xs.interval_number ELSE 0 END,
+            months => CASE WHEN xs.interval_unit = 'months' THEN xs.interval_number ELSE 0 END,
+            weeks => CASE WHEN xs.interval_unit = 'weeks' THEN xs.interval_number ELSE 0 END,
+            days => CASE WHEN xs.interval_unit = 'days' THEN xs.interval_number ELSE 0 END))::date"""
+)
+
 PLANNED_COLUMNS = SQL(
     """partner_id, company_id, channel, purpose, scheduled_date, source, priority,
        cycle_id, cycle_step_id, event_id, campaign_id, campaign_step_id"""
@@ -145,9 +154,17 @@ class OpticalCrmCommunicationPlanner(models.Model):
                   %(lens_filter)s %(partner_filter)s %(supersede_filter)s
                   -- already planned: skip in bulk (an anti-join), the unique index guards the race
                   AND NOT EXISTS (SELECT 1 FROM optical_crm_communication x
-                                   WHERE x.event_id = e.id AND x.cycle_step_id = s.id)""",
+                                   WHERE x.event_id = e.id AND x.cycle_step_id = s.id)
+                  -- another cyclic activity already contacts the customer for this event on this
+                  -- step's day (its step falls on the same day): contacted once (an anti-join)
+                  AND NOT EXISTS (SELECT 1 FROM optical_crm_communication x
+                                    JOIN optical_crm_cycle_step xs ON xs.id = x.cycle_step_id
+                                   WHERE x.event_id = e.id AND x.cycle_id <> s.cycle_id
+                                     AND x.state NOT IN ('skipped', 'cancelled')
+                                     AND %(other_step_date)s = d.day)""",
             priority=cycle.priority, company=company.id,
             event_type=cycle.event_type, step_date=STEP_DATE_SQL, cycle=cycle.id,
+            other_step_date=OTHER_STEP_DATE_SQL,
             event_from=date_from - datetime.timedelta(days=high + 3),
             event_to=date_to - datetime.timedelta(days=low - 3),
             lens_filter=lens_filter, partner_filter=partner_filter, supersede_filter=supersede_filter,

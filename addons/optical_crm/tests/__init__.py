@@ -32,3 +32,4 @@ from . import test_email_concurrency
 from . import test_fallback_offer
 from . import test_stop_conditions
 from . import test_household
+from . import test_step_preview

@@ -127,7 +127,9 @@ class TestPlanner(OpticalCrmCase):
 
     def test_sunglasses_after_progressive_glasses_keep_the_progressive_follow_up(self):
         # A shop that never opened the option (the cycle as created by default).
-        every_pair = self.cycle("glasses_delivery", [(1, "weeks", "export"), (12, "months", "export")])
+        # Its steps fall on other days than the progressive follow-up's: on the same day, the customer
+        # would be contacted once for the event (test_step_preview.TestOverlappingCycles).
+        every_pair = self.cycle("glasses_delivery", [(2, "weeks", "export"), (13, "months", "export")])
         progressive = self.event(self.mario, "glasses_delivery", D(2025, 1, 10), lens_type="progressive")
         sunglasses = self.event(self.mario, "glasses_delivery", D(2025, 3, 1), lens_type="other",
                                 description="Sunglasses")

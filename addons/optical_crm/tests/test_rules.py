@@ -104,7 +104,8 @@ class TestRules(OpticalCrmCase):
         are cancelled with the reason, what was already done stays, another
         activity's contacts go on."""
         old = self.cycle("optometry", [(0, "days", "phone", "service"), (2, "days", "export")])
-        other = self.cycle("optometry", [(2, "days", "email")])
+        # On another day than the archived activity's steps (on the same day, one contact per event).
+        other = self.cycle("optometry", [(3, "days", "email")])
         self.event(self.mario, "optometry", D(2026, 3, 2))
         self.plan(D(2026, 3, 2))
         self.Communication._cron_send_communications()

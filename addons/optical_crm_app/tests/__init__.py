@@ -12,3 +12,4 @@ from . import test_app_isolation
 from . import test_access_matrix
 from . import test_app_concurrency
 from . import test_app_household
+from . import test_app_step_preview

@@ -16,3 +16,4 @@ from . import test_access_matrix
 from . import test_sms_render_security
 from . import test_sms_odoo_contract
 from . import test_sms_concurrency
+from . import test_sms_step_preview

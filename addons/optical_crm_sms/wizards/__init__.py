@@ -1,0 +1,1 @@
+from . import optical_crm_step_preview_wizard
