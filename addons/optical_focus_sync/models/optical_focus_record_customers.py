@@ -37,7 +37,7 @@ class OpticalFocusRecordCustomers(models.Model):
         partners.update(matched)
         to_create, create_keys = _plan_creations(
             [(key, company_id, partner_values[key]) for key, company_id in unbound if key not in matched])
-        created = Partner.create(to_create)
+        created = Partner._create_set_based(to_create)
         partners.update({key: created[index] for key, index in create_keys})
         self.env["optical.crm.communication"]._apply_rules_for_partners(written)
         return partners
