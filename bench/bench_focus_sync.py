@@ -377,6 +377,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true",
                         help="replay only, on the database a --keep run left (same --customers/--others)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="the server's HTTP workers for the one shop (0: threaded, as before)")
     parser.add_argument("--side-by-side", type=int, default=2, metavar="SHOPS",
                         help="after the one shop, this many other shops load their first load at once (0: none)")
     args = parser.parse_args()
@@ -385,7 +387,7 @@ def main():
     shops = 1 if args.reuse else 1 + args.side_by_side
     tokens = setup_database(args.reuse, shops)
     token = tokens[STORE]
-    server = start_server(max(2, shops - 1))
+    server = start_server(args.workers)
     try:
         session = requests.Session()
         session.headers["Authorization"] = "Bearer %s" % token
@@ -400,15 +402,6 @@ def main():
             elapsed = time.monotonic() - started
             print("%-28s %7d records in %7.1f s = %6.0f records/s" % ("first load: total", len(records), elapsed,
                                                                       len(records) / elapsed))
-        together = None
-        if shops > 1:
-            print("%d shops loading at once (one thread each, the server's prefork workers):" % (shops - 1),
-                  flush=True)
-            together = load_side_by_side({code: tokens[code] for code in list(tokens)[1:]}, args.customers,
-                                         args.others)
-            print("%-28s %7d records in %7.1f s = %6.0f records/s (%.2f x one shop)" % (
-                "first load: %d shops" % (shops - 1), (shops - 1) * len(records), together,
-                (shops - 1) * len(records) / together, (shops - 1) * elapsed / together), flush=True)
         before = table_counts()
         print("partners | FOCUS events | FOCUS records | last event write | last partner write:", before)
         counts, replay = send_all(session, records, "full replay")
@@ -416,6 +409,19 @@ def main():
         print("after replay:", after)
         unchanged = counts == {"unchanged": len(records)} and before == after
         print("replay changed nothing: %s" % ("yes" if unchanged else "NO"))
+        together = None
+        if shops > 1:
+            # A server restarted with prefork HTTP workers (one per shop, at least 2), as in production.
+            server.terminate()
+            server.wait(timeout=60)
+            server = start_server(max(2, shops - 1))
+            print("%d shops loading at once (one thread each, %d prefork HTTP workers):"
+                  % (shops - 1, max(2, shops - 1)), flush=True)
+            together = load_side_by_side({code: tokens[code] for code in list(tokens)[1:]}, args.customers,
+                                         args.others)
+            print("%-28s %7d records in %7.1f s = %6.0f records/s (%.2f x one shop)" % (
+                "first load: %d shops" % (shops - 1), (shops - 1) * len(records), together,
+                (shops - 1) * len(records) / together, (shops - 1) * elapsed / together), flush=True)
         bare_http = http_floor(records)
         bare_load = sql_floor_load()
         bare_lookup = sql_floor_lookup(records)

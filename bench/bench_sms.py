@@ -4,9 +4,12 @@
 Creates a scratch database (``--database``, default sms_bench, dropped at the
 end), installs ``optical_crm_sms``, writes 20,000 customers with a due SMS,
 then runs the sender cron (hand-over to Odoo's sms.sms queue) and Odoo's SMS
-queue cron (HTTP gateway provider) against a real gateway on 127.0.0.1, and
-prints SMS per second and the gateway's own count, which must equal the
-number sent. Each figure is printed beside its floor, measured in the same
+queue cron (HTTP gateway provider) against a real gateway on 127.0.0.1, side
+by side as two cron workers do (``--max-cron-threads=2``): the sender in this
+process, committing batch by batch, the SMS queue in a process of its own
+sending what is committed (``--sequential``: the whole hand-over, then the
+queue). Prints SMS per second and the gateway's own count, which must equal
+the number sent; end to end is printed beside the bare-HTTP floor. Each figure is printed beside its floor, measured in the same
 run: for the hand-over, the bare SQL of it (one INSERT of the sms.sms rows,
 one UPDATE of the communications, rolled back); for the dispatch, the bare
 HTTP of it (the same number of SMS sent by the same gateway client, with the

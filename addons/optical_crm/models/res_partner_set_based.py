@@ -1,3 +1,5 @@
+import itertools
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -113,8 +115,8 @@ class ResPartnerSetBased(models.Model):
         cache = self.env.cache
         for name in columns:
             field = self._fields[name]
-            for partner, row in zip(self, rows, strict=True):
-                cache.set(partner, field, field.convert_to_cache(row.get(name), partner))
+            cache.update(self, field, [field.convert_to_cache(row.get(name), partner)
+                                       for partner, row in zip(self, rows, strict=True)])
             if field.type == "many2one" and self.pool.field_inverses[field]:
                 for value, partners in self.grouped(lambda p, f=field: cache.get(p, f)).items():
                     field._update_inverses(partners, value)
@@ -123,9 +125,7 @@ class ResPartnerSetBased(models.Model):
             # What a new record holds (no child, no image attachment…): what is computed
             # from it reads nothing, and writes nothing where it stays empty.
             if field.type in ("one2many", "many2many"):
-                for partner in self:
-                    cache.set(partner, field, ())
+                cache.update(self, field, itertools.repeat(()))
             elif (field.related and not field.column_type) or (
                     field.store and field.name not in given and not field.compute):
-                for partner in self:
-                    cache.set(partner, field, field.convert_to_cache(None, partner))
+                cache.update(self, field, itertools.repeat(field.convert_to_cache(None, self[:1])))
