@@ -4,6 +4,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_customer
+from . import res_partner_set_based
 from . import optical_crm_event
 from . import optical_crm_event_type
 from . import optical_crm_segment

@@ -33,3 +33,4 @@ from . import test_fallback_offer
 from . import test_stop_conditions
 from . import test_household
 from . import test_step_preview
+from . import test_partner_set_based

@@ -35,9 +35,11 @@ class OpticalFocusRecordCustomers(models.Model):
         written |= _write_partners(Partner, [(partner, _linked_values(partner_values[key]))
                                              for key, partner in matched.items()])
         partners.update(matched)
+        results = {key: result for key, _company_id, _partner, result in items}
         to_create, create_keys = _plan_creations(
-            [(key, company_id, partner_values[key]) for key, company_id in unbound if key not in matched])
-        created = Partner.create(to_create)
+            [(key, company_id, dict(partner_values[key], **_sanitized_phone(results[key], partner_values[key])))
+             for key, company_id in unbound if key not in matched])
+        created = Partner._create_set_based(to_create)
         partners.update({key: created[index] for key, index in create_keys})
         self.env["optical.crm.communication"]._apply_rules_for_partners(written)
         return partners
@@ -155,6 +157,19 @@ def _partner_values(result, country_id, states, titles):
     if result["sex"] and titles[result["sex"]]:
         values["title"] = titles[result["sex"]].id
     return values
+
+
+def _sanitized_phone(result, values):
+    """The sanitized phone Odoo computes for a new customer (the first of
+    mobile, landline that is a valid number), from the mapper, which has
+    validated each number already: ``{"phone_sanitized": E.164}``, or ``{}``
+    for Odoo to compute it. A number kept as written (with a warning) is not
+    valid: Odoo's computation skips it too."""
+    as_written = {warning["field"] for warning in result["warnings"]}
+    for name, field in (("mobile", "cellulare"), ("phone", "telefono")):
+        if values.get(name) and field not in as_written:
+            return {"phone_sanitized": values[name]} if values[name].startswith("+") else {}
+    return {}
 
 
 def _plan_creations(items):

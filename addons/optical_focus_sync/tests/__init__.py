@@ -10,3 +10,4 @@ from . import test_one_mechanism
 from . import test_store_shop
 from . import test_isolation
 from . import test_access_matrix
+from . import test_customer_phones
