@@ -29,3 +29,4 @@ from . import test_isolation
 from . import test_access_matrix
 from . import test_render_security
 from . import test_email_concurrency
+from . import test_tour_shop_day

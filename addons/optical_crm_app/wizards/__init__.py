@@ -1,1 +1,2 @@
 from . import optical_app_pairing_wizard
+from . import optical_app_reply_wizard
