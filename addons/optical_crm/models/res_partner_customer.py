@@ -76,3 +76,19 @@ class ResPartnerCustomer(models.Model):
         if len(self) == 1 and not self.is_company and not self.user_ids and not self.optical_consent_email:
             recipients = [recipient for recipient in recipients if recipient.get("partner_id") != self.id]
         return recipients
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        """A customer following their own card is not e-mailed what the shop writes there unless they accept
+        e-mail (``_optical_keep_off_email``); naming them as a recipient still e-mails them."""
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        if len(self) == 1 and self._optical_keep_off_email():
+            named = (msg_vals or {}).get("partner_ids") or message.partner_ids.ids
+            if self.id not in named:
+                recipients = [recipient for recipient in recipients
+                              if not (recipient.get("id") == self.id and recipient.get("notif") == "email")]
+        return recipients
+
+    def _optical_keep_off_email(self):
+        """Whether messages in this customer's chatter stay off their mailbox."""
+        self.ensure_one()
+        return not self.is_company and not self.user_ids and not self.optical_consent_email

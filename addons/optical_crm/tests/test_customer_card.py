@@ -80,3 +80,15 @@ class TestCustomerCard(OpticalRpcCase):
         self.staff_b.action_id = chosen.id
         self.staff_b.write({"company_ids": [(4, self.shop_a.id)]})
         self.assertEqual(self.staff_b.action_id.id, chosen.id)
+
+    def test_a_customer_following_their_card_is_e_mailed_only_with_e_mail_consent(self):
+        no_email = self.customer("Chiara Esposito", consent=False, email="chiara@example.com")
+        for customer, emailed in ((no_email, False), (self.mario, True)):
+            customer.message_subscribe(partner_ids=customer.ids)
+            reply = customer.with_user(self.owner).message_post(
+                body="Your lenses are ready", message_type="comment", subtype_xmlid="mail.mt_comment")
+            self.assertEqual(customer in reply.notification_ids.res_partner_id, emailed, customer.name)
+        # Named as a recipient, she is e-mailed: the shop chose to.
+        reply = no_email.with_user(self.owner).message_post(
+            body="Your invoice", message_type="comment", subtype_xmlid="mail.mt_comment", partner_ids=no_email.ids)
+        self.assertIn(no_email, reply.notification_ids.res_partner_id)

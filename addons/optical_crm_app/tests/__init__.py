@@ -11,3 +11,5 @@ from . import test_app_pairing_shop
 from . import test_app_isolation
 from . import test_access_matrix
 from . import test_app_concurrency
+from . import test_tour_chat
+from . import test_app_chat_reply

@@ -11,7 +11,7 @@ class OpticalAppReplyWizard(models.TransientModel):
     _name = "optical.app.reply.wizard"
     _description = "Reply in the app chat"
 
-    message_id = fields.Many2one("optical.app.message", "Message", required=True, readonly=True)
+    message_id = fields.Many2one("optical.app.message", "Message", required=True)
     partner_id = fields.Many2one(related="message_id.partner_id")
     question = fields.Text("The customer wrote", related="message_id.body")
     body = fields.Text("Reply", required=True)
@@ -32,6 +32,11 @@ class OpticalAppReplyWizard(models.TransientModel):
         text = (self.body or "").strip()
         if not text:
             raise UserError(self.env._("Reply: write the answer to %(customer)s.", customer=partner.display_name))
+        # A shop assistant often has no e-mail address: the reply goes to the app, the shop's address
+        # (else the user's name) only signs the chatter message.
+        user = self.env.user
+        shop = partner.optical_shop_id or self.env.company
         partner.with_context(mail_post_autofollow=False).message_post(
-            body=plaintext2html(text), message_type="comment", subtype_xmlid="mail.mt_comment", partner_ids=[])
+            body=plaintext2html(text), message_type="comment", subtype_xmlid="mail.mt_comment", partner_ids=[],
+            author_id=user.partner_id.id, email_from=user.email_formatted or shop.email_formatted or user.name)
         return {"type": "ir.actions.act_window_close"}
