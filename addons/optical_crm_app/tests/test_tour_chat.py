@@ -54,8 +54,8 @@ class TestTourChat(OpticalTourCase):
         self._answer_from_the_message()
 
     def test_owner_reply_in_the_chatter_sends_no_e_mail(self):
-        self.start_tour("/odoo/action-optical_crm.res_partner_action_optical_customers/%s" % self.chiara.id, "optical_crm_app_owner_reply_tour",
-                        login="chat_owner", timeout=120)
+        url = "/odoo/action-optical_crm.res_partner_action_optical_customers/%s" % self.chiara.id
+        self.start_tour(url, "optical_crm_app_owner_reply_tour", login="chat_owner", timeout=120)
         reply = self.chiara.message_ids.filtered(lambda m: "Your lenses are ready" in str(m.body))
         self.assertEqual(reply.author_id, self.owner.partner_id)
         self.assertNotIn(self.chiara, reply.partner_ids)
