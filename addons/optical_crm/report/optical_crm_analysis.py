@@ -145,18 +145,20 @@ class OpticalCrmAnalysis(models.Model):
                                    help="Customers who bought after contact / customers contacted.")
     control_rate = fields.Float("Control conversion (%)", aggregator="sum", readonly=True)
     uplift = fields.Float(
-        "Uplift (pts)", aggregator="sum", readonly=True,
+        "Bought thanks to the contact (% points)", aggregator="sum", readonly=True,
         help="Conversion of the contacted minus conversion of the control group, in percentage points; "
         "empty below %s customers in either group." % MIN_CUSTOMERS)
-    uplift_low = fields.Float("Uplift, 95% low (pts)", aggregator="sum", readonly=True)
-    uplift_high = fields.Float("Uplift, 95% high (pts)", aggregator="sum", readonly=True)
+    uplift_low = fields.Float("Bought thanks to the contact, at least (% points)", aggregator="sum", readonly=True,
+                              help="The low end of the 95% range of the uplift.")
+    uplift_high = fields.Float("Bought thanks to the contact, at most (% points)", aggregator="sum", readonly=True,
+                               help="The high end of the 95% range of the uplift.")
     revenue_per_customer = fields.Float("Revenue per contacted customer", digits=(16, 2), aggregator="sum",
                                         readonly=True)
     control_revenue_per_customer = fields.Float("Revenue per control customer", digits=(16, 2),
                                                 aggregator="sum", readonly=True)
     revenue_uplift = fields.Float("Revenue uplift per customer", digits=(16, 2), aggregator="sum", readonly=True)
-    return_on_cost = fields.Float("Return on cost", digits=(16, 2), aggregator="sum", readonly=True,
-                                  help="Revenue after contact per unit of cost.")
+    return_on_cost = fields.Float("Return on cost (× the cost)", digits=(16, 2), aggregator="sum", readonly=True,
+                                  help="Revenue after contact divided by its cost: 3.00 means three times the cost.")
 
     # ------------------------------------------------------------------
     # The view
