@@ -1,5 +1,4 @@
 import datetime
-
 from functools import partial
 
 from markupsafe import Markup
