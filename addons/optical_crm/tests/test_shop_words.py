@@ -4,6 +4,8 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo.tests import tagged
+from odoo.tools.misc import file_open
+from odoo.tools.translate import TranslationFileReader
 
 from .common import OpticalCrmCase
 
@@ -60,3 +62,13 @@ class TestShopWords(OpticalCrmCase):
         self.assertIn("×", fields["return_on_cost"].string)
         self.assertNotIn("pts", fields["uplift_low"].string)
         self.assertIn("at least", fields["uplift_low"].string)
+
+    def test_give_up_and_discard_are_different_words(self):
+        """In Italian, Odoo's own Discard is "Abbandona" and Cancel is "Annulla": the call's Give up, leaving a
+        supplier campaign and cancelling a campaign have words of their own."""
+        with file_open("optical_crm/i18n/it.po", "rb") as po_file:
+            catalogue = {entry["src"]: entry["value"] for entry in TranslationFileReader(po_file, fileformat="po")}
+        words = {msgid: catalogue[msgid] for msgid in ("Give up", "Leave", "Cancel the campaign", "Close")}
+        self.assertEqual(len(set(words.values())), len(words), words)
+        for msgid, word in words.items():
+            self.assertNotIn(word, ("Abbandona", "Annulla"), msgid)
