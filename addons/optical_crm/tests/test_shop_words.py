@@ -72,3 +72,17 @@ class TestShopWords(OpticalCrmCase):
         self.assertEqual(len(set(words.values())), len(words), words)
         for msgid, word in words.items():
             self.assertNotIn(word, ("Abbandona", "Annulla"), msgid)
+
+    def test_e_mail_fits_a_phone_and_declares_a_valid_language(self):
+        self.shop_a.partner_id.write({"street": "Via Roma 12", "street2": False, "zip": "20121", "city": "Milano"})
+        communication = self.env["optical.crm.communication"].create({
+            "partner_id": self.mario.id, "company_id": self.shop_a.id, "channel": "email",
+            "scheduled_date": D(2026, 3, 2), "source": "manual", "purpose": "service", "subject": "Hi", "body": "Hello"})
+        html = communication._render_email_layout({communication.id: "<p>Hello</p>"})[communication.id]
+        page = etree.fromstring(str(html).encode(), etree.HTMLParser())
+        self.assertRegex(page.get("lang"), r"^[a-z]{2}(-[A-Z]{2})?$")
+        for table in page.xpath("//table"):
+            self.assertNotRegex(table.get("width", ""), r"^\d+$", "a table of fixed width overflows a phone")
+        address = page.xpath("//td[hasclass('o_optical_email_footer')]/span")[0].text
+        self.assertNotIn("\n\n", address)
+        self.assertFalse([line for line in address.splitlines() if not line.strip()], address)
