@@ -86,3 +86,11 @@ class TestShopWords(OpticalCrmCase):
         address = page.xpath("//td[hasclass('o_optical_email_footer')]/span")[0].text
         self.assertNotIn("\n\n", address)
         self.assertFalse([line for line in address.splitlines() if not line.strip()], address)
+
+    def test_a_calls_activity_is_not_a_raw_form_and_the_days_to_contact_are_open(self):
+        Communication = self.env["optical.crm.communication"]
+        form = etree.fromstring(Communication.get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertIn("no_open", form.xpath("//field[@name='activity_id']")[0].get("options"))
+        view = self.env.ref("optical_crm.optical_crm_communication_view_list_to_contact")
+        to_contact = etree.fromstring(Communication.get_views([(view.id, "list")])["views"]["list"]["arch"])
+        self.assertEqual(to_contact.get("expand"), "1")

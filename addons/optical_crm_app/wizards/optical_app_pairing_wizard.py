@@ -19,7 +19,7 @@ class OpticalAppPairingWizard(models.TransientModel):
     expiry = fields.Datetime("Valid until", compute="_compute_pairing")
     qr_value = fields.Char("QR content", compute="_compute_pairing")
     qr_image = fields.Binary("QR code", compute="_compute_pairing")
-    validity = fields.Char("Validity", compute="_compute_pairing",
+    validity = fields.Char(compute="_compute_pairing",
                            help="The code's validity as one sentence, in the user's time zone and date format.")
 
     @api.depends("partner_id")

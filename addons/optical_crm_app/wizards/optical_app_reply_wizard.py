@@ -11,7 +11,7 @@ class OpticalAppReplyWizard(models.TransientModel):
     _name = "optical.app.reply.wizard"
     _description = "Reply in the app chat"
 
-    message_id = fields.Many2one("optical.app.message", "Message", required=True)
+    message_id = fields.Many2one("optical.app.message", required=True)
     partner_id = fields.Many2one(related="message_id.partner_id")
     question = fields.Text("The customer wrote", related="message_id.body")
     body = fields.Text("Reply", required=True)
