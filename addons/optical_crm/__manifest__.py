@@ -42,6 +42,7 @@
         "web.assets_backend": [
             "optical_crm/static/src/activity/**/*",
             "optical_crm/static/src/placeholder/**/*",
+            "optical_crm/static/src/call_list/**/*",
         ],
         # Odoo loads its pivot view when a pivot is first opened: the results' pivot with it.
         "web.assets_backend_lazy": [

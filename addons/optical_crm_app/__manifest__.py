@@ -24,6 +24,7 @@
         "views/optical_crm_communication_views.xml",
         "views/res_partner_views.xml",
         "wizards/optical_app_pairing_wizard_views.xml",
+        "wizards/optical_app_reply_wizard_views.xml",
         "views/optical_crm_app_menus.xml",
     ],
     "assets": {

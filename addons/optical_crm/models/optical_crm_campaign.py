@@ -1,3 +1,4 @@
+import datetime
 from functools import partial
 
 from markupsafe import Markup
@@ -168,9 +169,32 @@ class OpticalCrmCampaign(models.Model):
         see what the campaign sends in the planning horizon (the planner is
         idempotent: its next run adds nothing twice)."""
         self.check_access("write")
+        Communication = self.env["optical.crm.communication"]
+        before = Communication.search_count([("campaign_id", "in", self.ids)])
         for company in self.company_id:
-            self.env["optical.crm.communication"]._cron_plan_company(company)
-        return True
+            Communication._cron_plan_company(company)
+        planned = Communication.search_count([("campaign_id", "in", self.ids)]) - before
+        company = self.company_id[:1] or self.env.company
+        horizon_end = company._optical_today() + datetime.timedelta(days=max(company.optical_horizon_days, 0))
+        if planned:
+            message = self.env._("%(count)s communications planned up to %(date)s.",
+                                 count=planned, date=company._optical_format_date(horizon_end))
+        else:
+            message = self.env._(
+                "Nothing new to plan up to %(date)s: the planner looks %(days)s days ahead "
+                "(the campaign starts on %(start)s).",
+                date=company._optical_format_date(horizon_end), days=company.optical_horizon_days,
+                start=company._optical_format_date(min(self.mapped("date_start")) if self else None))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Plan now"),
+                "message": message,
+                "type": "success" if planned else "info",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_cancel(self):
         self.write({"state": "cancelled"})

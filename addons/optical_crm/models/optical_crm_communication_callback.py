@@ -67,11 +67,12 @@ class OpticalCrmCommunicationCallback(models.Model):
         event_types = dict(self.env["optical.crm.event"]._fields["event_type"]._description_selection(self.env))
         lens_types = dict(self.env["optical.crm.event"]._fields["lens_type"]._description_selection(self.env))
         for communication in self:
+            # What to talk about first: the step and the event; the cycle or campaign last.
             parts = []
             origin = communication.cycle_id or communication.campaign_id
             step = communication.cycle_step_id or communication.campaign_step_id
-            if origin:
-                parts.append("%s: %s" % (origin.name, step.name) if step else origin.name)
+            if step:
+                parts.append(step.name)
             event = communication.event_id
             if event:
                 label = event_types.get(event.event_type, "")
@@ -79,6 +80,8 @@ class OpticalCrmCommunicationCallback(models.Model):
                     label = "%s (%s)" % (label, lens_types.get(event.lens_type, ""))
                 parts.append(self.env._("%(event)s on %(date)s", event=label,
                                         date=communication.company_id._optical_format_date(event.event_date)))
+            if origin:
+                parts.append(origin.name)
             communication.callback_reason = " · ".join(parts)
 
     # ------------------------------------------------------------------

@@ -74,15 +74,21 @@ class OpticalCrmCommunicationEmail(models.Model):
         result = {}
         for communication in self:
             company = communication.company_id
+            lang = communication.partner_id._optical_lang()
+            # The shop's address without the blank lines of its empty parts.
+            address = "\n".join(line for line in (company.partner_id._display_address(without_company=True) or "")
+                                 .splitlines() if line.strip())
             result[communication.id] = self.env["mail.render.mixin"]._render_encapsulate(
                 "optical_crm.email_layout", Markup(bodies[communication.id]),
                 add_context={
                     "company": company,
                     "subject": communication.subject,
-                    "address": company.partner_id._display_address(without_company=True),
+                    "address": address,
                     "unsubscribe_url": communication._email_url("unsubscribe"),
                     "tracking_url": communication._email_url("open.gif"),
-                    "lang": communication.partner_id._optical_lang(),
+                    "lang": lang,
+                    # A BCP 47 language tag (it-IT), not Odoo's code (it_IT).
+                    "lang_tag": (lang or "").replace("_", "-"),
                 },
                 context_record=communication,
             )

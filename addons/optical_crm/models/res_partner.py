@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 CONSENT_FIELDS = ("optical_consent_marketing", "optical_consent_sms", "optical_consent_app")
@@ -109,12 +110,24 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            self._optical_check_own_shop()
         # A writer of many customers (FOCUS sync) defers the rules with the
         # context key ``optical_defer_rules`` and applies them once for all.
         if (any(field in vals for field in CONSENT_FIELDS) or vals.get("active") is False) \
                 and not self.env.context.get("optical_defer_rules"):
             self.env["optical.crm.communication"]._apply_rules_for_partners(self)
         return res
+
+    def _optical_check_own_shop(self):
+        """Shop staff write their shop's customers (rule res_partner_rule_optical_shop), but may not hand
+        one to a shop they do not work in."""
+        outside = self.filtered(lambda partner: partner.partner_share and partner.optical_shop_id
+                                and partner.optical_shop_id not in self.env.user.company_ids)
+        if outside:
+            raise AccessError(self.env._(
+                "%(customer)s: you can only assign a customer to a shop you work in.",
+                customer=", ".join(outside.mapped("display_name"))))
 
     def _optical_lang(self):
         """The language to speak to this customer in: theirs when the

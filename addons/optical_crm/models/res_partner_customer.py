@@ -59,3 +59,36 @@ class ResPartnerCustomer(models.Model):
     def action_optical_open_call_outcome(self):
         self.ensure_one()
         return self.optical_open_call_id.action_open_callback_wizard()
+
+    def get_formview_id(self, access_uid=None):
+        """A link to a customer (a person who is not a user, as the Customers menu lists them) opens the
+        customer card for the shop's staff, not the generic contact form."""
+        user = self.env["res.users"].browse(access_uid or self.env.uid)
+        if (len(self) == 1 and not self.is_company and not self.user_ids
+                and user.has_group("optical_crm.group_optical_crm_user")):
+            return self.env.ref("optical_crm.res_partner_view_form_customer").id
+        return super().get_formview_id(access_uid=access_uid)
+
+    def _message_get_suggested_recipients(self):
+        """A reply in a customer's chatter reaches them by e-mail only if they accept e-mail: no pre-ticked
+        customer recipient otherwise (an app chat reply reaches the app)."""
+        recipients = super()._message_get_suggested_recipients()
+        if len(self) == 1 and not self.is_company and not self.user_ids and not self.optical_consent_email:
+            recipients = [recipient for recipient in recipients if recipient.get("partner_id") != self.id]
+        return recipients
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        """A customer following their own card is not e-mailed what the shop writes there unless they accept
+        e-mail (``_optical_keep_off_email``); naming them as a recipient still e-mails them."""
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        if len(self) == 1 and self._optical_keep_off_email():
+            named = (msg_vals or {}).get("partner_ids") or message.partner_ids.ids
+            if self.id not in named:
+                recipients = [recipient for recipient in recipients
+                              if not (recipient.get("id") == self.id and recipient.get("notif") == "email")]
+        return recipients
+
+    def _optical_keep_off_email(self):
+        """Whether messages in this customer's chatter stay off their mailbox."""
+        self.ensure_one()
+        return not self.is_company and not self.user_ids and not self.optical_consent_email

@@ -136,6 +136,11 @@ class OpticalCrmAnalysis(models.Model):
     customer_control = fields.Integer("Control customers", aggregator="count_distinct", readonly=True)
     customer_control_bought = fields.Integer("Control customers who bought", aggregator="count_distinct",
                                              readonly=True)
+    caller_id = fields.Many2one("res.users", "Called by", readonly=True,
+                                help="Who made the call (its last attempt): the results per assistant.")
+    calls_made = fields.Integer("Calls made", aggregator="sum", readonly=True)
+    call_minutes = fields.Float("Time on the phone (minutes)", digits=(16, 0), aggregator="sum", readonly=True,
+                                help="Calls made times the shop's minutes per call.")
     revenue = fields.Float("Revenue after contact", digits=(16, 2), aggregator="sum", readonly=True)
     control_revenue = fields.Float("Control group revenue", digits=(16, 2), aggregator="sum", readonly=True)
     cost = fields.Float(digits=(16, 2), aggregator="sum", readonly=True,
@@ -145,18 +150,20 @@ class OpticalCrmAnalysis(models.Model):
                                    help="Customers who bought after contact / customers contacted.")
     control_rate = fields.Float("Control conversion (%)", aggregator="sum", readonly=True)
     uplift = fields.Float(
-        "Uplift (pts)", aggregator="sum", readonly=True,
+        "Bought thanks to the contact (% points)", aggregator="sum", readonly=True,
         help="Conversion of the contacted minus conversion of the control group, in percentage points; "
         "empty below %s customers in either group." % MIN_CUSTOMERS)
-    uplift_low = fields.Float("Uplift, 95% low (pts)", aggregator="sum", readonly=True)
-    uplift_high = fields.Float("Uplift, 95% high (pts)", aggregator="sum", readonly=True)
+    uplift_low = fields.Float("Bought thanks to the contact, at least (% points)", aggregator="sum", readonly=True,
+                              help="The low end of the 95% range of the uplift.")
+    uplift_high = fields.Float("Bought thanks to the contact, at most (% points)", aggregator="sum", readonly=True,
+                               help="The high end of the 95% range of the uplift.")
     revenue_per_customer = fields.Float("Revenue per contacted customer", digits=(16, 2), aggregator="sum",
                                         readonly=True)
     control_revenue_per_customer = fields.Float("Revenue per control customer", digits=(16, 2),
                                                 aggregator="sum", readonly=True)
     revenue_uplift = fields.Float("Revenue uplift per customer", digits=(16, 2), aggregator="sum", readonly=True)
-    return_on_cost = fields.Float("Return on cost", digits=(16, 2), aggregator="sum", readonly=True,
-                                  help="Revenue after contact per unit of cost.")
+    return_on_cost = fields.Float("Return on cost (× the cost)", digits=(16, 2), aggregator="sum", readonly=True,
+                                  help="Revenue after contact divided by its cost: 3.00 means three times the cost.")
 
     # ------------------------------------------------------------------
     # The view
@@ -244,6 +251,12 @@ class OpticalCrmAnalysis(models.Model):
                         * COALESCE(co.optical_call_hourly_cost, 0) / 60.0 + %(channel_cost)s)::float AS cost,
                        -- The parts of the cost, which the sum of a group adds up without the shop's row.
                        %(call_attempts)s AS call_attempts, (%(channel_cost)s)::float AS channel_cost,
+                       -- Results per assistant: who made the call, how many, how long.
+                       CASE WHEN c.channel = 'phone' THEN (
+                           SELECT a.user_id FROM optical_crm_callback_attempt a
+                            WHERE a.communication_id = c.id ORDER BY a.id DESC LIMIT 1) END AS caller_id,
+                       %(call_attempts)s AS calls_made,
+                       (%(call_attempts)s * COALESCE(co.optical_call_minutes, 0))::float AS call_minutes,
                        NULL::float AS conversion_rate, NULL::float AS control_rate, NULL::float AS uplift,
                        NULL::float AS uplift_low, NULL::float AS uplift_high, NULL::float AS revenue_per_customer,
                        NULL::float AS control_revenue_per_customer, NULL::float AS revenue_uplift,

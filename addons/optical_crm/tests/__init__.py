@@ -34,3 +34,7 @@ from . import test_stop_conditions
 from . import test_household
 from . import test_step_preview
 from . import test_partner_set_based
+from . import test_tour_shop_day
+from . import test_customer_card
+from . import test_shop_words
+from . import test_results_per_assistant

@@ -86,13 +86,15 @@ class TestAccessMatrix(AccessMatrixCase):
         "optical.crm.event.type": "shared reference data, not a shop's",
     }
     MATRIX = {
-        # Customers: staff read their shop's customers; a customer of another shop is out of sight.
+        # Customers: staff look after their shop's customers (Contact Creation: create, write, delete);
+        # a customer of another shop is out of sight and out of reach.
         "res.partner": ModelSpec(
-            make=_customer, rights={"assistant": "r", "owner": "r"},
-            write={"email": "changed@example.com"}),
+            make=_customer, rights={"assistant": "rwcd", "owner": "rwcd"},
+            write={"email": "changed@example.com", "optical_consent_sms": True},
+            create=lambda case, shop: {"name": "New customer %s" % shop.name, "company_id": shop.id}),
         # A customer as the Customers menu and FOCUS create them: no company, the shop of their events.
         "res.partner without company": ModelSpec(
-            model="res.partner", make=_customer_without_company, rights={"assistant": "r", "owner": "r"},
+            model="res.partner", make=_customer_without_company, rights={"assistant": "rwd", "owner": "rwd"},
             write={"email": "changed@example.com"}, shop_field=None),
         # Filing an event for another shop's customer would take the customer into one's own shop.
         "optical.crm.event for another shop's customer": ModelSpec(

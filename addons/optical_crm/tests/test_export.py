@@ -62,9 +62,24 @@ class TestExport(OpticalCrmCase):
         self.assertEqual([v[1] for v in values[1:]], ["Mario Rossi", "Lucia Bianchi"])
         self.assertEqual(values[2][-1], "Dear Lucia Bianchi, from Ottica Centrale")
 
-    def test_nothing_chosen_names_the_field(self):
-        wizard = self.env["optical.crm.export.wizard"].create({"date_from": D(2026, 3, 1), "date_to": D(2026, 3, 7)})
-        with self.assertRaisesRegex(UserError, "Cyclic activity / Campaign"):
+    def test_nothing_chosen_exports_everyone_to_contact(self):
+        """No cyclic activity or campaign chosen: everyone to contact in the period, whatever the origin."""
+        other = self.cycle("glasses_delivery", [(0, "days", "export")], supersede=False)
+        self.event(self.mario, "glasses_delivery", D(2026, 3, 5))
+        self.env["optical.crm.communication"]._plan_company(self.shop_a, D(2026, 3, 1), D(2026, 3, 31))
+        wizard = self.env["optical.crm.export.wizard"].with_user(self.staff_a).create({
+            "date_from": D(2026, 3, 1), "date_to": D(2026, 3, 7), "file_format": "xlsx"})
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data))).active
+        values = list(sheet.values)[1:]
+        self.assertEqual(len(values), 3)
+        self.assertIn(other.step_ids.name, [row[14] for row in values])
+        # Dates are date cells, shown in the shop's format.
+        self.assertEqual(values[0][0].date(), D(2026, 3, 2))
+        self.assertEqual(sheet.cell(row=2, column=1).number_format, wizard._xlsx_date_format())
+        self.assertNotIn("%", wizard._xlsx_date_format())
+        with self.assertRaisesRegex(UserError, "To: the end date"):
+            wizard.write({"date_to": D(2026, 2, 1)})
             wizard.action_export()
 
     def test_mark_as_done_closes_only_the_exported_export_contacts(self):

@@ -60,3 +60,16 @@ class OpticalCrmCallbackWizard(models.TransientModel):
         else:
             communications.action_callback_give_up(self.reason)
         return {"type": "ir.actions.act_window_close"}
+
+    def action_no_answer(self):
+        """One click from the dialog: nobody answered, tried again as the retry rules say."""
+        self.ensure_one()
+        self.communication_ids.action_callback_done("no_answer", self.note)
+        return {"type": "ir.actions.act_window_close"}
+
+    def action_postpone_tomorrow(self):
+        """One click from the dialog: call again tomorrow (the shop's tomorrow)."""
+        self.ensure_one()
+        tomorrow = self.communication_ids._optical_today_of_shops() + datetime.timedelta(days=1)
+        self.communication_ids.action_callback_postpone(tomorrow, self.note)
+        return {"type": "ir.actions.act_window_close"}

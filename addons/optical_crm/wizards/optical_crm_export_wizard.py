@@ -11,8 +11,9 @@ from ..models.optical_crm_step_mixin import channel_selection
 
 
 class OpticalCrmExportWizard(models.TransientModel):
-    """Customers to contact for a cyclic activity or a campaign in a date
-    range, with the rendered text, for another tool (WhatsApp, letters)."""
+    """Customers to contact in a date range (of one cyclic activity or
+    campaign, or everyone), with the rendered text, for another tool
+    (WhatsApp, letters)."""
 
     _name = "optical.crm.export.wizard"
     _description = "Export customers to contact"
@@ -32,8 +33,6 @@ class OpticalCrmExportWizard(models.TransientModel):
 
     def _communications(self):
         self.ensure_one()
-        if not (self.cycle_id or self.campaign_id):
-            raise UserError(self.env._("Cyclic activity / Campaign: choose what to export."))
         if self.date_to < self.date_from:
             raise UserError(self.env._("To: the end date is before the start date."))
         domain = [
@@ -75,11 +74,20 @@ class OpticalCrmExportWizard(models.TransientModel):
             ])
         return rows
 
+    def _xlsx_date_format(self):
+        """The shop's date format (``%d/%m/%Y``) in Excel's notation (``dd/mm/yyyy``)."""
+        lang = self.env["res.lang"]._get_data(code=self.env.company._optical_lang())
+        pattern = (lang.date_format if lang else None) or "%d/%m/%Y"
+        for python, excel in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%b", "mmm"),
+                              ("%B", "mmmm"), ("%e", "d")):
+            pattern = pattern.replace(python, excel)
+        return pattern
+
     def action_export(self):
         self.ensure_one()
         communications = self._communications()
         rows = self._rows(communications)
-        name = (self.cycle_id or self.campaign_id).name
+        name = (self.cycle_id or self.campaign_id).name or self.env._("Customers to contact")
         if self.file_format == "csv":
             buffer = io.StringIO()
             writer = csv.writer(buffer)
@@ -91,9 +99,14 @@ class OpticalCrmExportWizard(models.TransientModel):
             workbook = xlsxwriter.Workbook(output, {"in_memory": True})
             sheet = workbook.add_worksheet(name[:31])
             bold = workbook.add_format({"bold": True})
+            # The date as a date cell (sortable, filterable), shown as the shop writes dates.
+            date_format = workbook.add_format({"num_format": self._xlsx_date_format()})
             sheet.write_row(0, 0, self._headers(), bold)
-            for index, row in enumerate(rows, start=1):
+            for index, (row, communication) in enumerate(zip(rows, communications, strict=True), start=1):
                 sheet.write_row(index, 0, row)
+                sheet.write_datetime(index, 0, fields.Datetime.to_datetime(communication.scheduled_date),
+                                     date_format)
+            sheet.set_column(0, 0, 12)
             workbook.close()
             data = output.getvalue()
         if self.mark_done:

@@ -89,7 +89,8 @@ class OpticalAppDevice(models.Model):
             "push_token": (push_token or "").strip() or False,
             "last_seen_date": fields.Datetime.now(),
         })
-        partner.message_post(
+        # The customer, as the note's author, does not become a follower of their own card (e-mailed about it).
+        partner.with_context(mail_create_nosubscribe=True).message_post(
             body=self.env._("App paired on device %s.", device.name), message_type="comment",
             subtype_xmlid="mail.mt_note", author_id=partner.id)
         return device, api_key
@@ -146,7 +147,7 @@ class OpticalAppDevice(models.Model):
             ("device_id", "in", devices.ids), ("state", "=", "pending"),
         ]).write({"state": "cancelled", "last_error": self.env._("Device revoked")})
         for device in devices:
-            device.partner_id.sudo().message_post(
+            device.partner_id.sudo().with_context(mail_create_nosubscribe=True).message_post(
                 body=self.env._("App device %(device)s revoked by the %(by)s.", device=device.name,
                                 by=dict(self._fields["revoked_by"]._description_selection(self.env))[by].lower()),
                 message_type="comment", subtype_xmlid="mail.mt_note",

@@ -116,6 +116,19 @@ class OpticalAppMessage(models.Model):
         partner._optical_app_chat_activity_done(mail_message)
         return message
 
+    def action_reply(self):
+        """*Reply* on a message from the customer: a dialog whose answer reaches the app's chat."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reply to %(customer)s", customer=self.partner_id.display_name),
+            "res_model": "optical.app.reply.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_message_id": self.id},
+        }
+
     def _mark_read(self):
         """Read in the app: the message and its communication (opened)."""
         unread = self.filtered(lambda message: not message.is_read)

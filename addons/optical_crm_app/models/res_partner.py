@@ -171,3 +171,8 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm_app.optical_app_message_action")
         action["domain"] = [("partner_id", "=", self.id)]
         return action
+
+    def _optical_keep_off_email(self):
+        # A customer with the app gets the shop's replies in the app's chat, not by e-mail as well.
+        return super()._optical_keep_off_email() or bool(
+            self.env["optical.app.device"].sudo().search_count([("partner_id", "=", self.id)], limit=1))

@@ -13,3 +13,5 @@ from . import test_access_matrix
 from . import test_app_concurrency
 from . import test_app_household
 from . import test_app_step_preview
+from . import test_tour_chat
+from . import test_app_chat_reply

@@ -2,6 +2,7 @@ import base64
 from urllib.parse import urlencode
 
 from odoo import api, fields, models
+from odoo.tools import format_datetime
 
 
 class OpticalAppPairingWizard(models.TransientModel):
@@ -18,6 +19,8 @@ class OpticalAppPairingWizard(models.TransientModel):
     expiry = fields.Datetime("Valid until", compute="_compute_pairing")
     qr_value = fields.Char("QR content", compute="_compute_pairing")
     qr_image = fields.Binary("QR code", compute="_compute_pairing")
+    validity = fields.Char(compute="_compute_pairing",
+                           help="The code's validity as one sentence, in the user's time zone and date format.")
 
     @api.depends("partner_id")
     @api.depends_context("optical_app_pairing_code", "optical_app_pairing_expiry")
@@ -28,6 +31,9 @@ class OpticalAppPairingWizard(models.TransientModel):
             base_url = (wizard.partner_id.company_id or self.env.company).get_base_url()
             wizard.pairing_code = code
             wizard.expiry = expiry or False
+            wizard.validity = wizard.expiry and self.env._(
+                "Valid once, until %(when)s.",
+                when=format_datetime(self.env, wizard.expiry, tz=self.env.user.tz, dt_format="short"))
             # The app reads the server and the code from the QR code in one go.
             wizard.qr_value = code and "ilmioottico://pair?%s" % urlencode({"server": base_url, "code": code})
             wizard.qr_image = code and base64.b64encode(

@@ -51,14 +51,12 @@ registry.category("web_tour.tours").add("optical_crm_call_list_tour", {
                 content: "the row says why to call",
                 trigger: ".o_data_row:contains('Tour Mario Rossi') .o_data_cell:contains('Adaptation call')",
             },
-            ...screenshot("call_list", ".o_data_row:contains('Tour Giulia Verdi')"),
             // Reached, with a note.
             ...outcomeDialog("Tour Mario Rossi"),
             {
                 content: "the call script is in the dialog",
                 trigger: ".modal .o_optical_call_script:contains('how the new progressive glasses feel')",
             },
-            ...screenshot("call_outcome", ".modal .o_optical_call_script"),
             { trigger: ".modal div[name='note'] textarea", run: "edit Adapting well" },
             ...confirmAndLeave("Tour Mario Rossi"),
             // No answer: tried again tomorrow.
@@ -91,7 +89,8 @@ registry.category("web_tour.tours").add("optical_crm_call_list_tour", {
                 run: "click",
             },
             {
-                trigger: ".o_data_row:contains('Tour Giulia Verdi') .o_data_cell:contains('Sara Assistente')",
+                content: "assigned to me: Take is gone from the row",
+                trigger: ".o_data_row:contains('Tour Giulia Verdi'):not(:has(button[name='action_callback_take']))",
             },
             // Find the customer from the Customers menu.
             { trigger: "[data-menu-xmlid='optical_crm.optical_crm_menu_contacts']", run: "click" },
@@ -105,7 +104,6 @@ registry.category("web_tour.tours").add("optical_crm_call_list_tour", {
                 content: "the customer form shows the open call",
                 trigger: ".o_form_view .o_field_widget[name='optical_open_call_id']:contains('Tour Giulia Verdi')",
             },
-            ...screenshot("customer_form", ".o-mail-Activity"),
             // Mark the callback activity done from the chatter: same choices as the list.
             { trigger: ".o-mail-Activity .o-mail-Activity-markDone", run: "click" },
             { trigger: ".o_optical_call_outcome_button", run: "click" },

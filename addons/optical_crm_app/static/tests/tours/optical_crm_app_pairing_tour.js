@@ -23,5 +23,17 @@ registry.category("web_tour.tours").add("optical_crm_app_pairing_tour", {
             trigger: ".modal .o_field_widget[name='pairing_code']:not(:empty)",
         },
         { trigger: ".modal .o_field_widget[name='qr_image'] img" },
+        {
+            content: "the validity reads as one sentence on one line",
+            trigger: ".modal .o_field_widget[name='validity']:contains('Valid once, until')",
+            run() {
+                const text = this.anchor.textContent.trim();
+                const lineHeight = parseFloat(getComputedStyle(this.anchor).lineHeight) || 24;
+                if (!text.endsWith(".") || this.anchor.getBoundingClientRect().height > 1.5 * lineHeight) {
+                    console.error(`the validity is broken over lines: "${text}"`);
+                    throw new Error("validity over several lines");
+                }
+            },
+        },
     ],
 });
