@@ -2,6 +2,8 @@ import datetime
 import logging
 import uuid
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -18,6 +20,8 @@ WHATSAPP_STATES = [
     ("queued", "Queued"), ("posting", "Posting"), ("accepted", "Accepted by Meta"), ("sent", "Sent"),
     ("delivered", "Delivered"), ("read", "Read"), ("failed", "Failed"),
 ]
+# Claims that meet another transaction's change, retried before the run gives up.
+MAX_CLAIM_CONFLICTS = 10
 RANK = {state: rank for rank, (state, _label) in enumerate(WHATSAPP_STATES)}
 
 
@@ -127,13 +131,25 @@ class OpticalCrmCommunicationWhatsapp(models.Model):
         message). Returns the number of messages posted."""
         Param = self.env["ir.config_parameter"]
         batch_size = Param._optical_param("optical_crm_whatsapp.batch_size")
-        posted = batches = 0
+        posted = batches = conflicts = 0
         apis = {}
+        seen = set()
         try:
             while max_batches is None or batches < max_batches:
-                claimed = self._whatsapp_claim_due(batch_size)
-                if not claimed:
+                try:
+                    claimed = self._whatsapp_claim_due(batch_size)
+                except psycopg2.errors.SerializationFailure:
+                    # Another poster or a status changed a row while this one looked:
+                    # nothing was claimed; look again in a fresh transaction.
+                    if not may_commit(self.env) or conflicts >= MAX_CLAIM_CONFLICTS:
+                        raise
+                    conflicts += 1
+                    self.env.cr.rollback()
+                    continue
+                if not claimed or seen.issuperset(claimed):
+                    # Nothing due, or only messages this run posted (a wait of 0): the next run takes them.
                     break
+                seen.update(claimed)
                 batches += 1
                 for communication in self.sudo().browse(claimed):
                     communication._whatsapp_post(apis)
