@@ -33,8 +33,8 @@ class TestWhatsappWebhook(WhatsappCase):
         for payload in (delivered, sent, delivered, notification(self.PHONE_NUMBER_ID, [
                 status(reference, "failed", wamid, errors=[{"code": 131026, "title": "Message undeliverable"}])])):
             self.assertEqual(self.webhook(payload).status_code, 200)
-        self.assertEqual((mario.state, mario.whatsapp_state, mario.outcome_date),
-                         ("done", "delivered", outcome_date))
+            self.assertEqual((mario.state, mario.whatsapp_state, mario.outcome_date),
+                             ("done", "delivered", outcome_date))
         read = notification(self.PHONE_NUMBER_ID, [status(reference, "read", wamid)])
         self.webhook(read)
         self.webhook(read)
