@@ -11,8 +11,16 @@ import hashlib
 import hmac
 import re
 
-from odoo.addons.optical_crm.tools import http_client
 from odoo.addons.optical_crm.tools.http_api import same_secret
+from odoo.addons.optical_crm.tools.http_client import (
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    bearer_header,
+    get_json,
+    post_json,
+    retrying_session,
+)
 
 VARIABLE_RE = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 # Meta's template statuses (upper case in its API) → ours.
@@ -98,19 +106,19 @@ class CloudApi:
     limit or unavailable after the retries) or ``unknown`` (a timeout or a
     broken connection after the request left: it may have been sent)."""
 
-    def __init__(self, api_url, access_token, timeout=http_client.DEFAULT_TIMEOUT,
-                 retries=http_client.DEFAULT_RETRIES, backoff=http_client.DEFAULT_BACKOFF, sleep=None):
+    def __init__(self, api_url, access_token, timeout=DEFAULT_TIMEOUT,
+                 retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None):
         self.api_url = (api_url or "").rstrip("/")
         self.timeout = timeout
-        self.session = http_client.retrying_session(
-            retries=retries, backoff=backoff, sleep=sleep, headers=http_client.bearer_header(access_token),
+        self.session = retrying_session(
+            retries=retries, backoff=backoff, sleep=sleep, headers=bearer_header(access_token),
             url=self.api_url, deduplicated=False)
 
     def close(self):
         self.session.close()
 
     def post_message(self, phone_number_id, payload):
-        result = http_client.post_json(
+        result = post_json(
             self.session, "%s/%s/messages" % (self.api_url, phone_number_id), payload, timeout=self.timeout)
         if result.outcome == "ok":
             try:
@@ -134,7 +142,7 @@ class CloudApi:
         params = {"fields": "name,language,status,category,components,rejected_reason", "limit": 100}
         templates = []
         for _page in range(100):
-            result = http_client.get_json(self.session, url, params=params, timeout=self.timeout)
+            result = get_json(self.session, url, params=params, timeout=self.timeout)
             if result.outcome != "ok":
                 raise ValueError(error_text(result.response) if result.response is not None else result.detail)
             answer = result.response.json()
