@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import SQL
 
 from .cloud_api_server import notification, status
@@ -235,3 +236,24 @@ class TestWhatsappChannel(WhatsappCase):
             "step_ids": [Command.create({"name": "WhatsApp", "day_offset": 0, "channel": "whatsapp",
                                          "whatsapp_template_id": self.template.id})]})
         self.assertEqual(campaign.step_ids.whatsapp_template_id, self.template)
+
+    def test_reply_through_the_door_as_staff(self):
+        """Over JSON-RPC as the browser sends it: the shop's assistant
+        answers her shop's customer; another shop's assistant is refused
+        and nothing is posted."""
+        self.inbound(self.mario, "Ciao", "wamid.IN9", hours_ago=1)
+
+        def reply_as(login):
+            self.authenticate(login, login)
+            wizard_id = self.make_jsonrpc_request("/web/dataset/call_kw", {
+                "model": "optical.crm.whatsapp.reply", "method": "create",
+                "args": [{"partner_id": self.mario.id, "body": "Arrivo!"}], "kwargs": {}})
+            return self.make_jsonrpc_request("/web/dataset/call_kw", {
+                "model": "optical.crm.whatsapp.reply", "method": "action_send", "args": [[wizard_id]],
+                "kwargs": {}})
+
+        with self.assertRaises(JsonRpcException):
+            reply_as("staff_b")
+        self.assertFalse(self.cloud.messages())
+        reply_as("staff_a")
+        self.assertEqual([body["text"]["body"] for body in self.cloud.messages()], ["Arrivo!"])
