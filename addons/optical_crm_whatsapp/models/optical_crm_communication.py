@@ -49,15 +49,15 @@ class OpticalCrmCommunicationWhatsappChannel(models.Model):
     @api.model
     def _skip_conditions(self):
         """WhatsApp: Meta asks the customer's opt-in for every message a
-        business starts (service ones too), a mobile number, and a template
-        of the step approved on the shop's account (Meta may pause or reject
-        it after the step was saved; approved again, the message is planned
-        again)."""
+        business starts (service ones too), and a template of the step
+        approved on the shop's account (Meta may pause or reject it after the
+        step was saved; approved again, the message is planned again). The
+        number is checked by the sender (``_send_whatsapp``): a ``contact``
+        skip here would make core undo the SMS module's number skips."""
         _ = self.env._
         return super()._skip_conditions() + [
             (SQL("c.channel = 'whatsapp' AND p.optical_consent_whatsapp IS NOT TRUE"), "consent",
              _("No WhatsApp consent")),
-            (SQL("c.channel = 'whatsapp' AND COALESCE(p.mobile, '') = ''"), "contact", _("No mobile number")),
             (SQL("""c.channel = 'whatsapp' AND NOT EXISTS (
                       SELECT 1 FROM optical_crm_whatsapp_template st
                         JOIN optical_crm_whatsapp_template t ON t.name = st.name AND t.language = st.language

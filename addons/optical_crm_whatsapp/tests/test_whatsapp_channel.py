@@ -257,3 +257,11 @@ class TestWhatsappChannel(WhatsappCase):
         self.assertFalse(self.cloud.messages())
         reply_as("staff_a")
         self.assertEqual([body["text"]["body"] for body in self.cloud.messages()], ["Arrivo!"])
+
+    def test_customer_without_mobile_skipped(self):
+        """No mobile number: skipped on the day with the reason, nothing posted."""
+        self.lucia.write({"optical_consent_whatsapp": True, "mobile": False})
+        communication = self.send_today(self.lucia)
+        self.assertEqual((communication.state, communication.skip_code), ("skipped", "contact"))
+        self.assertIn("No usable mobile number for WhatsApp", communication.skip_reason)
+        self.assertFalse(self.cloud.messages())
