@@ -145,3 +145,43 @@ def test_no_proxy_of_the_environment_is_honoured_for_a_session_for_one_url(serve
     with http_client.retrying_session(0, 0, url=server.url) as session:
         result = http_client.post_json(session, server.url, {"reference": "r1"}, timeout=2)
     assert result.outcome == "ok" and len(server.requests) == 1
+
+
+def test_a_service_that_deduplicates_nothing_is_retried_only_when_it_did_not_process(server):
+    """``deduplicated=False`` (WhatsApp's Cloud API): 429/503 are retried, a
+    500 (it may have sent) is final, and so is a read timeout (tested below)."""
+    server.plan = [(429, {"Retry-After": "1"}), (503, {})]
+    sleeps = []
+    with http_client.retrying_session(2, 0, sleeps.append, deduplicated=False) as session:
+        result = http_client.post_json(session, server.url, {"reference": "r1"}, timeout=2)
+    assert (result.outcome, len(server.requests), sleeps) == ("ok", 3, [1])
+    server.plan, server.requests = [(500, {})], []
+    with http_client.retrying_session(2, 0, sleeps.append, deduplicated=False) as session:
+        result = http_client.post_json(session, server.url, {"reference": "r2"}, timeout=2)
+    assert (result.outcome, result.status, len(server.requests)) == ("rejected", 500, 1)
+
+
+def test_a_read_timeout_is_not_retried_when_the_service_deduplicates_nothing():
+    """The request left: its outcome is unknown, the caller decides, one attempt only."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    accepted = []
+    threading.Thread(target=lambda: [accepted.append(listener.accept()) for _n in range(3)], daemon=True).start()
+    url = "http://127.0.0.1:%s/in" % listener.getsockname()[1]
+    try:
+        with http_client.retrying_session(2, 0, lambda _s: None, deduplicated=False) as session:
+            result = http_client.post_json(session, url, {"reference": "r1"}, timeout=0.3)
+        assert result.outcome == "timeout"
+        assert len(accepted) == 1
+    finally:
+        listener.close()
+
+
+def test_get_json(server):
+    """GET through the same session (WhatsApp's template list)."""
+    with http_client.retrying_session(0, 0) as session:
+        result = http_client.get_json(session, server.url.replace("/in", "/missing"), params={"a": 1}, timeout=2)
+    assert result.outcome == "rejected" and result.status == 501  # the test server has no do_GET

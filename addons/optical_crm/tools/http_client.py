@@ -38,6 +38,11 @@ DEFAULT_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 # Request timeout, too early, rate limited, and the server errors a retry can cure.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# For a service that de-duplicates nothing (WhatsApp's Cloud API): only the
+# statuses saying the request was not processed are retried, and never an
+# error after the request was sent (a read timeout, a reset): its outcome is
+# unknown, and the caller decides when to post it again.
+NOT_PROCESSED_STATUSES = frozenset({408, 425, 429, 503})
 
 CallResult = namedtuple("CallResult", "outcome status response detail attempts")
 CallResult.__doc__ = """outcome: 'ok' (2xx), 'rejected' (any other status that is not retried),
@@ -74,13 +79,17 @@ class BackoffRetry(Retry):
             self.sleep_function(delay)
 
 
-def make_retry(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None):
-    """The :class:`BackoffRetry` of one call: ``retries`` repeats at most."""
+def make_retry(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None, deduplicated=True):
+    """The :class:`BackoffRetry` of one call: ``retries`` repeats at most.
+    ``deduplicated=False``: the service drops no repeated request, so only
+    connection failures and :data:`NOT_PROCESSED_STATUSES` are retried."""
+    extra = {} if deduplicated else {"read": 0, "other": 0}
     retry = BackoffRetry(
         total=max(int(retries), 0),
         redirect=0,
         raise_on_redirect=False,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=RETRY_STATUSES if deduplicated else NOT_PROCESSED_STATUSES,
+        **extra,
         allowed_methods=None,  # every method: callers send an idempotency reference
         backoff_factor=max(float(backoff), 0.0),
         raise_on_status=False,
@@ -91,7 +100,8 @@ def make_retry(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None):
     return retry
 
 
-def retrying_session(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None, headers=None, url=None):
+def retrying_session(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=None, headers=None, url=None,
+                     deduplicated=True):
     """A keep-alive ``requests.Session`` retrying as described above.
 
     Given the ``url`` every call of the session goes to, the proxy the
@@ -110,7 +120,7 @@ def retrying_session(retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, sleep=Non
     if proxies is not None:
         session.proxies.update(proxies)
         session.trust_env = False
-    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff, sleep))
+    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff, sleep, deduplicated))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     if headers:
@@ -125,6 +135,15 @@ def bearer_header(api_key):
 
 def post_json(session, url, payload, timeout=DEFAULT_TIMEOUT, headers=None):
     """POST ``payload`` as JSON through ``session``; returns a :data:`CallResult`."""
+    return _call(session, "post", url, timeout, json=payload, headers=headers)
+
+
+def get_json(session, url, params=None, timeout=DEFAULT_TIMEOUT, headers=None):
+    """GET ``url`` through ``session``; returns a :data:`CallResult`."""
+    return _call(session, "get", url, timeout, params=params, headers=headers)
+
+
+def _call(session, method, url, timeout, **kwargs):
     try:
         adapter = session.get_adapter(url)
     except requests.RequestException as error:
@@ -133,7 +152,7 @@ def post_json(session, url, payload, timeout=DEFAULT_TIMEOUT, headers=None):
     retry = getattr(adapter, "max_retries", None)
     attempts = (retry.total if retry is not None and retry.total else 0) + 1
     try:
-        response = session.post(url, json=payload, headers=headers, timeout=timeout)
+        response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as error:
         reason = error.args[0] if error.args else None
         reason = getattr(reason, "reason", reason)
@@ -147,7 +166,8 @@ def post_json(session, url, payload, timeout=DEFAULT_TIMEOUT, headers=None):
     if 200 <= response.status_code < 300:
         return CallResult("ok", response.status_code, response, "", attempts)
     detail = "HTTP %s: %s" % (response.status_code, response.text[:200])
-    if response.status_code in RETRY_STATUSES:
+    forced = getattr(retry, "status_forcelist", None) or RETRY_STATUSES
+    if response.status_code in forced:
         return CallResult("server_error", response.status_code, response,
                           "%s (after %s attempts)" % (detail, attempts), attempts)
     return CallResult("rejected", response.status_code, response, detail, attempts)

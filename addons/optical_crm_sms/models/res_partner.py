@@ -2,9 +2,8 @@ from markupsafe import Markup
 
 from odoo import api, models
 
+from odoo.addons.optical_crm.tools.opt_out import is_opt_out
 from odoo.addons.optical_crm.tools.phone import normalize_mobile
-
-from ..tools.opt_out import is_opt_out
 
 
 class ResPartner(models.Model):
@@ -13,7 +12,7 @@ class ResPartner(models.Model):
     @api.model
     def _optical_sms_inbound(self, number, text):
         """An SMS a customer sent to the shop. An opt-out (``STOP``, ``STOP
-        SMS``, ``ANNULLA``, ``BASTA``…: ``tools/opt_out.py``) puts the number
+        SMS``, ``ANNULLA``, ``BASTA``…: core's ``tools/opt_out.py``) puts the number
         on Odoo's phone blacklist, cancels the SMS still queued for it,
         revokes the SMS consent of the customers with that number and notes
         it in their chatter; any other text is noted in their chatter.

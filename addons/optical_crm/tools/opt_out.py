@@ -1,4 +1,4 @@
-"""Is an inbound SMS an opt-out? A pure function, no Odoo.
+"""Is an inbound SMS or WhatsApp message an opt-out? A pure function, no Odoo.
 
 Customers do not write ``STOP`` alone: ``STOP SMS``, ``Stop please``,
 ``ANNULLA``, ``basta!``, a full-width ``ＳＴＯＰ`` from an Asian keyboard,

@@ -3,7 +3,7 @@ import pytest
 
 from conftest import load_tool
 
-opt_out = load_tool("optical_crm_sms", "opt_out")
+opt_out = load_tool("optical_crm", "opt_out")
 
 
 @pytest.mark.parametrize("text", [

@@ -1,0 +1,27 @@
+{
+    "name": "Optical CRM WhatsApp",
+    "summary": "WhatsApp as a channel of Optical CRM: template messages through the WhatsApp Business "
+    "Platform's Cloud API, delivery statuses, replies and STOP",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/optical-crm/optical-crm",
+    "author": "Optical CRM",
+    "maintainers": ["optical-crm"],
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["optical_crm", "mail"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/optical_crm_whatsapp_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "data/mail_activity_type_data.xml",
+        "views/optical_crm_whatsapp_account_views.xml",
+        "views/optical_crm_whatsapp_template_views.xml",
+        "views/optical_crm_whatsapp_message_views.xml",
+        "views/optical_crm_step_views.xml",
+        "views/res_partner_views.xml",
+        "wizards/optical_crm_whatsapp_reply_views.xml",
+        "views/optical_crm_whatsapp_menus.xml",
+    ],
+}

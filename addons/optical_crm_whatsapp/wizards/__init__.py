@@ -1,0 +1,1 @@
+from . import optical_crm_whatsapp_reply
