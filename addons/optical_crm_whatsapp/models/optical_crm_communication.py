@@ -1,50 +1,53 @@
-"""The ``whatsapp`` channel plugged into core, in one place: the channel on
-steps and communications, the consent it needs, its reach, its skip rule,
-its sender and its cost in the analysis."""
+"""The ``whatsapp`` channel plugged into core, in one place: its
+declaration (consent, reach, skip code, sender, quiet hours, cost; see
+``optical_crm/tools/channels.py``), its skip rules and its cost in the
+analysis."""
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
-# Added after core's channels; uninstalling the module removes its steps and
-# communications with the rest of its data.
-WHATSAPP_CHANNEL_SELECTION = [("whatsapp", "WhatsApp"), ("email",)]
-WHATSAPP_CHANNEL_ONDELETE = {"whatsapp": "cascade"}
+from odoo.addons.optical_crm.tools.channels import (
+    MARKETING_CONSENT,
+    Channel,
+    ondelete,
+    selection,
+    skip_code_ondelete,
+    skip_code_selection,
+)
+
+_lt = LazyTranslate(__name__)
+
 TEMPLATE_SKIP_CODE = "whatsapp_template"
+WHATSAPP = Channel(
+    key="whatsapp",
+    label="WhatsApp",
+    send="_send_whatsapp",
+    consent=(MARKETING_CONSENT, ("optical_consent_whatsapp", _lt("No WhatsApp consent"))),
+    reach=((SQL("COALESCE(p.mobile, '') = ''"), _lt("No mobile number")),),
+    skip_codes=((TEMPLATE_SKIP_CODE, "WhatsApp template not approved"),),
+    # A message on the customer's phone: inside the shop's sending window, as SMS.
+    quiet_hours=True,
+    cost="message",
+    # The shop's price of the template's category, stored when sent.
+    cost_sql=SQL("COALESCE(c.whatsapp_cost, 0)"),
+)
 
 
 class OpticalCrmStepMixinWhatsapp(models.AbstractModel):
     _inherit = "optical.crm.step.mixin"
 
-    channel = fields.Selection(selection_add=WHATSAPP_CHANNEL_SELECTION, ondelete=WHATSAPP_CHANNEL_ONDELETE)
+    channel = fields.Selection(selection_add=selection(WHATSAPP), ondelete=ondelete(WHATSAPP))
 
 
 class OpticalCrmCommunicationWhatsappChannel(models.Model):
     _inherit = "optical.crm.communication"
 
-    channel = fields.Selection(selection_add=WHATSAPP_CHANNEL_SELECTION, ondelete=WHATSAPP_CHANNEL_ONDELETE)
-    skip_code = fields.Selection(selection_add=[(TEMPLATE_SKIP_CODE, "WhatsApp template not approved")],
-                                 ondelete={TEMPLATE_SKIP_CODE: "set null"})
+    channel = fields.Selection(selection_add=selection(WHATSAPP), ondelete=ondelete(WHATSAPP))
+    skip_code = fields.Selection(selection_add=skip_code_selection(WHATSAPP), ondelete=skip_code_ondelete(WHATSAPP))
 
     @api.model
-    def _channel_consent_fields(self):
-        return dict(super()._channel_consent_fields(),
-                    whatsapp=("optical_consent_marketing", "optical_consent_whatsapp"))
-
-    @api.model
-    def _consent_reasons(self):
-        return dict(super()._consent_reasons(), optical_consent_whatsapp=self.env._("No WhatsApp consent"))
-
-    @api.model
-    def _channel_registry(self):
-        registry = super()._channel_registry()
-        # A message on the customer's phone: inside the shop's sending window, as SMS.
-        registry["whatsapp"] = {"send": "_send_whatsapp", "quiet_hours": True}
-        return registry
-
-    @api.model
-    def _reach_contact_conditions(self):
-        conditions = super()._reach_contact_conditions()
-        conditions["whatsapp"] = [(SQL("COALESCE(p.mobile, '') = ''"), self.env._("No mobile number"))]
-        return conditions
+    def _optical_channels(self):
+        return super()._optical_channels() + [WHATSAPP]
 
     @api.model
     def _skip_conditions(self):
@@ -74,12 +77,7 @@ class OpticalCrmCommunicationWhatsappChannel(models.Model):
 
 
 class OpticalCrmAnalysisWhatsapp(models.Model):
-    """The results count what WhatsApp cost: the shop's price of the
-    template's category, stored on the communication when it is sent."""
+    """The results count what WhatsApp cost (the channel's ``cost_sql``)."""
 
     _inherit = "optical.crm.analysis"
     _depends = {"optical.crm.communication": ["whatsapp_cost"]}
-
-    @api.model
-    def _channel_cost_sql(self):
-        return SQL("%s + COALESCE(c.whatsapp_cost, 0)", super()._channel_cost_sql())
