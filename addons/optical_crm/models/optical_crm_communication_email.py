@@ -71,28 +71,35 @@ class OpticalCrmCommunicationEmail(models.Model):
 
     def _render_email_layout(self, bodies):
         """{id: full HTML} of each e-mail in its shop's layout."""
-        result = {}
-        for communication in self:
-            company = communication.company_id
-            lang = communication.partner_id._optical_lang()
-            # The shop's address without the blank lines of its empty parts.
-            address = "\n".join(line for line in (company.partner_id._display_address(without_company=True) or "")
-                                 .splitlines() if line.strip())
-            result[communication.id] = self.env["mail.render.mixin"]._render_encapsulate(
-                "optical_crm.email_layout", Markup(bodies[communication.id]),
-                add_context={
-                    "company": company,
-                    "subject": communication.subject,
-                    "address": address,
-                    "unsubscribe_url": communication._email_url("unsubscribe"),
-                    "tracking_url": communication._email_url("open.gif"),
-                    "lang": lang,
-                    # A BCP 47 language tag (it-IT), not Odoo's code (it_IT).
-                    "lang_tag": (lang or "").replace("_", "-"),
-                },
-                context_record=communication,
-            )
-        return result
+        return {
+            communication.id: self._email_layout(
+                communication.company_id, communication.partner_id._optical_lang(), communication.subject,
+                bodies[communication.id], communication._email_url("unsubscribe"),
+                communication._email_url("open.gif"), context_record=communication)
+            for communication in self
+        }
+
+    @api.model
+    def _email_layout(self, company, lang, subject, body, unsubscribe_url, tracking_url, context_record=None):
+        """The e-mail ``body`` in ``company``'s layout, in ``lang`` (the
+        sender's e-mails and a step's preview and test send alike)."""
+        # The shop's address without the blank lines of its empty parts.
+        address = "\n".join(line for line in (company.partner_id._display_address(without_company=True) or "")
+                             .splitlines() if line.strip())
+        return self.env["mail.render.mixin"]._render_encapsulate(
+            "optical_crm.email_layout", Markup(body),
+            add_context={
+                "company": company,
+                "subject": subject,
+                "address": address,
+                "unsubscribe_url": unsubscribe_url,
+                "tracking_url": tracking_url,
+                "lang": lang,
+                # A BCP 47 language tag (it-IT), not Odoo's code (it_IT).
+                "lang_tag": (lang or "").replace("_", "-"),
+            },
+            context_record=context_record,
+        )
 
     def _email_values(self):
         """``mail.mail`` values of each communication (texts already rendered)."""

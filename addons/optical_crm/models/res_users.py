@@ -21,10 +21,12 @@ class ResUsers(models.Model):
         return res
 
     def _optical_set_home_action(self):
-        """Shop staff and owners start their day on their call list, unless they chose another home action."""
+        """Shop staff and owners start their day on their call list, unless they chose another home
+        action. Settings administrators keep Odoo's home: they set up the whole database."""
         action = self.env.ref("optical_crm.optical_crm_communication_action_callback", raise_if_not_found=False)
         users = self.filtered(lambda user: not user.action_id and not user.share
-                              and user.has_group("optical_crm.group_optical_crm_user"))
+                              and user.has_group("optical_crm.group_optical_crm_user")
+                              and not user.has_group("base.group_system"))
         if action and users:
             # The product's own bookkeeping: the home action of users who have none.
             users.sudo().write({"action_id": action.id})

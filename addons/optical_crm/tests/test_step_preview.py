@@ -65,7 +65,7 @@ class TestStepPreview(PreviewCase):
         # The e-mail in the shop's layout, in Italian.
         self.assertIn("I tuoi occhiali del", wizard.body_html)
         self.assertIn("Ottica Centrale", wizard.body_html)
-        self.assertIn('lang="it_IT"', wizard.body_html)
+        self.assertIn('lang="it-IT"', wizard.body_html)
         self.assertEqual(self.counts(), before)
         self.assertFalse(self.env["mail.mail"].search([("subject", "like", "Lucia")]))
 

@@ -148,13 +148,7 @@ class OpticalCrmStepPreviewWizard(models.TransientModel):
     def _email_layout(self, body, subject, lang):
         """The e-mail in the shop's layout, as the sender builds it, without
         the customer's personal links (the preview has no communication)."""
-        company = self.company_id
-        return self.env["mail.render.mixin"]._render_encapsulate(
-            "optical_crm.email_layout", Markup(body),
-            add_context={
-                "company": company, "subject": subject, "lang": lang, "unsubscribe_url": "#", "tracking_url": "",
-                "address": company.partner_id._display_address(without_company=True),
-            })
+        return self.env["optical.crm.communication"]._email_layout(self.company_id, lang, subject, body, "#", "")
 
     @api.depends("partner_id", "event_id", "cycle_step_id", "campaign_step_id")
     def _compute_rendered(self):
