@@ -26,8 +26,17 @@ def _alias_core_tools():
     without Odoo, that full name is the file loaded here (Python finds a full
     module name in ``sys.modules`` without importing its parents)."""
     for path in sorted((ADDONS / "optical_crm" / "tools").glob("*.py")):
-        if path.stem != "__init__":
-            sys.modules.setdefault("odoo.addons.optical_crm.tools.%s" % path.stem, load_tool("optical_crm", path.stem))
+        if path.stem == "__init__":
+            continue
+        try:
+            tool = load_tool("optical_crm", path.stem)
+        except ModuleNotFoundError as error:
+            if not (error.name or "").startswith("odoo"):
+                raise
+            # A tool built on Odoo itself (the channels' declarations): not a plain tool.
+            sys.modules.pop("plain_optical_crm_%s" % path.stem, None)
+            continue
+        sys.modules.setdefault("odoo.addons.optical_crm.tools.%s" % path.stem, tool)
 
 
 _alias_core_tools()
