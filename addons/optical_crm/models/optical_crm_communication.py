@@ -6,7 +6,11 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, mute_logger
 
-from .optical_crm_step_mixin import CHANNELS
+from .optical_crm_step_mixin import CHANNELS, PURPOSES
+
+# Where a communication comes from.
+SOURCES = [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
+           ("manual", "Manual")]
 
 # The ledger moves forward only: the states a communication may go to from
 # each state. Every change of ``state`` made in Python goes through
@@ -87,8 +91,7 @@ class OpticalCrmCommunication(models.Model):
     company_id = fields.Many2one("res.company", "Shop", required=True, index=True,
                                  default=lambda self: self.env.company)
     channel = fields.Selection(CHANNELS, required=True)
-    purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], required=True,
-                               default="marketing")
+    purpose = fields.Selection(PURPOSES, required=True, default="marketing")
     scheduled_date = fields.Date("Date", required=True, index=True)
     state = fields.Selection(
         [
@@ -104,11 +107,7 @@ class OpticalCrmCommunication(models.Model):
     skip_reason = fields.Char("Reason", help="Why the communication was skipped or cancelled.")
     skip_code = fields.Selection(SKIP_CODES, "Skip cause")
     failure_reason = fields.Char("Failure")
-    source = fields.Selection(
-        [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
-         ("manual", "Manual")],
-        required=True, default="manual",
-    )
+    source = fields.Selection(SOURCES, required=True, default="manual")
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", index="btree_not_null", ondelete="set null")
     cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", index="btree_not_null",
                                     ondelete="set null")

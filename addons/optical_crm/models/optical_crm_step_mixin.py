@@ -12,6 +12,8 @@ from ..tools.channels import CORE_CHANNELS, cheapest_first, selection
 # The channels core delivers (declared in tools/channels.py); the channel
 # modules add theirs with ``selection_add`` fed from their declarations.
 CHANNELS = selection(*CORE_CHANNELS)
+# What a step, and each of its communications, is for.
+PURPOSES = [("service", "Service"), ("marketing", "Marketing")]
 # The language a step's texts are rendered in, by default: the customer's.
 DEFAULT_LANG_TEMPLATE = "{{ object.partner_id.lang }}"
 # The value of a QWeb attribute (t-out="…", t-if='…') of an e-mail text.
@@ -53,7 +55,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
     sequence = fields.Integer(default=10)
     channel = fields.Selection(CHANNELS, required=True, default="phone")
     purpose = fields.Selection(
-        [("service", "Service"), ("marketing", "Marketing")],
+        PURPOSES,
         required=True,
         default="marketing",
         help="Service contacts (the adaptation call) need no marketing consent and do not count "

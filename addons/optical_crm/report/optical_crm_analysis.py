@@ -5,7 +5,8 @@ from odoo.models import regex_order
 from odoo.osv import expression
 from odoo.tools import SQL, sql
 
-from ..models.optical_crm_step_mixin import channel_selection
+from ..models.optical_crm_communication import SOURCES
+from ..models.optical_crm_step_mixin import PURPOSES, channel_selection
 from ..tools.uplift import MIN_CUSTOMERS, return_on_cost, revenue_uplift, two_proportion_uplift
 
 # Ratios computed per cell from the counts below by tools.uplift (never summed).
@@ -107,10 +108,8 @@ class OpticalCrmAnalysis(models.Model):
         help="The shop the customer belongs to (their company, else their most recent trigger event's shop, "
         "else the single shop).")
     channel = fields.Selection(channel_selection, readonly=True)
-    source = fields.Selection(
-        [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
-         ("manual", "Manual")], readonly=True)
-    purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], readonly=True)
+    source = fields.Selection(SOURCES, readonly=True)
+    purpose = fields.Selection(PURPOSES, readonly=True)
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
     cycle_step_id = fields.Many2one("optical.crm.cycle.step", "Cycle step", readonly=True)
     campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)

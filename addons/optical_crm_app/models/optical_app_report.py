@@ -1,6 +1,9 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from odoo.addons.optical_crm.models.optical_crm_communication import SOURCES
+from odoo.addons.optical_crm.models.optical_crm_step_mixin import PURPOSES
+
 
 class OpticalAppReport(models.Model):
     """Analysis of the app channel: app messages sent, read in the app, and
@@ -14,10 +17,8 @@ class OpticalAppReport(models.Model):
     communication_id = fields.Many2one("optical.crm.communication", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True)
-    source = fields.Selection(
-        [("cycle", "Cyclic activity"), ("campaign", "Campaign"), ("supplier_campaign", "Supplier campaign"),
-         ("manual", "Manual")], readonly=True)
-    purpose = fields.Selection([("service", "Service"), ("marketing", "Marketing")], readonly=True)
+    source = fields.Selection(SOURCES, readonly=True)
+    purpose = fields.Selection(PURPOSES, readonly=True)
     cycle_id = fields.Many2one("optical.crm.cycle", "Cyclic activity", readonly=True)
     campaign_id = fields.Many2one("optical.crm.campaign", readonly=True)
     sent_date = fields.Datetime("Sent on", readonly=True)
