@@ -9,14 +9,15 @@ from . import optical_crm_event
 from . import optical_crm_event_type
 from . import optical_crm_segment
 from . import optical_crm_step_mixin
+from . import optical_crm_results_mixin
+from . import optical_crm_plan_error_mixin
+from . import optical_crm_plan_mixin
 from . import optical_crm_cycle
 from . import optical_crm_cycle_step
 from . import optical_crm_campaign
 from . import optical_crm_campaign_step
 from . import optical_crm_step_fallback
 from . import optical_crm_batch_mixin
-from . import optical_crm_results_mixin
-from . import optical_crm_plan_error_mixin
 from . import optical_crm_run
 from . import optical_crm_communication
 from . import optical_crm_communication_rules

@@ -1,8 +1,6 @@
 import datetime
 from functools import partial
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -11,11 +9,11 @@ from odoo.tools import SQL
 class OpticalCrmCampaign(models.Model):
     _name = "optical.crm.campaign"
     _description = "Campaign"
-    _inherit = ["mail.thread", "optical.crm.shop.mixin"]
+    _inherit = ["optical.crm.plan.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    _results_field = "campaign_id"
 
-    name = fields.Char(required=True, translate=True, tracking=True)
     date_start = fields.Date("Start", required=True, tracking=True)
     date_end = fields.Date("End", required=True, tracking=True)
     state = fields.Selection(
@@ -29,31 +27,21 @@ class OpticalCrmCampaign(models.Model):
         default="draft", required=True, tracking=True, copy=False,
     )
     step_ids = fields.One2many("optical.crm.campaign.step", "campaign_id", "Steps", copy=True)
-    partner_domain = fields.Char("Target customers", default="[]",
+    partner_domain = fields.Char("Target customers",
                                  help="For experts: a filter on customers, combined with the segments.")
     segment_ids = fields.Many2many(
-        "optical.crm.segment", string="Segments",
-        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
         help="Ready-made targets (contact-lens wearers, not seen for 12 months, ...), evaluated on the day "
         "the campaign is planned.")
-    segment_match = fields.Selection(
-        [("all", "In every segment"), ("any", "In any segment")], "Customers", default="all", required=True)
-    reach_html = fields.Html("Reachable by channel", compute="_compute_reach", sanitize=False)
-    company_id = fields.Many2one(
-        "res.company", "Shop", required=True, index=True, default=lambda self: self.env.company
-    )
-    priority = fields.Integer(
-        default=5, help="When contacts collide under the contact pressure limit, the higher priority wins."
-    )
+    segment_match = fields.Selection(string="Customers")
+    company_id = fields.Many2one(required=True)
+    priority = fields.Integer(default=5)
     is_supplier_campaign = fields.Boolean("Supplier campaign", index=True)
     supplier_id = fields.Many2one("res.partner", help="The lens maker offering the campaign.")
     sender_name = fields.Char(
         "Sender name", help="The name the customer sees as sender of the campaign's e-mails, and of its SMS when "
         "it is 3 to 11 letters or digits. Empty: the shop's name.")
-    user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     description = fields.Html(translate=True)
     holdout_percent = fields.Integer(
-        "Control group (%)", default=0, tracking=True,
         help="Share of the target (0-50%) who are not contacted, drawn once per customer: comparing "
         "them with the contacted ones shows what the campaign causes.",
     )
@@ -62,17 +50,13 @@ class OpticalCrmCampaign(models.Model):
         help="Customers who share a mobile number, an e-mail address or an app device get one message between "
         "them: the first customer who may get it does, the others are skipped (same household).")
     communication_ids = fields.One2many("optical.crm.communication", "campaign_id", "Communications")
-    communication_count = fields.Integer(compute="_compute_communication_count")
     target_count = fields.Integer("Target size", compute="_compute_target_count",
                                   help="The shop's customers matching the filter.")
     target_problem = fields.Char("Target problem", compute="_compute_target_count",
                                  help="Why the target cannot be counted (a filter that does not run).")
 
-
     _sql_constraints = [
         ("dates_ordered", "CHECK (date_end >= date_start)", "A campaign cannot end before it starts."),
-        ("holdout_percent_range", "CHECK (holdout_percent BETWEEN 0 AND 50)",
-         "Control group: the share held out is between 0% and 50%."),
     ]
 
     @api.constrains("is_supplier_campaign", "supplier_id")
@@ -80,20 +64,6 @@ class OpticalCrmCampaign(models.Model):
         for campaign in self:
             if campaign.is_supplier_campaign and not campaign.supplier_id:
                 raise ValidationError(self.env._("Supplier: a supplier campaign needs its supplier."))
-
-    @api.constrains("partner_domain")
-    def _check_partner_domain(self):
-        for record in self:
-            self.env["optical.crm.communication"]._check_partner_filter(
-                record.partner_domain, self._fields["partner_domain"].string)
-
-    @api.depends("communication_ids")
-    def _compute_communication_count(self):
-        counts = dict(self.env["optical.crm.communication"]._read_group(
-            [("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"]
-        ))
-        for campaign in self:
-            campaign.communication_count = counts.get(campaign._origin, 0)
 
     @api.depends("partner_domain", "segment_ids", "segment_match", "company_id")
     def _compute_target_count(self):
@@ -109,44 +79,15 @@ class OpticalCrmCampaign(models.Model):
             except ValidationError as error:
                 campaign.target_problem = str(error)
 
-    @api.depends("partner_domain", "segment_ids", "segment_match", "company_id", "step_ids.channel",
-                 "step_ids.fallback_ids.channel", "step_ids.fallback_ids.sequence", "one_per_household")
+    @api.depends("one_per_household")
     def _compute_reach(self):
-        Segment = self.env["optical.crm.segment"]
-        for campaign in self:
-            try:
-                domain = campaign._target_domain()
-            except ValidationError as error:
-                campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error
-                continue
-            # Seen as this campaign's contacts, so that its control group shows as such.
-            values = {"campaign_id": campaign._origin.id} if campaign._origin.id else {}
-            try:
-                reach = self.env["optical.crm.communication"]._try_partner_query(
-                    partial(Segment._reach, domain, channels=campaign.step_ids.mapped("channel") or None,
-                            values=values, chains=[step._optical_chain() for step in campaign.step_ids]),
-                    self._fields["partner_domain"].string)
-            except ValidationError as error:
-                campaign.reach_html = Markup("<p class='text-danger'>%s</p>") % error
-                continue
-            if campaign.one_per_household:
-                # Counted in households: one message per shared mobile, e-mail address or app device.
-                reach = self.env["optical.crm.communication"]._reach_households(
-                    reach, domain, values, campaign.company_id)
-            campaign.reach_html = Segment._reach_table(reach)
+        return super()._compute_reach()
 
-    def _target_domain(self):
-        self.ensure_one()
-        # The shop's customers (by the customer's-shop rule, so contacts without a
-        # company count): its individual contacts that are not Odoo users; the
-        # segments as of the shop's today, and the expert filter.
-        company = self.company_id or self.env.company
-        return (
-            self.env["optical.crm.communication"]._partner_domain(
-                self.partner_domain, self._fields["partner_domain"].string)
-            + self.segment_ids._partner_domain(company._optical_today(), self.segment_match)
-            + self.env["optical.crm.segment"]._customer_domain(company)
-        )
+    def _reach_counted(self, reach, domain, values):
+        if not self.one_per_household:
+            return reach
+        # Counted in households: one message per shared mobile, e-mail address or app device.
+        return self.env["optical.crm.communication"]._reach_households(reach, domain, values, self.company_id)
 
     def write(self, vals):
         res = super().write(vals)
@@ -204,14 +145,6 @@ class OpticalCrmCampaign(models.Model):
 
     def action_draft(self):
         self.write({"state": "draft"})
-
-    def action_view_communications(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.optical_crm_communication_action")
-        action["domain"] = [("campaign_id", "=", self.id)]
-        # Every communication the button counts, by state: no hidden date filter.
-        action["context"] = {"search_default_group_by_state": 1}
-        return action
 
     @api.model
     def _update_states(self):

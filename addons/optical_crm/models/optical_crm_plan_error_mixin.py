@@ -55,12 +55,3 @@ class OpticalCrmPlanErrorMixin(models.AbstractModel):
         failed.write({"plan_error": False, "plan_error_date": False, "plan_error_count": 0,
                       "plan_error_company_id": False})
 
-
-class OpticalCrmCycle(models.Model):
-    _name = "optical.crm.cycle"
-    _inherit = ["optical.crm.cycle", "optical.crm.plan.error.mixin"]
-
-
-class OpticalCrmCampaign(models.Model):
-    _name = "optical.crm.campaign"
-    _inherit = ["optical.crm.campaign", "optical.crm.plan.error.mixin"]

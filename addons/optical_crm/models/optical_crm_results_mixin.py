@@ -77,14 +77,3 @@ class OpticalCrmResultsMixin(models.AbstractModel):
                                                 "uplift_high", "revenue", "cost", "return_on_cost"]}
         return action
 
-
-class OpticalCrmCycle(models.Model):
-    _name = "optical.crm.cycle"
-    _inherit = ["optical.crm.cycle", "optical.crm.results.mixin"]
-    _results_field = "cycle_id"
-
-
-class OpticalCrmCampaign(models.Model):
-    _name = "optical.crm.campaign"
-    _inherit = ["optical.crm.campaign", "optical.crm.results.mixin"]
-    _results_field = "campaign_id"
