@@ -19,14 +19,11 @@ class OpticalCrmCampaignStep(models.Model):
         "optical.crm.campaign.step", "Supplier's step", readonly=True, copy=False, index="btree_not_null",
         ondelete="set null", help="The step of the supplier's offer this step of a joined shop follows.")
     stop_event_type_ids = fields.Many2many(
-        "optical.crm.event.type", "optical_crm_campaign_step_stop_event_type_rel", "step_id", "event_type_id",
-        "Stop if the customer has", help="Events that make this step pointless (a purchase, for a reminder): a "
-        "customer who had one on or after the campaign's start and before the step's day is skipped (goal "
-        "reached), and planned again if the event is removed before the day.")
-
-    fallback_ids = fields.One2many(
-        "optical.crm.step.fallback", "campaign_step_id", "Alternatives", copy=True,
-        help="Tried in order when the customer cannot be reached on the step's channel.")
+        relation="optical_crm_campaign_step_stop_event_type_rel",
+        help="Events that make this step pointless (a purchase, for a reminder): a customer who had one on or "
+        "after the campaign's start and before the step's day is skipped (goal reached), and planned again if "
+        "the event is removed before the day.")
+    fallback_ids = fields.One2many(inverse_name="campaign_step_id")
 
     def _optical_step_field(self):
         return "campaign_step_id"

@@ -18,14 +18,10 @@ class OpticalCrmCycleStep(models.Model):
         "Unit", default="days", required=True,
     )
     stop_event_type_ids = fields.Many2many(
-        "optical.crm.event.type", "optical_crm_cycle_step_stop_event_type_rel", "step_id", "event_type_id",
-        "Stop if the customer has", help="Events that make this step pointless: a customer who had one after the "
-        "trigger event and before the step's day is skipped (goal reached), and planned again if the event is "
-        "removed before the day.")
-
-    fallback_ids = fields.One2many(
-        "optical.crm.step.fallback", "cycle_step_id", "Alternatives", copy=True,
-        help="Tried in order when the customer cannot be reached on the step's channel.")
+        relation="optical_crm_cycle_step_stop_event_type_rel",
+        help="Events that make this step pointless: a customer who had one after the trigger event and before the "
+        "step's day is skipped (goal reached), and planned again if the event is removed before the day.")
+    fallback_ids = fields.One2many(inverse_name="cycle_step_id")
 
     def _optical_step_field(self):
         return "cycle_step_id"

@@ -81,11 +81,18 @@ class OpticalCrmStepMixin(models.AbstractModel):
         default=DEFAULT_LANG_TEMPLATE,
         help="Language the texts are rendered in: by default the customer's.",
     )
+    # Each step model gives the relation table of its stop conditions and the
+    # field of ``optical.crm.step.fallback`` pointing to it.
+    stop_event_type_ids = fields.Many2many(
+        "optical.crm.event.type", column1="step_id", column2="event_type_id", string="Stop if the customer has")
+    fallback_ids = fields.One2many(
+        "optical.crm.step.fallback", string="Alternatives", copy=True,
+        help="Tried in order when the customer cannot be reached on the step's channel.")
     communication_count = fields.Integer(compute="_compute_communication_stats")
 
     def _optical_chain(self):
         """The step's channels in the order they are tried: its channel, then
-        its alternatives (``fallback_ids``, on each step model)."""
+        its alternatives."""
         self.ensure_one()
         return [self.channel, *self.fallback_ids.mapped("channel")]
 
