@@ -12,8 +12,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/optical_crm_survey_security.xml",
-        "views/optical_crm_cycle_views.xml",
-        "views/optical_crm_campaign_views.xml",
+        "views/optical_crm_step_views.xml",
         "views/optical_crm_communication_views.xml",
         "report/optical_crm_satisfaction_report_views.xml",
     ],

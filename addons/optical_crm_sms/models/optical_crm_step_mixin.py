@@ -30,6 +30,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
         "optical.crm.landing.page", "Landing page", ondelete="restrict",
         help="The page the personal link of an SMS with link opens.",
     )
+    uses_sms = fields.Boolean("Sent by SMS", compute="_compute_sms_length")
     sms_encoding = fields.Selection(
         [("gsm7", "GSM-7 (plain characters)"), ("ucs2", "UCS-2 (special characters or emoji)")],
         "SMS alphabet", compute="_compute_sms_length",
@@ -64,7 +65,8 @@ class OpticalCrmStepMixin(models.AbstractModel):
     def _compute_sms_length(self):
         link_sample = "%s/l/%s" % (self.env.company.get_base_url(), "x" * TOKEN_LENGTH)
         for step in self:
-            if step.channel not in SMS_CHANNELS:
+            step.uses_sms = step.channel in SMS_CHANNELS
+            if not step.uses_sms:
                 step.sms_encoding = False
                 step.sms_characters = step.sms_segments = step.sms_cost_estimate = 0
                 continue
