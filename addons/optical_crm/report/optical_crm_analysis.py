@@ -3,7 +3,7 @@ import contextvars
 from odoo import api, fields, models, tools
 from odoo.models import regex_order
 from odoo.osv import expression
-from odoo.tools import SQL, sql
+from odoo.tools import SQL
 
 from ..models.optical_crm_step_mixin import channel_selection
 from ..tools.uplift import MIN_CUSTOMERS, return_on_cost, revenue_uplift, two_proportion_uplift
@@ -53,14 +53,6 @@ _PREFETCHED = contextvars.ContextVar("optical_crm_analysis_prefetched", default=
 # that model's order by their rank among its records (see _read_group_orderby).
 RANKED_GROUPS_MAX = 5000
 
-# 1: contacted, the message went out (a call once it was made); 2: held out
-# for the control group; 0: neither (planned, skipped, failed, a call not made).
-CONTACT_COLUMN_SQL = SQL(
-    "CASE WHEN (channel = 'phone' AND COALESCE(callback_attempts, 0) > 0) "
-    "OR (channel <> 'phone' AND state IN ('sent', 'done')) THEN 1 "
-    "WHEN state = 'skipped' AND skip_code = 'holdout' THEN 2 ELSE 0 END")
-
-
 def shop_today_sql(calendar_alias, partner_alias):
     """The shop's today in a SQL view, from the shop's sending calendar
     (``calendar_alias``) and its partner (``partner_alias``): the twin of
@@ -89,8 +81,8 @@ class OpticalCrmAnalysis(models.Model):
     _depends = {
         "optical.crm.communication": [
             "partner_id", "company_id", "channel", "source", "purpose", "state", "skip_code", "scheduled_date",
-            "cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "callback_attempts", "opened",
-            "purchased_after_contact", "purchase_event_id",
+            "cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "callback_attempts", "analysis_contact",
+            "opened", "purchased_after_contact", "purchase_event_id",
         ],
         "optical.crm.campaign": ["supplier_id", "offer_id"],
         "res.partner": ["optical_shop_id"],
@@ -192,21 +184,8 @@ class OpticalCrmAnalysis(models.Model):
             factors[shop_id - 1] = cost
         return factors
 
-    def _init_contact_column(self):
-        """The ledger's ``analysis_contact``: the row's part in the results,
-        worked out once when the row is written instead of on every read of
-        the results. A column PostgreSQL generates, so that every write keeps
-        it right, the ORM's and the sender's and planner's set-based UPDATEs
-        alike; no field, nothing else reads it."""
-        if sql.column_exists(self.env.cr, "optical_crm_communication", "analysis_contact"):
-            return
-        self.env.cr.execute(SQL(
-            "ALTER TABLE optical_crm_communication ADD COLUMN analysis_contact smallint GENERATED ALWAYS AS (%s) STORED",
-            CONTACT_COLUMN_SQL))
-
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self._init_contact_column()
         contacted = SQL("(c.analysis_contact = 1)")
         # A held-out customer counts once the day their message would have gone out has come, in
         # the shop's time zone: a day more than one before UTC's has come everywhere, a day more

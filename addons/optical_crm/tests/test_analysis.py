@@ -304,6 +304,18 @@ class TestAnalysis(OpticalCrmCase):
                             "WHERE id = %s", [held.id])
         self.assertEqual(contacted(), (2, 1))
 
+    def test_the_rows_part_is_a_field_of_the_ledger_the_database_writes(self):
+        """``analysis_contact`` is a declared field of the ledger whose column
+        PostgreSQL generates: a set-based UPDATE changes it, a copy leaves it out."""
+        mail = self.contact(self.anna, self.mail_step, "planned")
+        self.env.flush_all()
+        self.assertEqual(self.Communication._analysis_contact_column(), ("integer", "s"))
+        self.assertEqual(mail.analysis_contact, 0)
+        self.env.cr.execute("UPDATE optical_crm_communication SET state = 'sent' WHERE id = %s", [mail.id])
+        mail.invalidate_recordset(["analysis_contact"])
+        self.assertEqual(mail.analysis_contact, 1)
+        self.assertFalse(mail.copy_data()[0].get("analysis_contact"))
+
     def test_groups_come_in_their_models_order(self):
         """A pivot by cycle lists the cycles by priority, then name, as Odoo
         orders them, the rows of no cycle (a campaign's) where Odoo puts them;
