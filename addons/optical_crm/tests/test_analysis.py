@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from ..report import optical_crm_analysis
+from ..report import optical_crm_pivot_mixin
 from ..report.optical_crm_analysis import shop_today_sql
 from .common import OpticalCrmCase
 
@@ -347,7 +347,7 @@ class TestAnalysis(OpticalCrmCase):
         for groupby in ("cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "company_id"):
             for direction in ("", "desc", "asc nulls first", "desc nulls last"):
                 ranked = order(groupby, direction)
-                with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
+                with patch.object(optical_crm_pivot_mixin, "RANKED_GROUPS_MAX", 0):
                     self.assertEqual(ranked, order(groupby, direction), (groupby, direction))
 
     def test_the_pivots_groupings_at_once_match_one_by_one(self):
@@ -378,7 +378,7 @@ class TestAnalysis(OpticalCrmCase):
                     ["channel", "campaign_id"]]
         owner = self.owner.with_context(allowed_company_ids=[self.shop_a.id, self.shop_b.id])
         # A customer has a row or two here, a dozen in a shop's year: the one pass is made whatever it sums up.
-        self.enterContext(patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0))
+        self.enterContext(patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0))
         for user, domain in ((None, []), (owner, [("date", ">=", D(2026, 3, 1))]), (self.staff_b, []),
                              (None, [("date", ">=", D(2030, 1, 1))])):
             Analysis = self.Analysis.with_user(user) if user else self.Analysis
@@ -401,14 +401,14 @@ class TestAnalysis(OpticalCrmCase):
         self.build_exam_results()
         # By customer when there are too many to rank, by a measure the one pass does not count, or
         # groupings listing their fields in different orders: None, the pivot asks one by one.
-        self.enterContext(patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0))
+        self.enterContext(patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0))
         self.assertTrue(self.Analysis.read_group_sets([], MEASURES, [[], ["partner_id"]]))
-        with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
+        with patch.object(optical_crm_pivot_mixin, "RANKED_GROUPS_MAX", 0):
             self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [[], ["partner_id"]]))
         self.assertIsNone(self.Analysis.read_group_sets([], ["communication_id:count_distinct"], [[]]))
         self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [["source", "channel"], ["channel", "source"]]))
         # When PostgreSQL expects the sums to be hardly fewer than the rows, one pass would not pay.
-        with patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 4):
+        with patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 4):
             rows = SQL("SELECT 1 FROM generate_series(1, 100000) g")
             self.assertTrue(self.Analysis._sums_up(SQL("SELECT 1 FROM generate_series(1, 100000) g GROUP BY g / 10000"),
                                                    rows))

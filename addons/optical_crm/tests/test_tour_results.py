@@ -4,7 +4,7 @@ from unittest.mock import patch
 from odoo import api
 from odoo.tests import new_test_user, tagged
 
-from ..report import optical_crm_analysis
+from ..report import optical_crm_pivot_mixin
 from .common_tour import OpticalTourCase
 
 
@@ -59,7 +59,7 @@ class TestTourResults(OpticalTourCase):
             return answer
 
         read_group_sets.original = Analysis.read_group_sets
-        with patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0), \
+        with patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0), \
                 patch.object(Analysis, "read_group_sets", read_group_sets):
             self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action/%s" % self.cycle.id,
                             "optical_crm_results_tour", login="tour_owner", timeout=180)
