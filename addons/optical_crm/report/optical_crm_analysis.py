@@ -285,8 +285,8 @@ class OpticalCrmAnalysis(models.Model):
         grouping and customer (and purchase): which of the customer's rows
         qualify for which count become bits of one flag, and a customer
         counts in a group when one of their rows there has the bit. The
-        groupings then count customers among those sums, ten times fewer
-        than the rows on a ledger like a shop's."""
+        groupings then count customers among those sums, fewer than the
+        rows when customers have several rows in a group."""
         names = {spec.split(":")[0] for spec in aggregates}
         flags = SQL(" + ").join([SQL("0"), *(
             SQL("(%s IS NOT NULL)::int * %s", self._field_to_sql(self._table, name, query), bit)
