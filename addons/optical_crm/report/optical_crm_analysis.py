@@ -74,13 +74,14 @@ class OpticalCrmAnalysis(models.Model):
         "optical.crm.campaign": ["supplier_id", "offer_id"],
         "res.partner": ["optical_shop_id"],
         "optical.crm.event": ["amount"],
-        "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id"],
+        "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id", "currency_id"],
     }
 
     communication_id = fields.Many2one("optical.crm.communication", readonly=True)
     date = fields.Date(readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True, help="The shop that sent the communication.")
+    currency_id = fields.Many2one("res.currency", readonly=True, help="The currency of the shop.")
     customer_shop_id = fields.Many2one(
         "res.company", "Customer's shop", readonly=True,
         help="The shop the customer belongs to (their company, else their most recent trigger event's shop, "
@@ -120,11 +121,12 @@ class OpticalCrmAnalysis(models.Model):
     calls_made = fields.Integer("Calls made", aggregator="sum", readonly=True)
     call_minutes = fields.Float("Time on the phone (minutes)", digits=(16, 0), aggregator="sum", readonly=True,
                                 help="Calls made times the shop's minutes per call.")
-    revenue = fields.Float("Revenue after contact", digits=(16, 2), aggregator="sum", readonly=True)
-    control_revenue = fields.Float("Control group revenue", digits=(16, 2), aggregator="sum", readonly=True)
-    cost = fields.Float(digits=(16, 2), aggregator="sum", readonly=True,
-                        help="SMS segments times their price; calls made times minutes per call times the "
-                        "shop's hourly cost.")
+    # Amounts in the shop's currency (the pivot shows it: fields_get).
+    revenue = fields.Monetary("Revenue after contact", aggregator="sum", readonly=True)
+    control_revenue = fields.Monetary("Control group revenue", aggregator="sum", readonly=True)
+    cost = fields.Monetary(aggregator="sum", readonly=True,
+                           help="SMS segments times their price; calls made times minutes per call times the "
+                           "shop's hourly cost.")
     conversion_rate = fields.Float("Conversion (%)", aggregator="sum", readonly=True,
                                    help="Customers who bought after contact / customers contacted.")
     control_rate = fields.Float("Control conversion (%)", aggregator="sum", readonly=True)
@@ -136,11 +138,11 @@ class OpticalCrmAnalysis(models.Model):
                               help="The low end of the 95% range of the uplift.")
     uplift_high = fields.Float("Bought thanks to the contact, at most (% points)", aggregator="sum", readonly=True,
                                help="The high end of the 95% range of the uplift.")
-    revenue_per_customer = fields.Float("Revenue per contacted customer", digits=(16, 2), aggregator="sum",
-                                        readonly=True)
-    control_revenue_per_customer = fields.Float("Revenue per control customer", digits=(16, 2),
-                                                aggregator="sum", readonly=True)
-    revenue_uplift = fields.Float("Revenue uplift per customer", digits=(16, 2), aggregator="sum", readonly=True)
+    revenue_per_customer = fields.Monetary("Revenue per contacted customer", aggregator="sum", readonly=True)
+    control_revenue_per_customer = fields.Monetary("Revenue per control customer", aggregator="sum", readonly=True)
+    revenue_uplift = fields.Monetary("Extra revenue per customer thanks to the contact", aggregator="sum",
+                                     readonly=True,
+                                     help="Revenue per contacted customer minus revenue per control customer.")
     return_on_cost = fields.Float("Return on cost (× the cost)", digits=(16, 2), aggregator="sum", readonly=True,
                                   help="Revenue after contact divided by its cost: 3.00 means three times the cost.")
 
@@ -194,6 +196,7 @@ class OpticalCrmAnalysis(models.Model):
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
+                       co.currency_id,
                        COALESCE(p.optical_shop_id, c.company_id) AS customer_shop_id,
                        c.channel, c.source, c.purpose, c.cycle_id, c.cycle_step_id, c.campaign_id,
                        c.campaign_step_id, ca.supplier_id, ca.offer_id,
@@ -321,14 +324,40 @@ class OpticalCrmAnalysis(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The amounts carry the shops' currency when the user's shops share
+        one: the pivot formats a monetary measure with ``currencyId``."""
+        descriptions = super().fields_get(allfields, attributes)
+        currencies = self.env.companies.currency_id
+        if len(currencies) == 1:
+            for description in descriptions.values():
+                if description.get("type") == "monetary":
+                    description["currencyId"] = currencies.id
+        return descriptions
+
+    @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
         if not {spec.split(":")[0] for spec in fields} & set(DERIVED_MEASURES):
-            return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
-        groups = super().read_group(domain, self._counted_fields(fields), groupby, offset=offset, limit=limit,
-                                    orderby=orderby, lazy=lazy)
+            groups = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby,
+                                        lazy=lazy)
+        else:
+            groups = super().read_group(domain, self._counted_fields(fields), groupby, offset=offset, limit=limit,
+                                        orderby=orderby, lazy=lazy)
+            for group in groups:
+                # The web client shows False as an empty cell: no figure rather than noise.
+                group.update({key: False if value is None else value for key, value in self._figures(group).items()})
+        return self._name_empty_groups(groups)
+
+    @api.model
+    def _name_empty_groups(self, groups):
+        """A group without a cycle holds the campaigns' rows, one without a
+        campaign the cyclic activities': named so rather than "None"."""
+        campaigns, cycles = self.env._("Campaigns"), self.env._("Cyclic activities")
+        labels = {"cycle_id": campaigns, "cycle_step_id": campaigns, "campaign_id": cycles, "campaign_step_id": cycles}
         for group in groups:
-            # The web client shows False as an empty cell: no figure rather than noise.
-            group.update({key: False if value is None else value for key, value in self._figures(group).items()})
+            for name, label in labels.items():
+                if group.get(name, True) is False:
+                    group[name] = (False, label)
         return groups
 
     @api.model

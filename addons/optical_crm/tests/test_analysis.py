@@ -316,6 +316,53 @@ class TestAnalysis(OpticalCrmCase):
         self.assertEqual(mail.analysis_contact, 1)
         self.assertFalse(mail.copy_data()[0].get("analysis_contact"))
 
+    def test_what_the_owner_reads_amounts_named_groups_units(self):
+        """Review of 2026-12-07, defect 14: amounts are in the shop's
+        currency, the group without a cycle is the campaigns (and the one
+        without a campaign the cyclic activities), return on cost says it is
+        a multiple of the cost, the uplift is in a shop owner's words."""
+        self.build_exam_results()
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "Saldi", "date_start": D(2026, 3, 1), "date_end": D(2026, 3, 31),
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "export"})]})
+        self.Communication.create({
+            "partner_id": self.elena.id, "company_id": self.shop_a.id, "channel": "export", "source": "campaign",
+            "campaign_id": campaign.id, "campaign_step_id": campaign.step_ids.id, "state": "sent",
+            "scheduled_date": D(2026, 3, 2), "sent_date": DT(2026, 3, 2, 9, 0)})
+        Analysis = self.Analysis.with_user(self.owner).with_context(allowed_company_ids=[self.shop_a.id])
+        fields = Analysis.fields_get(attributes=["type", "string", "currency_field"])
+        for name in ("revenue", "control_revenue", "cost", "revenue_per_customer", "control_revenue_per_customer",
+                     "revenue_uplift"):
+            self.assertEqual((fields[name]["type"], fields[name]["currency_field"]), ("monetary", "currency_id"), name)
+            self.assertEqual(fields[name]["currencyId"], self.shop_a.currency_id.id, name)
+        self.assertEqual(fields["return_on_cost"]["type"], "float")
+        self.assertIn("× the cost", fields["return_on_cost"]["string"])
+        for name in ("uplift", "uplift_low", "uplift_high", "revenue_uplift"):
+            self.assertIn("thanks to the contact", fields[name]["string"].lower(), name)
+            self.assertNotIn("uplift", fields[name]["string"].lower(), name)
+        (cell,) = Analysis.read_group([("cycle_id", "=", self.exam.id)], ["revenue:sum", "currency_id"],
+                                      ["currency_id"], lazy=False)
+        self.assertEqual(cell["currency_id"][0], self.shop_a.currency_id.id)
+        # Groups without a cycle or campaign are named as what they are, in the pivot's one pass too.
+        self.enterContext(patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0))
+        for groupby, label, value in (("cycle_id", "Campaigns", self.exam.id),
+                                      ("cycle_step_id", "Campaigns", self.call_step.id),
+                                      ("campaign_id", "Cyclic activities", campaign.id),
+                                      ("campaign_step_id", "Cyclic activities", campaign.step_ids.id)):
+            one = Analysis.read_group([], MEASURES, [groupby], lazy=False)
+            (at_once,) = Analysis.read_group_sets([], MEASURES, [[groupby]])
+            for groups in (one, at_once):
+                names = {group[groupby][0]: group[groupby][1] for group in groups}
+                self.assertEqual(names[False], label, groupby)
+                self.assertIn(value, names, groupby)
+        # Shops of two currencies: no one currency for their sums.
+        eur, chf = self.env.ref("base.EUR"), self.env.ref("base.CHF")
+        (eur | chf).active = True
+        self.shop_a.currency_id, self.shop_b.currency_id = eur, chf
+        both = Analysis.with_context(allowed_company_ids=[self.shop_a.id, self.shop_b.id])
+        self.assertNotIn("currencyId", both.fields_get(["revenue"])["revenue"])
+        self.assertEqual(Analysis.fields_get(["revenue"])["revenue"]["currencyId"], eur.id)
+
     def test_groups_come_in_their_models_order(self):
         """A pivot by cycle lists the cycles by priority, then name, as Odoo
         orders them, the rows of no cycle (a campaign's) where Odoo puts them;

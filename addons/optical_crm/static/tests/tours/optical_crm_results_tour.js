@@ -28,6 +28,20 @@ registry.category("web_tour.tours").add("optical_crm_results_tour", {
             content: "with the uplift in percentage points",
             trigger: ".o_pivot td:contains('20.00')",
         },
+        {
+            content: "the amounts in the shop's currency",
+            trigger: ".o_pivot td:contains('€')",
+        },
+        {
+            content: "every measure on a 1366 px screen: the table ends inside the window",
+            trigger: ".o_pivot table",
+            run() {
+                const right = document.querySelector(".o_pivot table").getBoundingClientRect().right;
+                if (right > window.innerWidth) {
+                    throw new Error(`the pivot ends at ${right} px in a ${window.innerWidth} px window`);
+                }
+            },
+        },
         ...screenshot("results_pivot", ".o_pivot"),
     ],
 });
