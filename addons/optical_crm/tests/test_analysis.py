@@ -363,6 +363,26 @@ class TestAnalysis(OpticalCrmCase):
         self.assertNotIn("currencyId", both.fields_get(["revenue"])["revenue"])
         self.assertEqual(Analysis.fields_get(["revenue"])["revenue"]["currencyId"], eur.id)
 
+    def test_an_italian_owner_reads_the_results_in_italian(self):
+        """The labels of defect 14 as the review read them, in Italian: the
+        form's button, the measures, the campaigns' group."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        self.build_exam_results()
+        Analysis = self.Analysis.with_user(self.owner).with_context(lang="it_IT", allowed_company_ids=[self.shop_a.id])
+        form = self.env["optical.crm.cycle"].with_user(self.owner).with_context(lang="it_IT").get_views(
+            [(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("Grazie al contatto", form)
+        self.assertNotIn("Uplift", form)
+        strings = {name: field["string"] for name, field in Analysis.fields_get(attributes=["string"]).items()}
+        self.assertEqual(strings["return_on_cost"], "Ritorno sul costo (× il costo)")
+        self.assertEqual(strings["uplift"], "Acquisti grazie al contatto (punti %)")
+        self.assertEqual(strings["revenue_uplift"], "Fatturato in più per cliente grazie al contatto")
+        groups = Analysis.read_group([], ["customer_contacted:count_distinct"], ["campaign_id"], lazy=False)
+        self.assertEqual([group["campaign_id"][1] for group in groups if not group["campaign_id"][0]],
+                         ["Attività cicliche"])
+
     def test_groups_come_in_their_models_order(self):
         """A pivot by cycle lists the cycles by priority, then name, as Odoo
         orders them, the rows of no cycle (a campaign's) where Odoo puts them;

@@ -19,7 +19,7 @@ registry.category("web_tour.tours").add("optical_crm_results_tour", {
             trigger: ".o_optical_results tr:contains('Tour offer'):contains('12 (30.0%)'):contains('3 (10.0%)')",
         },
         ...screenshot("cycle_results", ".o_optical_results"),
-        { trigger: ".oe_stat_button:contains('Uplift')", run: "click" },
+        { trigger: ".oe_stat_button:contains('Thanks to the contact')", run: "click" },
         {
             content: "the analysis opens on the cycle, per step and shop",
             trigger: ".o_pivot th:contains('Tour offer')",
