@@ -15,68 +15,7 @@ floor measured in the same run:
 Runs on its own scratch database (``--database``, default focus_bench),
 created and dropped here, with an Odoo server on ``--port``. Not run by CI.
 
-Where the time goes (cProfile of one batch of 1,000, in process, 2 shared cores):
-
-- replay, before: the stored records read through the ORM (all columns, JSON
-  payloads decoded), each record checked by the gatekeeper and parsed again,
-  then answered (~45 ms of Python per batch), and the stored records looked
-  up with a plan that, on statistics a bulk load had left stale, hashed every
-  record of the store once per batch. Now: one lookup of (type, id,
-  fingerprint), one probe of the records' unique index per record (LATERAL,
-  OFFSET 0: ~5 ms for 1,000 on 200,000 stored); a record whose fingerprint
-  (digest of the record exactly as sent) matches is answered from the stored
-  status without any check or write. What is left is JSON: parsing the body
-  (~15 ms), the fingerprints (one canonical ``json.dumps`` per record, ~35 ms)
-  and the answer, plus Odoo's request handling; the bare-HTTP floor parses
-  the same body and answers it too.
-- customers, measured again (one batch of 1,000 in process, unprofiled,
-  load 2-4: ~2.3 s; ~2.8 s through HTTP in the full run): res.partner's ORM
-  ``create`` ~0.7-1.0 s (defaults per record, the INSERTs of 100 rows into a
-  table with 19 indexes) and the stored computed fields it leaves to the
-  flush ~0.9-1.0 s (sanitized phone, normalized e-mail, complete name, the
-  commercial partner one record at a time since it is recursive, four image
-  sizes, partner share, written back by UPDATEs of the rows just inserted):
-  ~75% of the batch, Odoo's own. Then the mappers (phone numbers, fiscal
-  codes) ~0.2 s, the FOCUS records' INSERT ~0.1 s, the new-customer events'
-  INSERT ~0.1 s. The records used to be inserted "received" and then updated
-  "applied" with their partner (~0.15-0.2 s); now a new customer's partner is
-  created before its record is stored, and the record inserted applied (see
-  the other records below; a batch that fails is undone whole and takes the
-  long way, record by record, as before). The partners are
-  created with tracking, mail and the contact rules off (the rules run once
-  per batch, on the customers whose consent changed) and with the
-  salesperson Odoo computes for a contact without parent company given, which
-  spares the ORM a draft record per customer to precompute it. Matching new
-  customers against those already in the shop is one index probe per fiscal
-  code, mobile and e-mail. Now the partners are created set-based
-  (``res.partner._create_set_based``, held to ``create`` field by field by
-  optical_crm's ``test_partner_set_based``): one INSERT for the batch, one
-  ``default_get`` instead of one per partner (~0.35 s), the commercial
-  partner in the INSERT instead of computed one partner at a time (~0.25 s),
-  the new records in the cache as ``create`` puts them, so that the four
-  empty image sizes search no attachment, and the sanitized phone from the
-  mapper, which has validated the number already, instead of a second
-  parse (~0.5 s). Measured in process (the same 1,000 partners, one after
-  the other at load 6-10): 0.4-0.9 s against 0.6-2.4 s for ``create``.
-- other records: before, events and records went through the ORM ``create``
-  and the customers' shop was recomputed for every customer of the batch,
-  then the records were inserted "received" and updated "applied" (an UPDATE
-  of 1,000 rows just inserted, which makes PostgreSQL check all five foreign
-  keys of every row again: ~0.15-0.2 s a batch). Now a new record whose
-  customer is already applied (and not sent again in the batch) is mapped
-  before it is stored and inserted applied, in the batch's one INSERT; applying
-  it writes the row no second time. Measured again
-  (in process, ~0.45-0.6 s a batch; ~0.7 s through HTTP): the events' INSERT
-  ~0.15 s and the records' INSERT ~0.1 s (the floor's work), the gatekeeper
-  and the fingerprints ~0.08 s, the mappers ~0.05 s, the customers' lookup
-  (one index probe per customer) ~0.01 s, the customers' shop written by its
-  one SQL rule only where it changes; the rest is HTTP and JSON.
-- changed records of a re-sync are stored in one UPDATE under one savepoint
-  (record by record only when the database refuses it), not one savepoint and
-  one ORM write per record.
-- the tables a load fills are analysed when their statistics fall far behind
-  (autovacuum is late in the middle of a load, or off on a development
-  machine), so that the next batches are planned for their real size.
+Where the time goes (cProfile of one batch of 1,000), with figures: bench/README.md.
 
 Then (``--side-by-side``, default 2) as many other shops send their own first
 load at the same time, each from a thread of its own, to the same server

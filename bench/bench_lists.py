@@ -21,16 +21,8 @@ Each figure is the median of 7 warm runs of ``web_search_read`` /
 count, run in the same session. Then the ``EXPLAIN`` of the page query Odoo
 generates, which must use an index, not scan the table.
 
-Where the time goes (EXPLAIN and cProfile of the call list, warm): without an
-index for open calls, PostgreSQL walked the date index from the oldest row
-(the list is due-first) through two years of rows to find the ~2,700 open
-calls of the shop: 1.8 s for "mine and unassigned", 1.1 s for everyone's,
-each page and its count. With the partial index on open callbacks in the
-list's order (``optical_crm_communication.init``), 15-50 ms; the ORM's own
-work (record rules, ``web_read`` of 80 rows and their customers) is the rest
-of the ratio to the floor. The other lists read the date index (planned rows
-have their own partial index for the sender) and a count bounded by the web
-client's count limit, never the whole table.
+Where the time goes (EXPLAIN and cProfile of the call list), with figures:
+bench/README.md.
 
     python3 bench/bench_lists.py [--database optical_bench_lists] [--communications 1000000] [--keep]
 """

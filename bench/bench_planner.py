@@ -7,14 +7,7 @@ communications planned per second, the time of a second run with nothing new,
 and the time of a bare ``INSERT ... SELECT`` of the same rows into a table of
 the same shape (same indexes), as a ratio.
 
-Where the time goes (``--profile``, 2026-12-01, quiet 2-core machine; first
-run 58 s for 222,231 communications, 53 s of it in SQL): the planner's own
-``INSERT ... SELECT`` per cycle ~26 s (1.3x the bare INSERT of the same rows,
-20.5 s), the birthday events of the year ~5.6 s, and optical_crm_sms's number
-rule on the planned SMS and the other rules ~20 s (one read, then the verdicts, sms_number and
-skips written back by batch UPDATEs; phonenumbers in Python). The bench
-installs optical_crm_sms since its cycles have SMS steps; the issue's 1.6x
-was measured before SMS steps needed that module, without its rule.
+Where the time goes (``--profile``), with figures: bench/README.md.
 
     python3 bench/bench_planner.py [--customers 100000] [--keep] [--profile]
 """

@@ -17,32 +17,9 @@ same keep-alive sessions and workers, to a second local gateway, no Odoo).
 
 The local gateway (``optical_crm_sms/tests/gateway_server.py``, threaded,
 keep-alive) runs in a process of its own (``sms_harness.GatewayProcess``),
-as a reseller's gateway does, for Odoo and for the floor alike: its Python
-no longer shares the sender's GIL. That was not what bounded either figure:
-side by side on the loaded 2-core machine, in-process and own-process runs
-are within the noise (floor 796-853 against 838-910 SMS/s, Odoo 657-677
-against 587-628). The floor is bound by the client's CPU per POST (below).
+as a reseller's gateway does, for Odoo and for the floor alike.
 
-Where the time goes (``--profile``, 3,000 SMS, 2 shared cores, measured
-2026-12-01 at load 2.5-3.5):
-
-- hand-over (about 1,150 SMS/s for 20,000): Odoo's ``sms.sms`` ``create``
-  ~30% (default values computed per row ~13%, the INSERTs), rendering the
-  step's text ~25% (one ``_render_field`` call per step and shop for the
-  batch, but Odoo's inline template evaluates each placeholder with
-  ``safe_eval`` once per customer; the customer's language is read from the
-  customers, no longer rendered per customer), the number rule ~19%
-  (phonenumbers in Python ~13%: cached per distinct number, every number of
-  the bench is distinct), the single UPDATE … FROM unnest writing texts,
-  cost, SMS and state per batch ~10% (it was two: texts, then the state), the
-  locked batch and the set-based rules the rest;
-- dispatch (about 80% of its floor): two thirds waiting for the gateway's
-  HTTP in the client's 4 workers (``requests`` + urllib3: ~1 ms of CPU per
-  POST on this machine, the floor's bound; reading the proxy from the
-  environment on every call was half of it before); Odoo's third is the
-  per-session lock (SKIP LOCKED) and re-checks (STOP, consent, sending
-  window), the messages read from the ORM, the state writes grouped by
-  state and the commit per session.
+Where the time goes (``--profile``), with figures: bench/README.md.
 
     python3 bench/bench_sms.py [--count 20000] [--database sms_bench] [--keep] [--profile]
 """

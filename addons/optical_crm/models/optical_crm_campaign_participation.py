@@ -147,7 +147,7 @@ class OpticalCrmCampaignParticipation(models.Model):
         group = group.sudo()
         employees = self.env.ref("base.group_user").sudo()
         if group in employees.implied_ids:
-            # The menu was a manual switch in Settings (implied for every user): no longer.
+            # The menu follows the shops' participations: not a Settings switch implied for every user.
             employees.write({"implied_ids": [(3, group.id)]})
         self.env.flush_all()
         companies = self.sudo().search([("offer_id.state", "!=", "cancelled")]).company_id

@@ -51,6 +51,14 @@ STAFF_WRITABLE_FIELDS = frozenset({"user_id"})
 # What an owner's screens also edit on a communication not handed over yet.
 OWNER_PLANNED_WRITABLE_FIELDS = frozenset({"scheduled_date"})
 
+# The row's part in the results (``analysis_contact``): 1 contacted, the
+# message went out (a call once it was made); 2 held out for the control
+# group; 0 neither (planned, skipped, failed, a call not made).
+ANALYSIS_CONTACT_SQL = SQL(
+    "CASE WHEN (channel = 'phone' AND COALESCE(callback_attempts, 0) > 0) "
+    "OR (channel <> 'phone' AND state IN ('sent', 'done')) THEN 1 "
+    "WHEN state = 'skipped' AND skip_code = 'holdout' THEN 2 ELSE 0 END")
+
 # A customer filter tried at save, or counted on a form, gives up after this
 # long: a filter too slow for a form is refused rather than run on the day.
 FILTER_TIMEOUT_MS = 5000
@@ -130,6 +138,32 @@ class OpticalCrmCommunication(models.Model):
     partner_mobile = fields.Char(related="partner_id.mobile", string="Mobile")
     partner_email = fields.Char(related="partner_id.email", string="E-mail")
     first_name = fields.Char(compute="_compute_first_name", help="The customer's first name, for templates.")
+    # PostgreSQL generates the column from the row (ANALYSIS_CONTACT_SQL) on every write, the ORM's and the
+    # planner's and sender's set-based UPDATEs alike; the results (optical.crm.analysis) read it in SQL.
+    analysis_contact = fields.Integer(
+        "Part in the results", readonly=True, copy=False, aggregator=None,
+        help="1: contacted; 2: held out for the control group; 0: neither. Written by the database.")
+
+    def _auto_init(self):
+        # Odoo cannot convert a generated column: one of another type is dropped, then made again below.
+        if self._analysis_contact_column() not in (None, ("integer", "s")):
+            self.env.cr.execute("ALTER TABLE optical_crm_communication DROP COLUMN analysis_contact CASCADE")
+        result = super()._auto_init()
+        if self._analysis_contact_column() != ("integer", "s"):
+            # A view reading it (the results) is dropped with it and made again by its own init().
+            self.env.cr.execute(SQL(
+                "ALTER TABLE optical_crm_communication DROP COLUMN IF EXISTS analysis_contact CASCADE, "
+                "ADD COLUMN analysis_contact integer GENERATED ALWAYS AS (%s) STORED", ANALYSIS_CONTACT_SQL))
+        return result
+
+    def _analysis_contact_column(self):
+        """The type of ``analysis_contact``'s column and whether PostgreSQL
+        generates it (``"s"``), or None when it has none."""
+        rows = self.env.execute_query(SQL(
+            "SELECT format_type(atttypid, atttypmod), attgenerated FROM pg_attribute "
+            "WHERE attrelid = to_regclass('optical_crm_communication') AND attname = 'analysis_contact' "
+            "AND NOT attisdropped"))
+        return tuple(rows[0]) if rows else None
 
     def init(self):
         # Exactly once: one row per (event, cycle step) and per (customer, campaign step).

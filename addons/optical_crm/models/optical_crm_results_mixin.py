@@ -15,7 +15,7 @@ class OpticalCrmResultsMixin(models.AbstractModel):
     result_contacted = fields.Integer("Customers contacted", compute="_compute_results")
     result_bought = fields.Integer("Customers who bought", compute="_compute_results")
     result_conversion = fields.Float("Conversion (%)", compute="_compute_results", digits=(16, 1))
-    result_uplift = fields.Char("Uplift", compute="_compute_results")
+    result_uplift = fields.Char("Thanks to the contact", compute="_compute_results")
     result_table = fields.Html("Results by step and shop", compute="_compute_result_table", sanitize=False)
 
     @api.depends_context("uid")
@@ -43,7 +43,7 @@ class OpticalCrmResultsMixin(models.AbstractModel):
         cells = Analysis._figures_by([(self._results_field, "in", self.ids)],
                                      [self._results_field, step_field, "company_id"]) if self.ids else {}
         _ = self.env._
-        heads = [_("Step"), _("Shop"), _("Contacted"), _("Bought"), _("Control group"), _("Bought"), _("Uplift")]
+        heads = [_("Step"), _("Shop"), _("Contacted"), _("Bought"), _("Control group"), _("Bought"), _("Thanks to the contact")]
         for record in self:
             lines = [(key[1], key[2], cell) for key, cell in cells.items() if key[0] == record._origin]
             if not lines:

@@ -243,8 +243,7 @@ class OpticalCrmStepMixin(models.AbstractModel):
 
     def _render_lang(self, res_ids, engine="inline_template"):
         # The default language template is the customer's language: read from
-        # the customers in one go instead of evaluated once per communication
-        # (it was half of the rendering time of a sender's batch).
+        # the customers in one go instead of evaluated once per communication.
         if (self.lang or "").strip() == DEFAULT_LANG_TEMPLATE and self.render_model == "optical.crm.communication":
             communications = self.env["optical.crm.communication"].browse(res_ids)
             return {communication.id: communication.partner_id.lang or "" for communication in communications}

@@ -1,9 +1,5 @@
-import contextvars
-
 from odoo import api, fields, models, tools
-from odoo.models import regex_order
-from odoo.osv import expression
-from odoo.tools import SQL, sql
+from odoo.tools import SQL
 
 from ..models.optical_crm_communication import SOURCES
 from ..models.optical_crm_step_mixin import PURPOSES, channel_selection
@@ -34,32 +30,12 @@ DERIVED_NEEDS["uplift_low"] = DERIVED_NEEDS["uplift_high"] = DERIVED_NEEDS["upli
 # following two contacts of the same cycle counts once.
 DISTINCT_REVENUE = {"revenue:sum": "purchase_event_id", "control_revenue:sum": "control_purchase_event_id"}
 # The customer counts as bits of the flags a customer's rows of a group carry
-# (see _read_group_sets).
+# (see _pivot_one_pass).
 CUSTOMER_BITS = {
     "customer_targeted": 1, "customer_contacted": 2, "customer_reached": 4, "customer_bought": 8,
     "customer_control": 16, "customer_control_bought": 32,
 }
 SET_AGGREGATES = {"__count", "cost:sum", *DISTINCT_REVENUE, *("%s:count_distinct" % name for name in CUSTOMER_BITS)}
-# The one pass pays when customers have several rows in a group of the finest
-# grouping: when PostgreSQL expects it to sum up the rows at least this many
-# to one (a pivot by source: ten rows a customer; by cycle: two).
-SETS_MIN_SHRINK = 4
-# A pivot asks (row levels + 1) × (column levels + 1) groupings: more are not a pivot's, they are asked
-# one by one.
-SETS_MAX = 64
-# The groups of the pivot's groupings worked out together, which read_group
-# hands out while read_group_sets asks for them one by one.
-_PREFETCHED = contextvars.ContextVar("optical_crm_analysis_prefetched", default=None)
-# Groups of a many2one whose model holds at most this many records are put in
-# that model's order by their rank among its records (see _read_group_orderby).
-RANKED_GROUPS_MAX = 5000
-
-# 1: contacted, the message went out (a call once it was made); 2: held out
-# for the control group; 0: neither (planned, skipped, failed, a call not made).
-CONTACT_COLUMN_SQL = SQL(
-    "CASE WHEN (channel = 'phone' AND COALESCE(callback_attempts, 0) > 0) "
-    "OR (channel <> 'phone' AND state IN ('sent', 'done')) THEN 1 "
-    "WHEN state = 'skipped' AND skip_code = 'holdout' THEN 2 ELSE 0 END")
 
 
 def shop_today_sql(calendar_alias, partner_alias):
@@ -82,27 +58,31 @@ class OpticalCrmAnalysis(models.Model):
     """
 
     _name = "optical.crm.analysis"
+    _inherit = ["optical.crm.pivot.mixin"]
     _description = "Communication results"
     _auto = False
     _order = "date desc, id desc"
     _rec_name = "partner_id"
+    # What the pivot's groupings at once answer (optical.crm.pivot.mixin, _pivot_one_pass).
+    _pivot_set_aggregates = frozenset(SET_AGGREGATES)
     # What the view reads: pending writes to these are flushed before a query.
     _depends = {
         "optical.crm.communication": [
             "partner_id", "company_id", "channel", "source", "purpose", "state", "skip_code", "scheduled_date",
-            "cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "callback_attempts", "opened",
-            "purchased_after_contact", "purchase_event_id",
+            "cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "callback_attempts", "analysis_contact",
+            "opened", "purchased_after_contact", "purchase_event_id",
         ],
         "optical.crm.campaign": ["supplier_id", "offer_id"],
         "res.partner": ["optical_shop_id"],
         "optical.crm.event": ["amount"],
-        "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id"],
+        "res.company": ["optical_call_minutes", "optical_call_hourly_cost", "optical_send_calendar_id", "currency_id"],
     }
 
     communication_id = fields.Many2one("optical.crm.communication", readonly=True)
     date = fields.Date(readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", "Shop", readonly=True, help="The shop that sent the communication.")
+    currency_id = fields.Many2one("res.currency", readonly=True, help="The currency of the shop.")
     customer_shop_id = fields.Many2one(
         "res.company", "Customer's shop", readonly=True,
         help="The shop the customer belongs to (their company, else their most recent trigger event's shop, "
@@ -140,11 +120,12 @@ class OpticalCrmAnalysis(models.Model):
     calls_made = fields.Integer("Calls made", aggregator="sum", readonly=True)
     call_minutes = fields.Float("Time on the phone (minutes)", digits=(16, 0), aggregator="sum", readonly=True,
                                 help="Calls made times the shop's minutes per call.")
-    revenue = fields.Float("Revenue after contact", digits=(16, 2), aggregator="sum", readonly=True)
-    control_revenue = fields.Float("Control group revenue", digits=(16, 2), aggregator="sum", readonly=True)
-    cost = fields.Float(digits=(16, 2), aggregator="sum", readonly=True,
-                        help="SMS segments times their price; calls made times minutes per call times the "
-                        "shop's hourly cost.")
+    # Amounts in the shop's currency (the pivot shows it: fields_get).
+    revenue = fields.Monetary("Revenue after contact", aggregator="sum", readonly=True)
+    control_revenue = fields.Monetary("Control group revenue", aggregator="sum", readonly=True)
+    cost = fields.Monetary(aggregator="sum", readonly=True,
+                           help="SMS segments times their price; calls made times minutes per call times the "
+                           "shop's hourly cost.")
     conversion_rate = fields.Float("Conversion (%)", aggregator="sum", readonly=True,
                                    help="Customers who bought after contact / customers contacted.")
     control_rate = fields.Float("Control conversion (%)", aggregator="sum", readonly=True)
@@ -156,11 +137,11 @@ class OpticalCrmAnalysis(models.Model):
                               help="The low end of the 95% range of the uplift.")
     uplift_high = fields.Float("Bought thanks to the contact, at most (% points)", aggregator="sum", readonly=True,
                                help="The high end of the 95% range of the uplift.")
-    revenue_per_customer = fields.Float("Revenue per contacted customer", digits=(16, 2), aggregator="sum",
-                                        readonly=True)
-    control_revenue_per_customer = fields.Float("Revenue per control customer", digits=(16, 2),
-                                                aggregator="sum", readonly=True)
-    revenue_uplift = fields.Float("Revenue uplift per customer", digits=(16, 2), aggregator="sum", readonly=True)
+    revenue_per_customer = fields.Monetary("Revenue per contacted customer", aggregator="sum", readonly=True)
+    control_revenue_per_customer = fields.Monetary("Revenue per control customer", aggregator="sum", readonly=True)
+    revenue_uplift = fields.Monetary("Extra revenue per customer thanks to the contact", aggregator="sum",
+                                     readonly=True,
+                                     help="Revenue per contacted customer minus revenue per control customer.")
     return_on_cost = fields.Float("Return on cost (× the cost)", digits=(16, 2), aggregator="sum", readonly=True,
                                   help="Revenue after contact divided by its cost: 3.00 means three times the cost.")
 
@@ -191,21 +172,8 @@ class OpticalCrmAnalysis(models.Model):
             factors[shop_id - 1] = cost
         return factors
 
-    def _init_contact_column(self):
-        """The ledger's ``analysis_contact``: the row's part in the results,
-        worked out once when the row is written instead of on every read of
-        the results. A column PostgreSQL generates, so that every write keeps
-        it right, the ORM's and the sender's and planner's set-based UPDATEs
-        alike; no field, nothing else reads it."""
-        if sql.column_exists(self.env.cr, "optical_crm_communication", "analysis_contact"):
-            return
-        self.env.cr.execute(SQL(
-            "ALTER TABLE optical_crm_communication ADD COLUMN analysis_contact smallint GENERATED ALWAYS AS (%s) STORED",
-            CONTACT_COLUMN_SQL))
-
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self._init_contact_column()
         contacted = SQL("(c.analysis_contact = 1)")
         # A held-out customer counts once the day their message would have gone out has come, in
         # the shop's time zone: a day more than one before UTC's has come everywhere, a day more
@@ -227,6 +195,7 @@ class OpticalCrmAnalysis(models.Model):
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT c.id, c.id AS communication_id, c.scheduled_date AS date, c.partner_id, c.company_id,
+                       co.currency_id,
                        COALESCE(p.optical_shop_id, c.company_id) AS customer_shop_id,
                        c.channel, c.source, c.purpose, c.cycle_id, c.cycle_step_id, c.campaign_id,
                        c.campaign_step_id, ca.supplier_id, ca.offer_id,
@@ -271,7 +240,7 @@ class OpticalCrmAnalysis(models.Model):
             channel_cost=self._channel_cost_sql()))
 
     # ------------------------------------------------------------------
-    # Aggregates: distinct revenue, ratios from tools.uplift
+    # Aggregates: cost, distinct revenue
     # ------------------------------------------------------------------
 
     def _row_cost_sql(self, query):
@@ -297,150 +266,29 @@ class OpticalCrmAnalysis(models.Model):
             return SQL("NULL")
         return super()._read_group_select(aggregate_spec, query)
 
-    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
-        prefetched = _PREFETCHED.get()
-        if prefetched is not None and not having and not offset and not limit and order == ",".join(groupby):
-            groups = prefetched.get(tuple(groupby))
-            if groups is not None and all(spec in groups["aggregates"] for spec in aggregates):
-                return [(*values, *(figures[spec] for spec in aggregates)) for values, figures in groups["rows"]]
+    # ------------------------------------------------------------------
+    # The pivot's groupings at once (optical.crm.pivot.mixin)
+    # ------------------------------------------------------------------
+
+    def _pivot_aggregates(self, fields):
+        return self._counted_fields(fields)
+
+    def _read_group_settings(self):
         # Customer counts are COUNT(DISTINCT …), each sorting the rows of the period: sorted in
         # memory rather than on disk, and without just-in-time compilation (it costs more than
         # it saves on these statements). For this transaction only.
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '128MB'")
-        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
-    def _read_group_orderby(self, order, groupby_terms, query):
-        """Groups of a cycle, step, campaign or shop come in the order of
-        their model (a cycle's priority, then its name), as Odoo's own reports.
-        Odoo joins that model to every row and groups the rows by its order's
-        columns too (a cycle's translated name among them): on a ledger of a
-        million rows that doubles the pivot's time. Here the ranks of the
-        model's records are worked out first, in one small query, and each
-        group is put at its rank: the same order, looked up once per group.
-        A model of more records (customers, suppliers) keeps Odoo's way."""
-        if not order:
-            return super()._read_group_orderby(order, groupby_terms, query)
-        terms = []
-        for order_part in order.split(","):
-            match = regex_order.match(order_part)
-            field = self._fields.get(match["term"]) if match else None
-            ranks = (field is not None and field.type == "many2one" and match["term"] in groupby_terms
-                     and self._group_ranks(field.comodel_name))
-            if not ranks:
-                terms.append(super()._read_group_orderby(order_part, groupby_terms, query))
-                continue
-            terms.append(self._rank_order(groupby_terms[match["term"]], field, ranks,
-                                          (match["direction"] or "").upper() == "DESC",
-                                          (match["nulls"] or "").upper()))
-        return SQL(", ").join(terms)
-
-    def _rank_order(self, group, field, ranks, descending=False, nulls=""):
-        """The ORDER BY terms putting the groups ``group`` of the many2one
-        ``field`` at their ``ranks`` (``_group_ranks``), the groups without a
-        value where Odoo's join puts them unless ``nulls`` says."""
-        if descending:
-            ranks = ranks[::-1]
-        if not nulls:
-            nulls = "NULLS FIRST" if self._nulls_first(self.env[field.comodel_name], descending) else ""
-        if nulls == "NULLS FIRST":
-            return SQL("%s IS NOT NULL, array_position(%s::int[], %s)", group, ranks, group)
-        return SQL("array_position(%s::int[], %s)", ranks, group)
-
-    @api.model
-    def _nulls_first(self, model, descending, seen=()):
-        """Where Odoo's join puts the rows without a value when it orders by
-        ``model``: PostgreSQL's default (first when descending) for the
-        direction of the model's first order term, followed through a
-        many2one (a campaign step's campaign, then its start date)."""
-        first = regex_order.match(model._order.split(",")[0])
-        if first["nulls"]:
-            return (first["nulls"].upper() == "NULLS FIRST") != descending
-        descending = ((first["direction"] or "").upper() == "DESC") != descending
-        field = model._fields.get(first["field"])
-        if field is not None and field.type == "many2one" and field not in seen \
-                and self.env[field.comodel_name]._order != "id":
-            return self._nulls_first(self.env[field.comodel_name], descending, (*seen, field))
-        return descending
-
-    @api.model
-    def _group_ranks(self, model_name):
-        """The ids of ``model_name``'s records in its order, archived ones and
-        those of other shops included (ranks order groups, they show nothing);
-        None when the model's order is its ids or it holds too many records."""
-        model = self.env[model_name].sudo().with_context(active_test=False)
-        if model._order == "id" or model.search_count([], limit=RANKED_GROUPS_MAX + 1) > RANKED_GROUPS_MAX:
-            return None
-        return model.search([], limit=RANKED_GROUPS_MAX).ids
-
-    @api.model
-    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
-        if not {spec.split(":")[0] for spec in fields} & set(DERIVED_MEASURES):
-            return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
-        groups = super().read_group(domain, self._counted_fields(fields), groupby, offset=offset, limit=limit,
-                                    orderby=orderby, lazy=lazy)
-        for group in groups:
-            # The web client shows False as an empty cell: no figure rather than noise.
-            group.update({key: False if value is None else value for key, value in self._figures(group).items()})
-        return groups
-
-    @api.model
-    def _counted_fields(self, fields):
-        """``fields`` (read_group's) with the ratios replaced by the counts
-        they are worked out from."""
-        names = {spec.split(":")[0] for spec in fields}
-        needed = {name for derived in names & set(DERIVED_MEASURES) for name in DERIVED_NEEDS[derived]}
-        return [spec for spec in fields if spec.split(":")[0] not in DERIVED_MEASURES] + [
-            spec for spec in BASE_MEASURES if spec.split(":")[0] in needed - names]
-
-    @api.model
-    @api.readonly
-    def read_group_sets(self, domain, fields, groupbys):
-        """The groups of every grouping of a pivot at once, as the pivot of
-        the results asks for them: ``[read_group(domain, fields, groupby,
-        lazy=False) for groupby in groupbys]`` (its total, its rows, its
-        columns, its cells). Odoo's pivot asks one grouping after the other,
-        each a pass over every row of the period; here one pass serves them
-        all (see ``_read_group_sets``). None when the groupings cannot be
-        served together: the pivot then asks them side by side."""
-        self.browse().check_access("read")
-        if len(groupbys) > SETS_MAX:
-            return None
-        fields = [spec for spec in fields if spec != "__count"]
-        specs = [tuple(self._read_group_get_annotated_groupby(groupby, lazy=False).values()) for groupby in groupbys]
-        aggregates = ["__count", *(spec for spec in self._counted_fields(fields) if spec != "__count")]
-        prefetched = self._read_group_sets(domain, list(dict.fromkeys(specs)), aggregates) if specs else {}
-        if prefetched is None:
-            return None
-        token = _PREFETCHED.set(prefetched)
-        try:
-            return [self.read_group(domain, fields, groupby, lazy=False) for groupby in groupbys]
-        finally:
-            _PREFETCHED.reset(token)
-
-    @api.model
-    def _read_group_sets(self, domain, sets, aggregates):
-        """``{groupby specs: {"aggregates": aggregates, "rows": [(group values,
-        {aggregate: value})]}}`` for each tuple of groupby specs of ``sets``,
-        as ``_read_group`` gives them, from one statement; None when one of
-        them cannot be answered so.
-
-        Counting customers is the costly part of the results: a
+    def _pivot_one_pass(self, query, group_terms, aggregates):
+        """Counting customers is the costly part of the results: a
         COUNT(DISTINCT) sorts every row of the period, once per count and
         grouping. Here the rows are first summed up per group of the finest
         grouping and customer (and purchase): which of the customer's rows
         qualify for which count become bits of one flag, and a customer
         counts in a group when one of their rows there has the bit. The
-        groupings (GROUPING SETS) then count customers among those sums,
-        ten times fewer than the rows on a ledger like a shop's."""
-        terms = self._sets_terms(domain, sets, aggregates)
-        if terms is None:
-            return None
-        terms, ranks = terms
-        self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute("SET LOCAL work_mem = '128MB'")
-        query = self._search(domain)
-        group_terms = [self._read_group_groupby(spec, query) for spec in terms]
+        groupings then count customers among those sums, fewer than the
+        rows when customers have several rows in a group."""
         names = {spec.split(":")[0] for spec in aggregates}
         flags = SQL(" + ").join([SQL("0"), *(
             SQL("(%s IS NOT NULL)::int * %s", self._field_to_sql(self._table, name, query), bit)
@@ -450,7 +298,6 @@ class OpticalCrmAnalysis(models.Model):
                   for column, spec in (("event_id", "revenue:sum"), ("control_event_id", "control_revenue:sum"))
                   if spec in aggregates}
         partner = self._field_to_sql(self._table, "partner_id", query)
-        every_row = query.select(SQL("1"))
         query.groupby = SQL(", ").join([*group_terms, partner, *events.values()])
         inner = query.select(
             *(SQL("%s AS %s", term, SQL.identifier("g%s" % index)) for index, term in enumerate(group_terms)),
@@ -469,73 +316,57 @@ class OpticalCrmAnalysis(models.Model):
                            "WHERE pe.id = ANY(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL)))", column, column)
             return SQL("COUNT(DISTINCT partner_id) FILTER (WHERE flags & %s <> 0)", CUSTOMER_BITS[spec.split(":")[0]])
 
-        if not self._sums_up(inner, every_row):
-            return None
-        columns = [SQL.identifier("g%s" % index) for index in range(len(terms))]
-        grouping_sets = SQL(", ").join(
-            SQL("(%s)", SQL(", ").join(columns[terms.index(spec)] for spec in specs)) for specs in sets)
-        # Each grouping's groups in _read_group's order: by its fields, a many2one's by its model's order.
-        order = [SQL("grouping_id"), *(
-            self._rank_order(column, self._fields[spec.split(":")[0]], ranks[spec]) if ranks.get(spec) else column
-            for column, spec in zip(columns, terms, strict=True))]
-        rows = self.env.execute_query(SQL(
-            "SELECT %s AS grouping_id, %s FROM (%s) AS customer_groups GROUP BY GROUPING SETS (%s) ORDER BY %s",
-            SQL("GROUPING(%s)", SQL(", ").join(columns)) if columns else SQL("0"),
-            SQL(", ").join([*columns, *(outer(spec) for spec in aggregates)]), inner, grouping_sets,
-            SQL(", ").join(order)))
-        # GROUPING(): a bit per field, the first the highest, set when the grouping leaves the field out.
-        grouping_ids = {specs: sum(1 << (len(terms) - 1 - index) for index, spec in enumerate(terms)
-                                   if spec not in specs) for specs in sets}
-        found_by_grouping = {}
-        for row in rows:
-            found_by_grouping.setdefault(row[0], []).append(row[1:])
-        prefetched = {}
-        for specs, grouping_id in grouping_ids.items():
-            found = found_by_grouping.get(grouping_id, [])
-            if not found and not specs:
-                found = [tuple(self._read_group_empty_value(spec) for spec in [*terms, *aggregates])]
-            values = [self._read_group_postprocess_groupby(spec, [row[terms.index(spec)] for row in found])
-                      for spec in specs]
-            figures = [self._read_group_postprocess_aggregate(spec, [row[len(terms) + index] for row in found])
-                       for index, spec in enumerate(aggregates)]
-            prefetched[specs] = {"aggregates": set(aggregates), "rows": [
-                (group, dict(zip(aggregates, row_figures, strict=True)))
-                for group, row_figures in zip(zip(*values, strict=True) if specs else [()] * len(found),
-                                              zip(*figures, strict=True), strict=True)]}
-        return prefetched
+        return inner, {spec: outer(spec) for spec in aggregates}
 
-    def _sets_terms(self, domain, sets, aggregates):
-        """The fields of the groupings ``sets``, each once, in the order they
-        come, and the ranks of those that are a many2one ordered by its
-        model's order (``{spec: ranks}``); None when one pass cannot answer
-        them as ``_read_group``."""
-        if any(spec not in SET_AGGREGATES for spec in aggregates) or expression.is_false(self, domain):
-            return None
-        terms, ranks = [], {}
-        for specs in sets:
-            terms += [spec for spec in specs if spec not in terms]
-        for spec in terms:
-            field = self._fields.get(spec.split(":")[0])
-            if field is None or not field.store or field.type in ("one2many", "many2many"):
-                return None
-            if field.type == "many2one" and self.env[field.comodel_name]._order != "id":
-                ranks[spec] = self._group_ranks(field.comodel_name)
-                if not ranks[spec]:
-                    return None
-        # Each grouping must list its fields in the order of the others' (a pivot's rows, then columns);
-        # PostgreSQL's GROUPING() tells up to 31 fields apart.
-        if len(terms) > 31 or any([term for term in terms if term in specs] != list(specs) for specs in sets):
-            return None
-        return terms, ranks
+    # ------------------------------------------------------------------
+    # Ratios from tools.uplift
+    # ------------------------------------------------------------------
 
-    def _sums_up(self, groups, rows):
-        """Whether PostgreSQL expects the statement ``groups`` to give at
-        least SETS_MIN_SHRINK times fewer rows than the statement ``rows``."""
-        def expected(statement):
-            (plan,) = self.env.execute_query(SQL("EXPLAIN (FORMAT JSON) %s", statement))[0][0]
-            return plan["Plan"]["Plan Rows"]
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The amounts carry the shops' currency when the user's shops share
+        one: the pivot formats a monetary measure with ``currencyId``."""
+        descriptions = super().fields_get(allfields, attributes)
+        currencies = self.env.companies.currency_id
+        if len(currencies) == 1:
+            for description in descriptions.values():
+                if description.get("type") == "monetary":
+                    description["currencyId"] = currencies.id
+        return descriptions
 
-        return expected(groups) * SETS_MIN_SHRINK <= expected(rows)
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        if not {spec.split(":")[0] for spec in fields} & set(DERIVED_MEASURES):
+            groups = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby,
+                                        lazy=lazy)
+        else:
+            groups = super().read_group(domain, self._counted_fields(fields), groupby, offset=offset, limit=limit,
+                                        orderby=orderby, lazy=lazy)
+            for group in groups:
+                # The web client shows False as an empty cell: no figure rather than noise.
+                group.update({key: False if value is None else value for key, value in self._figures(group).items()})
+        return self._name_empty_groups(groups)
+
+    @api.model
+    def _name_empty_groups(self, groups):
+        """A group without a cycle holds the campaigns' rows, one without a
+        campaign the cyclic activities': named so rather than "None"."""
+        campaigns, cycles = self.env._("Campaigns"), self.env._("Cyclic activities")
+        labels = {"cycle_id": campaigns, "cycle_step_id": campaigns, "campaign_id": cycles, "campaign_step_id": cycles}
+        for group in groups:
+            for name, label in labels.items():
+                if group.get(name, True) is False:
+                    group[name] = (False, label)
+        return groups
+
+    @api.model
+    def _counted_fields(self, fields):
+        """``fields`` (read_group's) with the ratios replaced by the counts
+        they are worked out from."""
+        names = {spec.split(":")[0] for spec in fields}
+        needed = {name for derived in names & set(DERIVED_MEASURES) for name in DERIVED_NEEDS[derived]}
+        return [spec for spec in fields if spec.split(":")[0] not in DERIVED_MEASURES] + [
+            spec for spec in BASE_MEASURES if spec.split(":")[0] in needed - names]
 
     @api.model
     def _figures(self, counts):

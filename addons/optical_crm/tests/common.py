@@ -146,95 +146,71 @@ ACCESS_ERROR = "odoo.exceptions.AccessError"
 
 
 class OpticalRpcMixin:
-    """Calls as the web client sends them: logged in as the user, JSON-RPC
-    to ``/web/dataset/call_kw`` with the user's context (their shops). For
-    an ``HttpCase`` whose users' password is their login (``new_test_user``)."""
+    """For an ``HttpCase``: calls as the web client sends them, JSON-RPC to
+    ``/web/dataset/call_kw``, logged in (``login``) as a user whose password
+    is their login (``new_test_user``), with the web client's context: the
+    user's shops, their main shop first."""
+
+    rpc_user = None
+    rpc_context = None
 
     def login(self, user):
-        self.authenticate(user.login, user.login)
+        """Log in as ``user`` (a record or a login) for the calls that follow."""
+        if isinstance(user, str):
+            user = self.env["res.users"].with_context(active_test=False).search([("login", "=", user)])
+        if self.rpc_user != user or getattr(self, "session", None) is None or self.session.uid != user.id:
+            self.authenticate(user.login, user.login)
         self.rpc_user = user
         self.rpc_context = {"lang": "en_US", "tz": "Europe/Rome", "uid": user.id,
-                            "allowed_company_ids": user.company_ids.ids}
+                            "allowed_company_ids": (user.company_id | user.company_ids).ids}
+
+    def rpc_answer(self, model, method, *args, **kwargs):
+        """The JSON-RPC answer, ``{"result": …}`` or ``{"error": …}``; the
+        call's ``context`` goes over the user's."""
+        context = dict(self.rpc_context or {}, **kwargs.pop("context", {}))
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 0,
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": dict(kwargs, context=context)},
+        }), headers={"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 200, response.text)
+        # What the request wrote is read again from the database.
+        self.env.invalidate_all()
+        return response.json()
 
     def rpc(self, model, method, *args, **kwargs):
-        context = dict(self.rpc_context, **kwargs.pop("context", {}))
-        result = self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": model, "method": method, "args": list(args), "kwargs": dict(kwargs, context=context)})
-        self.env.invalidate_all()
-        return result
+        """The result of the call; an error answer raises ``JsonRpcException``
+        (its name, the server's message as a note)."""
+        answer = self.rpc_answer(model, method, *args, **kwargs)
+        if "error" in answer:
+            error = JsonRpcException(code=answer["error"]["code"], message=answer["error"]["data"]["name"])
+            error.add_note(answer["error"]["data"]["message"])
+            raise error
+        return answer["result"]
 
-    def assertRefused(self, model, method, *args, **kwargs):
-        with self.assertRaises(JsonRpcException) as refused:
-            self.rpc(model, method, *args, **kwargs)
-        self.assertEqual(str(refused.exception), ACCESS_ERROR)
-        self.env.invalidate_all()
+    def assertRefused(self, model, method, *args, error=ACCESS_ERROR, message=None, **kwargs):
+        """The call answers an error of class ``error`` (None: any) whose
+        message holds ``message``; its message."""
+        answer = self.rpc_answer(model, method, *args, **kwargs)
+        self.assertIn("error", answer, "%s.%s%r by %s was accepted" % (model, method, args, self.rpc_user.login))
+        return self.assertErrorAnswer(answer, *([message] if message else []), error=error)
 
-    def shop_today(self, shop=None):
-        return (shop or self.shop_a)._optical_today()
+    def assertErrorAnswer(self, answer, *fragments, error=None):
+        """``answer`` is an error of class ``error`` (None: any) whose message
+        holds every ``fragment``; its message."""
+        self.assertIn("error", answer, "refused expected, got %s" % answer.get("result"))
+        data = answer["error"]["data"]
+        if error:
+            self.assertEqual(data["name"], error, data["message"])
+        for fragment in fragments:
+            self.assertIn(fragment, data["message"])
+        return data["message"]
 
 
 class OpticalRpcCase(OpticalRpcMixin, HttpCase, OpticalCrmCase):
     """The two shops of ``OpticalCrmCase``, driven through JSON-RPC."""
 
-
-class OpticalRpcLoginMixin:
-    """For an ``HttpCase``: calls sent as the web client sends them
-    (JSON-RPC ``/web/dataset/call_kw``), logged in as a user whose password
-    is their login (``new_test_user``)."""
-
-    _rpc_login = None
-
-    def rpc_answer(self, login, model, method, *args, **kwargs):
-        """The JSON-RPC answer: ``{"result": …}`` or ``{"error": …}``."""
-        if self._rpc_login != login:
-            self.authenticate(login, login)
-            self._rpc_login = login
-        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
-            "jsonrpc": "2.0", "method": "call", "id": 0,
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        }), headers={"Content-Type": "application/json"})
-        response.raise_for_status()
-        # What the request wrote is read again from the database.
-        self.env.invalidate_all()
-        return response.json()
-
-    def rpc(self, login, model, method, *args, **kwargs):
-        """The result of a call that must succeed."""
-        answer = self.rpc_answer(login, model, method, *args, **kwargs)
-        self.assertNotIn("error", answer, answer.get("error", {}).get("data", {}).get("message"))
-        return answer["result"]
-
-    def assertRpcRefused(self, login, model, method, *args, error="odoo.exceptions.AccessError", message=None,
-                         **kwargs):
-        """The call answers an error (of class ``error``, its message containing ``message``)."""
-        answer = self.rpc_answer(login, model, method, *args, **kwargs)
-        self.assertIn("error", answer, "%s.%s%r by %s was accepted" % (model, method, args, login))
-        self.assertEqual(answer["error"]["data"]["name"], error, answer["error"]["data"]["message"])
-        if message:
-            self.assertIn(message, answer["error"]["data"]["message"])
-        return answer["error"]["data"]["message"]
-
-
-class JsonRpcMixin:
-    """For an ``HttpCase``: call the ORM through the door a browser uses
-    (``/web/dataset/call_kw``) as the user ``authenticate()`` logged in."""
-
-    def call_kw(self, model, method, *args, **kwargs):
-        """The decoded JSON-RPC answer: ``{"result": …}`` or ``{"error": …}``."""
-        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
-            "jsonrpc": "2.0", "method": "call", "id": 0,
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        }), headers={"Content-Type": "application/json"})
-        self.assertEqual(response.status_code, 200, response.text)
-        return response.json()
-
-    def assertRefused(self, answer, *fragments):
-        """``answer`` is an error whose message holds every ``fragment``."""
-        self.assertIn("error", answer, "refused expected, got %s" % answer.get("result"))
-        message = answer["error"]["data"]["message"]
-        for fragment in fragments:
-            self.assertIn(fragment, message)
-        return message
+    def shop_today(self, shop=None):
+        return (shop or self.shop_a)._optical_today()
 
 
 class RealServerCase(BaseCase):

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from ..report import optical_crm_analysis
+from ..report import optical_crm_pivot_mixin
 from ..report.optical_crm_analysis import shop_today_sql
 from .common import OpticalCrmCase
 
@@ -304,6 +304,85 @@ class TestAnalysis(OpticalCrmCase):
                             "WHERE id = %s", [held.id])
         self.assertEqual(contacted(), (2, 1))
 
+    def test_the_rows_part_is_a_field_of_the_ledger_the_database_writes(self):
+        """``analysis_contact`` is a declared field of the ledger whose column
+        PostgreSQL generates: a set-based UPDATE changes it, a copy leaves it out."""
+        mail = self.contact(self.anna, self.mail_step, "planned")
+        self.env.flush_all()
+        self.assertEqual(self.Communication._analysis_contact_column(), ("integer", "s"))
+        self.assertEqual(mail.analysis_contact, 0)
+        self.env.cr.execute("UPDATE optical_crm_communication SET state = 'sent' WHERE id = %s", [mail.id])
+        mail.invalidate_recordset(["analysis_contact"])
+        self.assertEqual(mail.analysis_contact, 1)
+        self.assertFalse(mail.copy_data()[0].get("analysis_contact"))
+
+    def test_what_the_owner_reads_amounts_named_groups_units(self):
+        """Review of 2026-12-07, defect 14: amounts are in the shop's
+        currency, the group without a cycle is the campaigns (and the one
+        without a campaign the cyclic activities), return on cost says it is
+        a multiple of the cost, the uplift is in a shop owner's words."""
+        self.build_exam_results()
+        campaign = self.env["optical.crm.campaign"].create({
+            "name": "Saldi", "date_start": D(2026, 3, 1), "date_end": D(2026, 3, 31),
+            "step_ids": [(0, 0, {"name": "Offer", "day_offset": 0, "channel": "export"})]})
+        self.Communication.create({
+            "partner_id": self.elena.id, "company_id": self.shop_a.id, "channel": "export", "source": "campaign",
+            "campaign_id": campaign.id, "campaign_step_id": campaign.step_ids.id, "state": "sent",
+            "scheduled_date": D(2026, 3, 2), "sent_date": DT(2026, 3, 2, 9, 0)})
+        Analysis = self.Analysis.with_user(self.owner).with_context(allowed_company_ids=[self.shop_a.id])
+        fields = Analysis.fields_get(attributes=["type", "string", "currency_field"])
+        for name in ("revenue", "control_revenue", "cost", "revenue_per_customer", "control_revenue_per_customer",
+                     "revenue_uplift"):
+            self.assertEqual((fields[name]["type"], fields[name]["currency_field"]), ("monetary", "currency_id"), name)
+            self.assertEqual(fields[name]["currencyId"], self.shop_a.currency_id.id, name)
+        self.assertEqual(fields["return_on_cost"]["type"], "float")
+        self.assertIn("× the cost", fields["return_on_cost"]["string"])
+        for name in ("uplift", "uplift_low", "uplift_high", "revenue_uplift"):
+            self.assertIn("thanks to the contact", fields[name]["string"].lower(), name)
+            self.assertNotIn("uplift", fields[name]["string"].lower(), name)
+        (cell,) = Analysis.read_group([("cycle_id", "=", self.exam.id)], ["revenue:sum", "currency_id"],
+                                      ["currency_id"], lazy=False)
+        self.assertEqual(cell["currency_id"][0], self.shop_a.currency_id.id)
+        # Groups without a cycle or campaign are named as what they are, in the pivot's one pass too.
+        self.enterContext(patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0))
+        for groupby, label, value in (("cycle_id", "Campaigns", self.exam.id),
+                                      ("cycle_step_id", "Campaigns", self.call_step.id),
+                                      ("campaign_id", "Cyclic activities", campaign.id),
+                                      ("campaign_step_id", "Cyclic activities", campaign.step_ids.id)):
+            one = Analysis.read_group([], MEASURES, [groupby], lazy=False)
+            (at_once,) = Analysis.read_group_sets([], MEASURES, [[groupby]])
+            for groups in (one, at_once):
+                names = {group[groupby][0]: group[groupby][1] for group in groups}
+                self.assertEqual(names[False], label, groupby)
+                self.assertIn(value, names, groupby)
+        # Shops of two currencies: no one currency for their sums.
+        eur, chf = self.env.ref("base.EUR"), self.env.ref("base.CHF")
+        (eur | chf).active = True
+        self.shop_a.currency_id, self.shop_b.currency_id = eur, chf
+        both = Analysis.with_context(allowed_company_ids=[self.shop_a.id, self.shop_b.id])
+        self.assertNotIn("currencyId", both.fields_get(["revenue"])["revenue"])
+        self.assertEqual(Analysis.fields_get(["revenue"])["revenue"]["currencyId"], eur.id)
+
+    def test_an_italian_owner_reads_the_results_in_italian(self):
+        """The labels of defect 14 as the review read them, in Italian: the
+        form's button, the measures, the campaigns' group."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        self.build_exam_results()
+        Analysis = self.Analysis.with_user(self.owner).with_context(lang="it_IT", allowed_company_ids=[self.shop_a.id])
+        form = self.env["optical.crm.cycle"].with_user(self.owner).with_context(lang="it_IT").get_views(
+            [(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("Grazie al contatto", form)
+        self.assertNotIn("Uplift", form)
+        strings = {name: field["string"] for name, field in Analysis.fields_get(attributes=["string"]).items()}
+        self.assertEqual(strings["return_on_cost"], "Ritorno sul costo (× il costo)")
+        self.assertEqual(strings["uplift"], "Acquisti grazie al contatto (punti %)")
+        self.assertEqual(strings["revenue_uplift"], "Fatturato in più per cliente grazie al contatto")
+        groups = Analysis.read_group([], ["customer_contacted:count_distinct"], ["campaign_id"], lazy=False)
+        self.assertEqual([group["campaign_id"][1] for group in groups if not group["campaign_id"][0]],
+                         ["Attività cicliche"])
+
     def test_groups_come_in_their_models_order(self):
         """A pivot by cycle lists the cycles by priority, then name, as Odoo
         orders them, the rows of no cycle (a campaign's) where Odoo puts them;
@@ -335,7 +414,7 @@ class TestAnalysis(OpticalCrmCase):
         for groupby in ("cycle_id", "cycle_step_id", "campaign_id", "campaign_step_id", "company_id"):
             for direction in ("", "desc", "asc nulls first", "desc nulls last"):
                 ranked = order(groupby, direction)
-                with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
+                with patch.object(optical_crm_pivot_mixin, "RANKED_GROUPS_MAX", 0):
                     self.assertEqual(ranked, order(groupby, direction), (groupby, direction))
 
     def test_the_pivots_groupings_at_once_match_one_by_one(self):
@@ -366,7 +445,7 @@ class TestAnalysis(OpticalCrmCase):
                     ["channel", "campaign_id"]]
         owner = self.owner.with_context(allowed_company_ids=[self.shop_a.id, self.shop_b.id])
         # A customer has a row or two here, a dozen in a shop's year: the one pass is made whatever it sums up.
-        self.enterContext(patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0))
+        self.enterContext(patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0))
         for user, domain in ((None, []), (owner, [("date", ">=", D(2026, 3, 1))]), (self.staff_b, []),
                              (None, [("date", ">=", D(2030, 1, 1))])):
             Analysis = self.Analysis.with_user(user) if user else self.Analysis
@@ -389,14 +468,14 @@ class TestAnalysis(OpticalCrmCase):
         self.build_exam_results()
         # By customer when there are too many to rank, by a measure the one pass does not count, or
         # groupings listing their fields in different orders: None, the pivot asks one by one.
-        self.enterContext(patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0))
+        self.enterContext(patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0))
         self.assertTrue(self.Analysis.read_group_sets([], MEASURES, [[], ["partner_id"]]))
-        with patch.object(optical_crm_analysis, "RANKED_GROUPS_MAX", 0):
+        with patch.object(optical_crm_pivot_mixin, "RANKED_GROUPS_MAX", 0):
             self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [[], ["partner_id"]]))
         self.assertIsNone(self.Analysis.read_group_sets([], ["communication_id:count_distinct"], [[]]))
         self.assertIsNone(self.Analysis.read_group_sets([], MEASURES, [["source", "channel"], ["channel", "source"]]))
         # When PostgreSQL expects the sums to be hardly fewer than the rows, one pass would not pay.
-        with patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 4):
+        with patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 4):
             rows = SQL("SELECT 1 FROM generate_series(1, 100000) g")
             self.assertTrue(self.Analysis._sums_up(SQL("SELECT 1 FROM generate_series(1, 100000) g GROUP BY g / 10000"),
                                                    rows))

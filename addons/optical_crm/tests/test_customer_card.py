@@ -1,5 +1,3 @@
-import json
-
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 
@@ -52,13 +50,8 @@ class TestCustomerCard(OpticalRpcCase):
 
     def test_staff_cannot_hand_a_customer_to_another_shop(self):
         self.login(self.staff_a)
-        answer = self.url_open("/web/dataset/call_kw", data=json.dumps({
-            "jsonrpc": "2.0", "method": "call", "id": 0, "params": {
-                "model": "res.partner", "method": "write", "args": [[self.mario.id], {"company_id": self.shop_b.id}],
-                "kwargs": {"context": self.rpc_context}}}), headers={"Content-Type": "application/json"}).json()
-        self.assertIn("Mario Rossi: you can only assign a customer to a shop you work in.",
-                      answer["error"]["data"]["message"])
-        self.env.invalidate_all()
+        self.assertRefused("res.partner", "write", [self.mario.id], {"company_id": self.shop_b.id}, error=None,
+                           message="Mario Rossi: you can only assign a customer to a shop you work in.")
         self.assertEqual((self.mario.company_id, self.mario.optical_shop_id), (self.shop_a, self.shop_a))
         with self.assertRaises(JsonRpcException):
             self.rpc("res.partner", "create", [{"name": "Sneaky", "company_id": self.shop_b.id}])

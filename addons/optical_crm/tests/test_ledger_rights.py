@@ -2,13 +2,13 @@ import datetime
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import OpticalCrmCase, OpticalRpcLoginMixin
+from .common import OpticalCrmCase, OpticalRpcMixin
 
 COMMUNICATION = "optical.crm.communication"
 
 
 @tagged("post_install", "-at_install", "optical_crm")
-class TestLedgerRights(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
+class TestLedgerRights(OpticalRpcMixin, OpticalCrmCase, HttpCase):
     """The ledger is written by the product: over JSON-RPC, the shop's
     assistant changes a communication only through its actions (take,
     outcome, postpone, give up, reassign), the owner also the day of a
@@ -51,13 +51,16 @@ class TestLedgerRights(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
 
     def test_sent_email_is_not_put_back_to_planned(self):
         """Exactly once: a sent e-mail is never planned (and sent) again."""
-        self.assertRpcRefused("staff_a", COMMUNICATION, "write", [self.sent_email.id], {"state": "planned"})
-        self.assertRpcRefused("owner_a", COMMUNICATION, "write", [self.sent_email.id], {"state": "planned"})
+        self.login("staff_a")
+        self.assertRefused(COMMUNICATION, "write", [self.sent_email.id], {"state": "planned"})
+        self.login("owner_a")
+        self.assertRefused(COMMUNICATION, "write", [self.sent_email.id], {"state": "planned"})
         self.assertEqual(self.sent_email.state, "sent")
 
     def test_no_text_to_another_shop_customer(self):
         before = self.snapshot(self.planned, "partner_id", "body", "channel", "state", "cycle_step_id")
-        message = self.assertRpcRefused("staff_a", COMMUNICATION, "write", [self.planned.id], {
+        self.login("staff_a")
+        message = self.assertRefused(COMMUNICATION, "write", [self.planned.id], {
             "partner_id": self.berta.id, "body": "Phishing: http://evil.example/login", "cycle_step_id": False})
         self.assertIn("Customer", message)
         self.assertNotIn("Berta", message)
@@ -66,63 +69,73 @@ class TestLedgerRights(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
 
     def test_no_consent_bypass(self):
         before = self.snapshot(self.planned, "partner_id", "purpose", "body")
-        self.assertRpcRefused("staff_a", COMMUNICATION, "write", [self.planned.id], {
+        self.login("staff_a")
+        self.assertRefused(COMMUNICATION, "write", [self.planned.id], {
             "partner_id": self.nadia.id, "purpose": "service", "body": "MEGA SALE 70% today only"})
-        self.assertRpcRefused("owner_a", COMMUNICATION, "write", [self.planned.id], {"purpose": "service"})
+        self.login("owner_a")
+        self.assertRefused(COMMUNICATION, "write", [self.planned.id], {"purpose": "service"})
         self.assertEqual(self.snapshot(self.planned, "partner_id", "purpose", "body"), before)
 
     def test_results_are_not_forged(self):
         for login in ("staff_a", "owner_a"):
-            self.assertRpcRefused(login, COMMUNICATION, "write", [self.sent_email.id], {
+            self.login(login)
+            self.assertRefused(COMMUNICATION, "write", [self.sent_email.id], {
                 "state": "done", "opened": True, "purchased_after_contact": True})
         self.assertEqual(self.snapshot(self.sent_email, "state", "opened", "purchased_after_contact"),
                          {"id": self.sent_email.id, "state": "sent", "opened": False, "purchased_after_contact": False})
 
     def test_not_moved_to_another_shop(self):
         for login in ("staff_a", "owner_a"):
-            self.assertRpcRefused(login, COMMUNICATION, "write", [self.planned.id], {"company_id": self.shop_b.id})
+            self.login(login)
+            self.assertRefused(COMMUNICATION, "write", [self.planned.id], {"company_id": self.shop_b.id})
         self.assertEqual(self.planned.company_id, self.shop_a)
 
     def test_nobody_writes_the_ledger_by_hand(self):
         """Created only by the planner, never deleted by hand (the planner
         would plan a deleted contact again)."""
-        self.assertRpcRefused("owner_a", COMMUNICATION, "create", {
+        self.login("owner_a")
+        self.assertRefused(COMMUNICATION, "create", {
             "partner_id": self.nadia.id, "company_id": self.shop_a.id, "channel": "email", "purpose": "service",
             "scheduled_date": str(self.today), "body": "MEGA SALE"})
         self.assertFalse(self.Communication.search([("partner_id", "=", self.nadia.id)]))
-        self.assertRpcRefused("owner_a", COMMUNICATION, "unlink", [self.sent_email.id])
-        self.assertRpcRefused("staff_a", COMMUNICATION, "unlink", [self.sent_email.id])
+        self.assertRefused(COMMUNICATION, "unlink", [self.sent_email.id])
+        self.login("staff_a")
+        self.assertRefused(COMMUNICATION, "unlink", [self.sent_email.id])
         self.assertTrue(self.sent_email.exists())
 
     def test_owner_moves_only_a_planned_communication_to_another_day(self):
         new_day = str(self.today + datetime.timedelta(days=5))
-        self.rpc("owner_a", COMMUNICATION, "write", [self.planned.id], {"scheduled_date": new_day})
+        self.login("owner_a")
+        self.rpc(COMMUNICATION, "write", [self.planned.id], {"scheduled_date": new_day})
         self.assertEqual(str(self.planned.scheduled_date), new_day)
-        self.assertRpcRefused("owner_a", COMMUNICATION, "write", [self.sent_email.id], {"scheduled_date": new_day})
+        self.assertRefused(COMMUNICATION, "write", [self.sent_email.id], {"scheduled_date": new_day})
         self.assertEqual(self.sent_email.scheduled_date, self.today)
         # The assistant does not plan.
-        self.assertRpcRefused("staff_a", COMMUNICATION, "write", [self.planned.id], {"scheduled_date": str(self.today)})
+        self.login("staff_a")
+        self.assertRefused(COMMUNICATION, "write", [self.planned.id], {"scheduled_date": str(self.today)})
         self.assertEqual(str(self.planned.scheduled_date), new_day)
 
     # -- another shop's callback ---------------------------------------------
 
     def test_another_shop_callback_stays_out_of_reach(self):
         activity_b = self.call_b.activity_id
-        self.assertRpcRefused("staff_a", COMMUNICATION, "write", [self.call_a.id], {"activity_id": activity_b.id})
+        self.login("staff_a")
+        self.assertRefused(COMMUNICATION, "write", [self.call_a.id], {"activity_id": activity_b.id})
         self.assertEqual(self.call_a.activity_id.res_id, self.lucia.id)
-        self.assertRpcRefused("staff_a", "mail.activity", "read", [activity_b.id], ["summary", "note"])
-        self.assertRpcRefused("staff_a", "mail.activity", "write", [activity_b.id], {"user_id": self.staff_a.id})
-        self.assertRpcRefused("staff_a", "mail.activity", "unlink", [activity_b.id])
-        self.assertRpcRefused("staff_a", "mail.activity", "action_feedback", [activity_b.id], feedback="done")
+        self.assertRefused("mail.activity", "read", [activity_b.id], ["summary", "note"])
+        self.assertRefused("mail.activity", "write", [activity_b.id], {"user_id": self.staff_a.id})
+        self.assertRefused("mail.activity", "unlink", [activity_b.id])
+        self.assertRefused("mail.activity", "action_feedback", [activity_b.id], feedback="done")
         self.assertTrue(activity_b.exists())
         self.assertEqual((activity_b.user_id, self.call_b.state), (self.staff_b, "sent"))
-        self.assertNotIn(activity_b.id, self.rpc("staff_a", "mail.activity", "search", [("id", "=", activity_b.id)]))
+        self.assertNotIn(activity_b.id, self.rpc("mail.activity", "search", [("id", "=", activity_b.id)]))
 
     def test_own_callback_activity_stays_on_its_customer(self):
         activity = self.call_a.activity_id
         for values in ({"res_id": self.berta.id}, {"user_id": self.staff_a.id, "res_id": self.berta.id},
                        {"activity_type_id": self.env.ref("mail.mail_activity_data_todo").id}):
-            self.assertRpcRefused("staff_a", "mail.activity", "write", [activity.id], values)
+            self.login("staff_a")
+            self.assertRefused("mail.activity", "write", [activity.id], values)
         self.assertEqual((activity.res_id, activity.activity_type_id, activity.user_id),
                          (self.lucia.id, self.env.ref("optical_crm.mail_activity_type_callback"), self.staff_a))
         self.assertEqual(self.call_a.activity_id, activity)
@@ -133,46 +146,50 @@ class TestLedgerRights(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
         activity_b = self.call_b.activity_id
         self.env.cr.execute("UPDATE optical_crm_communication SET activity_id = %s WHERE id = %s",
                             (activity_b.id, self.call_a.id))
-        self.assertRpcRefused("staff_a", "mail.activity", "read", [activity_b.id], ["note"])
-        self.assertRpcRefused("staff_a", "mail.activity", "unlink", [activity_b.id])
+        self.login("staff_a")
+        self.assertRefused("mail.activity", "read", [activity_b.id], ["note"])
+        self.assertRefused("mail.activity", "unlink", [activity_b.id])
         self.assertTrue(activity_b.exists())
         self.assertEqual(self.call_b.state, "sent")
-        self.assertEqual(self.rpc("staff_a", "mail.activity", "search", [("id", "=", activity_b.id)]), [])
+        self.assertEqual(self.rpc("mail.activity", "search", [("id", "=", activity_b.id)]), [])
 
     # -- what the assistant does: the call's actions --------------------------
 
     def test_assistant_works_the_call_list(self):
         call = self.call_a
-        self.rpc("staff_a", COMMUNICATION, "action_callback_take", [call.id])
+        self.login("staff_a")
+        self.rpc(COMMUNICATION, "action_callback_take", [call.id])
         self.assertEqual((call.user_id, call.activity_id.user_id), (self.staff_a, self.staff_a))
         # Reassigned from the form (user_id), to a colleague of the shop: the activity follows.
-        self.rpc("staff_a", COMMUNICATION, "web_save", [call.id], {"user_id": self.owner_a.id}, specification={})
+        self.rpc(COMMUNICATION, "web_save", [call.id], {"user_id": self.owner_a.id}, specification={})
         self.assertEqual((call.user_id, call.activity_id.user_id), (self.owner_a, self.owner_a))
         # Not to someone of another shop.
-        self.assertRpcRefused("staff_a", COMMUNICATION, "write", [call.id], {"user_id": self.staff_b.id},
-                              error="odoo.exceptions.UserError")
+        self.assertRefused(COMMUNICATION, "write", [call.id], {"user_id": self.staff_b.id},
+                           error="odoo.exceptions.UserError")
         self.assertEqual(call.user_id, self.owner_a)
         # The activity's own panel: the activity's assignee and date follow too.
-        self.rpc("staff_a", "mail.activity", "write", [call.activity_id.id], {"user_id": self.staff_a.id})
+        self.rpc("mail.activity", "write", [call.activity_id.id], {"user_id": self.staff_a.id})
         self.assertEqual(call.user_id, self.staff_a)
         later = str(self.today + datetime.timedelta(days=2))
-        self.rpc("staff_a", COMMUNICATION, "action_callback_postpone", [call.id], later, "At work")
+        self.rpc(COMMUNICATION, "action_callback_postpone", [call.id], later, "At work")
         self.assertEqual((call.state, str(call.scheduled_date)), ("sent", later))
-        self.rpc("staff_a", COMMUNICATION, "action_callback_done", [call.id], "no_answer", "First try")
+        self.rpc(COMMUNICATION, "action_callback_done", [call.id], "no_answer", "First try")
         self.assertEqual((call.state, call.callback_attempts), ("sent", 1))
-        self.rpc("staff_a", COMMUNICATION, "action_callback_done", [call.id], "reached", "Adapting well")
+        self.rpc(COMMUNICATION, "action_callback_done", [call.id], "reached", "Adapting well")
         self.assertEqual((call.state, call.callback_outcome, call.callback_note), ("done", "reached", "Adapting well"))
 
     def test_assistant_gives_up_a_call_through_the_dialog(self):
-        wizard_id = self.rpc("staff_a", "optical.crm.callback.wizard", "create", {
+        self.login("staff_a")
+        wizard_id = self.rpc("optical.crm.callback.wizard", "create", {
             "communication_ids": [(6, 0, [self.call_a.id])], "action": "give_up", "reason": "Moved abroad"})
-        self.rpc("staff_a", "optical.crm.callback.wizard", "action_confirm", [wizard_id])
+        self.rpc("optical.crm.callback.wizard", "action_confirm", [wizard_id])
         self.assertEqual((self.call_a.state, self.call_a.skip_reason), ("cancelled", "Moved abroad"))
 
     def test_assistant_acts_only_on_own_shop_calls(self):
         for method, args in (("action_callback_take", ()), ("action_callback_done", ("reached", "x")),
                              ("action_callback_give_up", ("x",)),
                              ("action_callback_postpone", (str(self.today + datetime.timedelta(days=1)),))):
-            self.assertRpcRefused("staff_a", COMMUNICATION, method, [self.call_b.id], *args)
+            self.login("staff_a")
+            self.assertRefused(COMMUNICATION, method, [self.call_b.id], *args)
         self.assertEqual((self.call_b.state, self.call_b.user_id, self.call_b.callback_attempts),
                          ("sent", self.env["res.users"], 0))

@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import JsonRpcMixin, OpticalCrmCase
+from .common import OpticalCrmCase, OpticalRpcMixin
 from .common_tour import OpticalTourCase
 
 SECRET = "{{ object.env['ir.config_parameter'].get_param('database.secret') }}"
@@ -18,7 +18,7 @@ WHO_QWEB = "<p>su=<t t-out=\"'yes' if object.env.su else 'no'\"/> user=<t t-out=
 
 
 @tagged("post_install", "-at_install", "optical_crm")
-class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
+class TestRenderSecurity(HttpCase, OpticalRpcMixin, OpticalCrmCase):
     """Texts are templates, not code (SPEC, "Each person does only what their
     role allows"): a shop owner who is not one of Odoo's template editors
     writes only the placeholders of the picker, and no text is ever evaluated
@@ -53,8 +53,8 @@ class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
 
     def create_cycle(self, login, **step_values):
         """A cyclic activity of shop A with one step, created through JSON-RPC by ``login``."""
-        self.authenticate(login, login)
-        answer = self.call_kw("optical.crm.cycle", "create", {
+        self.login(login)
+        answer = self.rpc_answer("optical.crm.cycle", "create", {
             "name": "Check-up", "event_type": "optometry", "company_id": self.shop_a.id,
             "step_ids": [Command.create(self.step_values(**step_values))]})
         return answer, self.env["optical.crm.cycle"].browse(answer.get("result"))
@@ -69,14 +69,14 @@ class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
     def export_as(self, login, cycle):
         """The export wizard run through JSON-RPC by ``login``: the JSON answer of
         ``action_export`` and the CSV rows."""
-        self.authenticate(login, login)
-        wizard = self.call_kw("optical.crm.export.wizard", "create", {
+        self.login(login)
+        wizard = self.rpc_answer("optical.crm.export.wizard", "create", {
             "cycle_id": cycle.id, "date_from": str(self.today), "date_to": str(self.today),
             "file_format": "csv"})["result"]
-        answer = self.call_kw("optical.crm.export.wizard", "action_export", [wizard])
+        answer = self.rpc_answer("optical.crm.export.wizard", "action_export", [wizard])
         if "error" in answer:
             return answer, []
-        data = self.call_kw("optical.crm.export.wizard", "read", [wizard], ["file_data"])["result"][0]["file_data"]
+        data = self.rpc_answer("optical.crm.export.wizard", "read", [wizard], ["file_data"])["result"][0]["file_data"]
         return answer, list(csv.reader(io.StringIO(base64.b64decode(data).decode("utf-8-sig"))))
 
     # ------------------------------------------------------------------
@@ -86,7 +86,7 @@ class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
     def test_owner_cannot_save_code_in_any_text(self):
         cycle = self.cycle("optometry", [(0, "days", "export", "service")], shop=self.shop_a)
         step = cycle.step_ids
-        self.authenticate("owner_a", "owner_a")
+        self.login("owner_a")
         for field_name, label, value in (
             ("body", "Text", "Key: %s" % SECRET),
             ("subject", "Title", SECRET),
@@ -95,54 +95,54 @@ class TestRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
         ):
             with self.subTest(field=field_name):
                 before = step[field_name]
-                answer = self.call_kw("optical.crm.cycle.step", "write", [step.id], {field_name: value})
-                self.assertRefused(answer, label, "Mail Template Editor", step.name)
+                answer = self.rpc_answer("optical.crm.cycle.step", "write", [step.id], {field_name: value})
+                self.assertErrorAnswer(answer, label, "Mail Template Editor", step.name)
                 self.assertNotIn(self.secret, str(answer))
                 step.invalidate_recordset()
                 self.assertEqual(step[field_name], before, "nothing stored")
         answer, new_cycle = self.create_cycle("owner_a", body="Key: %s" % SECRET)
-        self.assertRefused(answer, "Text", "{{ object.env['ir.config_parameter']")
+        self.assertErrorAnswer(answer, "Text", "{{ object.env['ir.config_parameter']")
         self.assertFalse(self.env["optical.crm.cycle"].search([("name", "=", "Check-up")]))
 
     def test_owner_cannot_save_code_in_a_translation(self):
         self.env["res.lang"]._activate_lang("it_IT")
         step = self.cycle("optometry", [(0, "days", "export", "service")], shop=self.shop_a).step_ids
-        self.authenticate("owner_a", "owner_a")
-        answer = self.call_kw("optical.crm.cycle.step", "update_field_translations", [step.id], "body",
-                              {"it_IT": "Chiave: %s" % SECRET})
-        self.assertRefused(answer, "Text")
+        self.login("owner_a")
+        answer = self.rpc_answer("optical.crm.cycle.step", "update_field_translations", [step.id], "body",
+                                 {"it_IT": "Chiave: %s" % SECRET})
+        self.assertErrorAnswer(answer, "Text")
         self.assertNotIn("database.secret", step.with_context(lang="it_IT").body or "")
 
     def test_n1_owner_campaign_step_with_code_is_refused(self):
         """The review's reproduction: a campaign, then an export step whose
         text reads the gateway key and the database secret."""
-        self.authenticate("owner_a", "owner_a")
-        campaign = self.call_kw("optical.crm.campaign", "create", {
+        self.login("owner_a")
+        campaign = self.rpc_answer("optical.crm.campaign", "create", {
             "name": "t", "company_id": self.shop_a.id, "date_start": str(self.today),
             "date_end": str(self.today + datetime.timedelta(days=3))})["result"]
-        answer = self.call_kw("optical.crm.campaign.step", "create", {
+        answer = self.rpc_answer("optical.crm.campaign.step", "create", {
             "campaign_id": campaign, "name": "x", "day_offset": 0, "channel": "export", "subject": "x",
             "purpose": "service",
             "body": "K={{ object.env['ir.config_parameter'].get_param('optical_crm_sms.gateway_api_key') }} "
                     "S=%s" % SECRET})
-        self.assertRefused(answer, "Text", "x")
+        self.assertErrorAnswer(answer, "Text", "x")
         self.assertFalse(self.env["optical.crm.campaign.step"].search([("campaign_id", "=", campaign)]))
         for body_html, expression in (
             (SECRET_QWEB, "t-out=\"object.env['ir.config_parameter']"),
             ('<p t-if="object.env.su">x</p>', 't-if="object.env.su"'),
         ):
             with self.subTest(body_html=body_html):
-                answer = self.call_kw("optical.crm.campaign.step", "create", {
+                answer = self.rpc_answer("optical.crm.campaign.step", "create", {
                     "campaign_id": campaign, "name": "x", "day_offset": 0, "channel": "email", "subject": "x",
                     "purpose": "service", "body_html": body_html})
-                self.assertRefused(answer, "E-mail text", expression)
+                self.assertErrorAnswer(answer, "E-mail text", expression)
                 self.assertFalse(self.env["optical.crm.campaign.step"].search([("campaign_id", "=", campaign)]))
 
     def test_owner_placeholders_are_saved_and_sent(self):
         """Every placeholder the product documents works for an owner who is
         not a template editor, also for a customer without a company."""
-        self.authenticate("owner_a", "owner_a")
-        allowed = self.call_kw("optical.crm.communication", "mail_allowed_qweb_expressions")["result"]
+        self.login("owner_a")
+        allowed = self.rpc_answer("optical.crm.communication", "mail_allowed_qweb_expressions")["result"]
         for placeholder in ("object.first_name", "object.partner_id.name", "object.event_date_text",
                             "object.company_id.name"):
             self.assertIn(placeholder, allowed, "the picker offers it")

@@ -2,14 +2,14 @@ import datetime
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import OpticalCrmCase, OpticalRpcLoginMixin
+from .common import OpticalCrmCase, OpticalRpcMixin
 
 D = datetime.date
 NOT_YOURS = "a shop you do not work for"
 
 
 @tagged("post_install", "-at_install", "optical_crm")
-class TestShopBound(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
+class TestShopBound(OpticalRpcMixin, OpticalCrmCase, HttpCase):
     """Nothing moves into a shop its owner does not belong to: after every
     create and write, a record's shop is one of the user's, and a record of
     every shop (no shop) is made or changed only by a user of every shop
@@ -42,8 +42,9 @@ class TestShopBound(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
 
     def assertMoveRefused(self, login, record, values):
         before = record.read(list(values))[0]
-        self.assertRpcRefused(login, record._name, "write", [record.id], values, message=NOT_YOURS
-                              if values.get("company_id") else None)
+        self.login(login)
+        self.assertRefused(record._name, "write", [record.id], values, message=NOT_YOURS
+                           if values.get("company_id") else None)
         self.assertEqual(record.read(list(values))[0], before)
 
     def test_owner_cannot_move_her_records_into_another_shop(self):
@@ -55,44 +56,52 @@ class TestShopBound(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
         self.assertMoveRefused("owner_b", self.campaign_b.step_ids, {"company_id": self.shop_a.id})
 
     def test_no_shop_means_every_shop(self):
-        message = self.assertRpcRefused("owner_b", "optical.crm.segment", "write", [self.segment_b.id],
-                                        {"company_id": False})
+        self.login("owner_b")
+        message = self.assertRefused("optical.crm.segment", "write", [self.segment_b.id],
+                                     {"company_id": False})
         self.assertIn("every shop", message)
         self.assertEqual(self.segment_b.company_id, self.shop_b)
         self.assertMoveRefused("owner_b", self.cycle_b, {"company_id": False})
         # A cyclic activity of every shop is changed only by someone of every shop.
-        self.assertRpcRefused("owner_b", "optical.crm.cycle", "write", [self.cycle_all.id], {"priority": 99})
-        self.assertRpcRefused("owner_b", "optical.crm.cycle.step", "write", [self.cycle_all.step_ids.id],
-                              {"body": "Auguri da Bianca"})
+        self.assertRefused("optical.crm.cycle", "write", [self.cycle_all.id], {"priority": 99})
+        self.assertRefused("optical.crm.cycle.step", "write", [self.cycle_all.step_ids.id],
+                           {"body": "Auguri da Bianca"})
         self.assertEqual((self.cycle_all.priority, self.cycle_all.step_ids.body[:5]), (10, "Dear "))
         # The owner of both shops and the Settings administrator may.
         both = {"allowed_company_ids": [self.shop_a.id, self.shop_b.id]}
-        self.rpc("owner", "optical.crm.cycle", "write", [self.cycle_all.id], {"priority": 20}, context=both)
-        self.rpc("admin_b", "optical.crm.cycle", "write", [self.cycle_all.id], {"priority": 30})
+        self.login("owner")
+        self.rpc("optical.crm.cycle", "write", [self.cycle_all.id], {"priority": 20}, context=both)
+        self.login("admin_b")
+        self.rpc("optical.crm.cycle", "write", [self.cycle_all.id], {"priority": 30})
         self.assertEqual(self.cycle_all.priority, 30)
 
     def test_owner_cannot_create_in_another_shop(self):
-        self.assertRpcRefused("owner_b", "optical.crm.campaign", "create", {
+        self.login("owner_b")
+        self.assertRefused("optical.crm.campaign", "create", {
             "name": "Intrusa", "date_start": "2026-12-01", "date_end": "2026-12-24", "company_id": self.shop_a.id})
-        self.assertRpcRefused("owner_b", "optical.crm.segment", "create", {
+        self.assertRefused("optical.crm.segment", "create", {
             "name": "Intruso", "criterion": "sms_consent", "company_id": False})
-        self.assertRpcRefused("staff_b", "optical.crm.event", "create", {
+        self.login("staff_b")
+        self.assertRefused("optical.crm.event", "create", {
             "partner_id": self.corso.id, "event_type": "optometry", "event_date": "2026-03-03",
             "company_id": self.shop_a.id})
         self.assertFalse(self.env["optical.crm.campaign"].search([("name", "=", "Intrusa")]))
         self.assertFalse(self.env["optical.crm.segment"].search([("name", "=", "Intruso")]))
 
     def test_owner_works_in_her_shop(self):
-        campaign_id = self.rpc("owner_b", "optical.crm.campaign", "create", {
+        self.login("owner_b")
+        campaign_id = self.rpc("optical.crm.campaign", "create", {
             "name": "Natale Corso", "date_start": "2026-12-01", "date_end": "2026-12-24"})
         campaign = self.env["optical.crm.campaign"].browse(campaign_id)
         self.assertEqual(campaign.company_id, self.shop_b)
-        self.rpc("owner_b", "optical.crm.campaign", "write", [campaign_id], {"name": "Natale al Corso"})
-        self.rpc("owner_b", "optical.crm.segment", "write", [self.segment_b.id], {"name": "Tutti i clienti"})
-        self.rpc("staff_b", "optical.crm.event", "create", {
+        self.rpc("optical.crm.campaign", "write", [campaign_id], {"name": "Natale al Corso"})
+        self.rpc("optical.crm.segment", "write", [self.segment_b.id], {"name": "Tutti i clienti"})
+        self.login("staff_b")
+        self.rpc("optical.crm.event", "create", {
             "partner_id": self.corso.id, "event_type": "optometry", "event_date": "2026-03-03"})
         self.assertEqual((campaign.name, self.segment_b.name), ("Natale al Corso", "Tutti i clienti"))
         # The owner of both shops moves a record between them.
-        self.rpc("owner", "optical.crm.segment", "write", [self.segment_b.id], {"company_id": self.shop_a.id},
+        self.login("owner")
+        self.rpc("optical.crm.segment", "write", [self.segment_b.id], {"company_id": self.shop_a.id},
                  context={"allowed_company_ids": [self.shop_a.id, self.shop_b.id]})
         self.assertEqual(self.segment_b.company_id, self.shop_a)

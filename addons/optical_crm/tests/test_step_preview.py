@@ -3,7 +3,7 @@ import datetime
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
-from .common import OpticalCrmCase, OpticalRpcLoginMixin
+from .common import OpticalCrmCase, OpticalRpcMixin
 from .common_tour import OpticalTourCase
 
 DAY = datetime.timedelta(days=1)
@@ -188,21 +188,23 @@ class TestOverlappingCycles(OpticalCrmCase):
 
 
 @tagged("post_install", "-at_install", "optical_crm")
-class TestStepPreviewRpc(OpticalRpcLoginMixin, HttpCase, PreviewCase):
+class TestStepPreviewRpc(OpticalRpcMixin, HttpCase, PreviewCase):
     """Through the door a browser uses."""
 
     def wizard_id(self, login, partner):
-        return self.rpc(login, "optical.crm.step.preview.wizard", "create", [{
+        self.login(login)
+        return self.rpc("optical.crm.step.preview.wizard", "create", [{
             "cycle_step_id": self.step.id, "partner_id": partner.id}])[0]
 
     def test_owner_previews_and_sends_a_test(self):
         before = self.counts()
         wizard_id = self.wizard_id("owner_a", self.lucia)
-        values = self.rpc("owner_a", "optical.crm.step.preview.wizard", "read", [wizard_id],
+        self.login("owner_a")
+        values = self.rpc("optical.crm.step.preview.wizard", "read", [wizard_id],
                           ["subject", "body", "body_html", "error"])[0]
         self.assertEqual(values["subject"], "Ciao Lucia")
         self.assertFalse(values["error"])
-        action = self.rpc("owner_a", "optical.crm.step.preview.wizard", "action_send_test", [wizard_id])
+        action = self.rpc("optical.crm.step.preview.wizard", "action_send_test", [wizard_id])
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(self.counts(), before)
         self.assertTrue(self.env["mail.mail"].search([
@@ -210,11 +212,13 @@ class TestStepPreviewRpc(OpticalRpcLoginMixin, HttpCase, PreviewCase):
 
     def test_assistant_cannot_send_a_test(self):
         wizard_id = self.wizard_id("staff_a", self.lucia)
-        self.assertRpcRefused("staff_a", "optical.crm.step.preview.wizard", "action_send_test", [wizard_id])
+        self.login("staff_a")
+        self.assertRefused("optical.crm.step.preview.wizard", "action_send_test", [wizard_id])
         self.assertFalse(self.env["mail.mail"].search([("subject", "like", "Lucia")]))
 
     def test_preview_of_a_customer_of_another_shop_is_refused(self):
-        self.assertRpcRefused("owner_a", "optical.crm.step.preview.wizard", "create", [{
+        self.login("owner_a")
+        self.assertRefused("optical.crm.step.preview.wizard", "create", [{
             "cycle_step_id": self.step.id, "partner_id": self.stranger.id}])
         self.assertFalse(self.env["optical.crm.step.preview.wizard"].search([("partner_id", "=", self.stranger.id)]))
 

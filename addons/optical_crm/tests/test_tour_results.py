@@ -4,19 +4,23 @@ from unittest.mock import patch
 from odoo import api
 from odoo.tests import new_test_user, tagged
 
-from ..report import optical_crm_analysis
+from ..report import optical_crm_pivot_mixin
 from .common_tour import OpticalTourCase
 
 
 @tagged("post_install", "-at_install", "optical_crm", "optical_crm_tour")
 class TestTourResults(OpticalTourCase):
     """The owner opens a cyclic activity with a control group and reads, in
-    a real browser, its uplift on the form and in the analysis."""
+    a real browser at 1366 px, its uplift on the form and in the analysis:
+    every measure on screen, the amounts in euros."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.shop = cls.env.company
+        # The amounts show the shop's currency: euros.
+        cls.env.ref("base.EUR").active = True
+        cls.shop.currency_id = cls.env.ref("base.EUR")
         # The tour reads English texts and numbers: the owner works in English, whatever language
         # the database was created in (an Italian one may not even have English active).
         cls.env["res.lang"]._activate_lang("en_US")
@@ -59,7 +63,7 @@ class TestTourResults(OpticalTourCase):
             return answer
 
         read_group_sets.original = Analysis.read_group_sets
-        with patch.object(optical_crm_analysis, "SETS_MIN_SHRINK", 0), \
+        with patch.object(optical_crm_pivot_mixin, "SETS_MIN_SHRINK", 0), \
                 patch.object(Analysis, "read_group_sets", read_group_sets):
             self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action/%s" % self.cycle.id,
                             "optical_crm_results_tour", login="tour_owner", timeout=180)

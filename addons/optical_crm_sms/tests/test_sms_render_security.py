@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.optical_crm.tests.common import JsonRpcMixin
+from odoo.addons.optical_crm.tests.common import OpticalRpcMixin
 from odoo.addons.optical_crm.tests.common_tour import OpticalTourCase
 
 from ..tools.landing import render_landing_html
@@ -14,7 +14,7 @@ SECRET = "{{ object.env['ir.config_parameter'].get_param('database.secret') }}"
 
 
 @tagged("post_install", "-at_install", "optical_crm_sms")
-class TestSmsRenderSecurity(HttpCase, JsonRpcMixin, OpticalSmsCommon):
+class TestSmsRenderSecurity(HttpCase, OpticalRpcMixin, OpticalSmsCommon):
     """Texts are templates, not code, for the SMS module's texts too: a shop
     owner who is not one of Odoo's template editors writes only placeholders
     in a landing page and an SMS step (review N1)."""
@@ -28,7 +28,7 @@ class TestSmsRenderSecurity(HttpCase, JsonRpcMixin, OpticalSmsCommon):
     def setUp(self):
         super().setUp()
         self.assertFalse(self.manager.has_group("mail.group_mail_template_editor"))
-        self.authenticate("sms_owner", "sms_owner")
+        self.login("sms_owner")
 
     def test_owner_cannot_save_code_in_a_landing_page(self):
         page = self.landing_page
@@ -39,21 +39,21 @@ class TestSmsRenderSecurity(HttpCase, JsonRpcMixin, OpticalSmsCommon):
         ):
             with self.subTest(field=field_name, value=value):
                 before = page[field_name]
-                answer = self.call_kw("optical.crm.landing.page", "write", [page.id], {field_name: value})
-                self.assertRefused(answer, label, "Birthday", "{{ object.first_name }}")
+                answer = self.rpc_answer("optical.crm.landing.page", "write", [page.id], {field_name: value})
+                self.assertErrorAnswer(answer, label, "Birthday", "{{ object.first_name }}")
                 page.invalidate_recordset()
                 self.assertEqual(page[field_name], before, "nothing stored")
-        answer = self.call_kw("optical.crm.landing.page", "create", {
+        answer = self.rpc_answer("optical.crm.landing.page", "create", {
             "name": "Gift", "company_id": self.shop.id, "body": "<p>%s</p>" % SECRET})
-        self.assertRefused(answer, "Content", "Gift")
+        self.assertErrorAnswer(answer, "Content", "Gift")
         self.assertFalse(self.env["optical.crm.landing.page"].search([("name", "=", "Gift")]))
 
     def test_owner_landing_page_placeholders_are_saved(self):
         """The page's placeholders, as typed or as the picker writes them
         (no spaces, a text for an empty value), are saved and shown."""
-        allowed = self.call_kw("optical.crm.landing.placeholder", "mail_allowed_qweb_expressions")["result"]
+        allowed = self.rpc_answer("optical.crm.landing.placeholder", "mail_allowed_qweb_expressions")["result"]
         self.assertEqual(set(allowed), {"object.first_name", "object.company_id", "object.company_id.name"})
-        answer = self.call_kw("optical.crm.landing.page", "create", {
+        answer = self.rpc_answer("optical.crm.landing.page", "create", {
             "name": "Gift", "company_id": self.shop.id, "title": "Hello {{object.first_name ||| friend}}",
             "body": "<p>A gift from {{ object.company_id.name }}</p>"})
         self.assertNotIn("error", answer)
@@ -69,18 +69,18 @@ class TestSmsRenderSecurity(HttpCase, JsonRpcMixin, OpticalSmsCommon):
             "Until {{ format_datetime(object.landing_expiry, dt_format='dd/MM') }}",
         ):
             with self.subTest(body=body):
-                answer = self.call_kw("optical.crm.cycle.step", "write", [self.step_link.id], {"body": body})
-                self.assertRefused(answer, "Text", self.step_link.name)
+                answer = self.rpc_answer("optical.crm.cycle.step", "write", [self.step_link.id], {"body": body})
+                self.assertErrorAnswer(answer, "Text", self.step_link.name)
                 self.step_link.invalidate_recordset()
                 self.assertEqual(self.step_link.body, "Auguri {{ object.first_name }}!")
 
     def test_owner_placeholders_are_sent_by_sms(self):
         """The link's last day, a placeholder instead of an expression, for a
         customer without a company."""
-        allowed = self.call_kw("optical.crm.communication", "mail_allowed_qweb_expressions")["result"]
+        allowed = self.rpc_answer("optical.crm.communication", "mail_allowed_qweb_expressions")["result"]
         self.assertIn("object.landing_url", allowed)
         self.assertIn("object.landing_expiry_text", allowed)
-        answer = self.call_kw("optical.crm.cycle.step", "write", [self.step_link.id], {
+        answer = self.rpc_answer("optical.crm.cycle.step", "write", [self.step_link.id], {
             "body": "Auguri {{ object.first_name }}, fino al {{ object.landing_expiry_text }}: "
                     "{{ object.landing_url }}"})
         self.assertNotIn("error", answer)

@@ -1,12 +1,12 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.optical_crm.tests.common import OpticalCrmCase, OpticalRpcLoginMixin
+from odoo.addons.optical_crm.tests.common import OpticalCrmCase, OpticalRpcMixin
 
 PAGE = "optical.crm.landing.page"
 
 
 @tagged("post_install", "-at_install", "optical_crm_sms")
-class TestSmsShopBound(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
+class TestSmsShopBound(OpticalRpcMixin, OpticalCrmCase, HttpCase):
     """A landing page stays in its owner's shops (N6, 2026-12-07)."""
 
     @classmethod
@@ -19,16 +19,18 @@ class TestSmsShopBound(OpticalRpcLoginMixin, OpticalCrmCase, HttpCase):
         cls.page_b = cls.env[PAGE].create({"name": "Saldi Corso", "company_id": cls.shop_b.id})
 
     def test_owner_cannot_move_her_page_into_another_shop(self):
-        self.assertRpcRefused("owner_b", PAGE, "write", [self.page_b.id], {"company_id": self.shop_a.id},
-                              message="a shop you do not work for")
-        self.assertRpcRefused("owner_b", PAGE, "write", [self.page_b.id], {"company_id": False},
-                              message="every shop")
+        self.login("owner_b")
+        self.assertRefused(PAGE, "write", [self.page_b.id], {"company_id": self.shop_a.id},
+                           message="a shop you do not work for")
+        self.assertRefused(PAGE, "write", [self.page_b.id], {"company_id": False},
+                           message="every shop")
         self.assertEqual(self.page_b.company_id, self.shop_b)
-        self.assertRpcRefused("owner_b", PAGE, "create", {"name": "Intrusa", "company_id": self.shop_a.id})
+        self.assertRefused(PAGE, "create", {"name": "Intrusa", "company_id": self.shop_a.id})
         self.assertFalse(self.env[PAGE].search([("name", "=", "Intrusa")]))
 
     def test_owner_edits_her_page(self):
-        self.rpc("owner_b", PAGE, "write", [self.page_b.id], {"title": "Saldi d'inverno"})
-        page_id = self.rpc("owner_b", PAGE, "create", {"name": "Natale"})
+        self.login("owner_b")
+        self.rpc(PAGE, "write", [self.page_b.id], {"title": "Saldi d'inverno"})
+        page_id = self.rpc(PAGE, "create", {"name": "Natale"})
         self.assertEqual(self.env[PAGE].browse(page_id).company_id, self.shop_b)
         self.assertEqual(self.page_b.title, "Saldi d'inverno")

@@ -4,13 +4,13 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.optical_crm.tests.common import JsonRpcMixin, OpticalCrmCase
+from odoo.addons.optical_crm.tests.common import OpticalCrmCase, OpticalRpcMixin
 
 D = datetime.date
 
 
 @tagged("post_install", "-at_install", "optical_crm_survey")
-class TestSurveyRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
+class TestSurveyRenderSecurity(HttpCase, OpticalRpcMixin, OpticalCrmCase):
     """The rating link is a placeholder an owner who is not a template editor
     may write; code beside it is refused at save (review N1)."""
 
@@ -27,11 +27,11 @@ class TestSurveyRenderSecurity(HttpCase, JsonRpcMixin, OpticalCrmCase):
 
     def test_owner_writes_the_rating_link_not_code(self):
         self.assertFalse(self.owner_a.has_group("mail.group_mail_template_editor"))
-        self.authenticate("owner_a", "owner_a")
-        answer = self.call_kw("optical.crm.cycle.step", "write", [self.step.id], {
+        self.login("owner_a")
+        answer = self.rpc_answer("optical.crm.cycle.step", "write", [self.step.id], {
             "body": "Ciao {{ object.first_name }}, un voto? {{ object.env['survey.user_input'].search([]) }}"})
-        self.assertRefused(answer, "Text", self.step.name)
-        answer = self.call_kw("optical.crm.cycle.step", "write", [self.step.id], {
+        self.assertErrorAnswer(answer, "Text", self.step.name)
+        answer = self.rpc_answer("optical.crm.cycle.step", "write", [self.step.id], {
             "survey_id": self.survey.id, "body": "Ciao {{ object.first_name }}, un voto? {{ object.survey_url }} Grazie"})
         self.assertNotIn("error", answer)
         with freeze_time("2026-03-02 10:00:00"):

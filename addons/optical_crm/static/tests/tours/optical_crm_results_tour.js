@@ -19,7 +19,7 @@ registry.category("web_tour.tours").add("optical_crm_results_tour", {
             trigger: ".o_optical_results tr:contains('Tour offer'):contains('12 (30.0%)'):contains('3 (10.0%)')",
         },
         ...screenshot("cycle_results", ".o_optical_results"),
-        { trigger: ".oe_stat_button:contains('Uplift')", run: "click" },
+        { trigger: ".oe_stat_button:contains('Thanks to the contact')", run: "click" },
         {
             content: "the analysis opens on the cycle, per step and shop",
             trigger: ".o_pivot th:contains('Tour offer')",
@@ -27,6 +27,20 @@ registry.category("web_tour.tours").add("optical_crm_results_tour", {
         {
             content: "with the uplift in percentage points",
             trigger: ".o_pivot td:contains('20.00')",
+        },
+        {
+            content: "the amounts in the shop's currency",
+            trigger: ".o_pivot td:contains('€')",
+        },
+        {
+            content: "every measure on a 1366 px screen: the table ends inside the window",
+            trigger: ".o_pivot table",
+            run() {
+                const right = document.querySelector(".o_pivot table").getBoundingClientRect().right;
+                if (right > window.innerWidth) {
+                    throw new Error(`the pivot ends at ${right} px in a ${window.innerWidth} px window`);
+                }
+            },
         },
         ...screenshot("results_pivot", ".o_pivot"),
     ],
