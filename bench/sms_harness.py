@@ -11,14 +11,23 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def load_test_server(module, path, class_name):
-    """The class ``class_name`` of a module's local test server (``path``,
-    below ``addons/<module>/tests/``), loaded without importing Odoo."""
-    spec = importlib.util.spec_from_file_location("bench_" + class_name,
-                                                  ROOT / "addons" / module / "tests" / path)
+def _load_file(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
     loaded = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loaded)
-    return getattr(loaded, class_name)
+    return loaded
+
+
+def load_test_server(module, path, class_name):
+    """The class ``class_name`` of a module's local test server (``path``,
+    below ``addons/<module>/tests/``), loaded without importing Odoo: the
+    stand-ins' base (core's ``tools/http_stand_in.py``) is loaded from its
+    file under its full name (Python finds a full module name in
+    ``sys.modules`` without importing its parents)."""
+    if "odoo.addons.optical_crm.tools.http_stand_in" not in sys.modules:
+        sys.modules["odoo.addons.optical_crm.tools.http_stand_in"] = _load_file(
+            "bench_http_stand_in", ROOT / "addons" / "optical_crm" / "tools" / "http_stand_in.py")
+    return getattr(_load_file("bench_" + class_name, ROOT / "addons" / module / "tests" / path), class_name)
 
 
 def load_gateway_server():
