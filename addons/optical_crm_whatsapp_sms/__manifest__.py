@@ -9,6 +9,6 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["optical_crm_whatsapp", "optical_crm_sms"],
-    "data": ["views/optical_crm_step_views.xml"],
+    "data": ["views/optical_crm_step_views.xml", "views/optical_crm_communication_views.xml"],
     "auto_install": True,
 }

@@ -120,8 +120,11 @@ class TestWhatsappThenSms(WhatsappCase):
             {"type": "button", "sub_type": "url", "index": "1", "parameters": [{"type": "text", "text": token}]}])
         self.assertEqual(mario.body.splitlines()[1:], ["[Chiama il negozio] +390212345678",
                                                       "[Prenota] %s/l/%s" % (base, token)])
-        # The link opens the customer's page.
+        # The link opens the customer's page; the communication's WhatsApp page shows it.
         self.assertIn("Prenota il controllo", self.url_open("/l/%s" % token).text)
+        arch = self.Communication.get_view(self.env.ref("optical_crm.optical_crm_communication_view_form").id)["arch"]
+        page = arch[arch.index('name="whatsapp"'):]
+        self.assertIn('name="landing_url"', page[:page.index("</page>")])
 
     def test_landing_page_shown_on_whatsapp_steps(self):
         """The step form offers the landing page on WhatsApp steps too (with
