@@ -28,126 +28,54 @@ At the end it prints, over all runs:
 ``--budget`` (seconds) stops starting new runs when exceeded; the number of
 runs done is printed. Exit status 0 when duplicates and lost are 0.
 """
-import argparse
 import collections
 import itertools
 import json
 import os
-import random
-import signal
-import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 
-from sms_harness import ROOT, load_gateway_server, psql
+from sms_harness import (
+    Notifier,
+    events_today,
+    fixtures,
+    harness_arguments,
+    kill_one,
+    load_gateway_server,
+    prepare,
+    set_params,
+    spawn,
+    stop,
+    worker_env,
+)
 
 API_KEY = "reliability-gateway-key"
 
 
-def database_exists(db):
-    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "odoo", "-d", "postgres", "-tAc",
-                          "SELECT 1 FROM pg_database WHERE datname = '%s'" % db], capture_output=True, text=True)
-    return out.stdout.strip() == "1"
-
-
-def install(db, port, modules):
-    psql("DROP DATABASE IF EXISTS %s" % db)
-    subprocess.run([str(ROOT / "scripts" / "odoo"), "-d", db, "-i", modules, "--without-demo=all",
-                    "--stop-after-init", "--http-port=%s" % port, "--log-level=warn"], check=True)
-
-
-def start_server(db, port):
-    """A real Odoo server process (threaded, no cron) for the database."""
-    log = open("/tmp/%s_server.log" % db, "w")
-    process = subprocess.Popen(
-        [str(ROOT / "scripts" / "odoo"), "-d", db, "--db-filter", "^%s$" % db, "--http-port=%s" % port,
-         "--max-cron-threads=0", "--workers=0", "--log-level=warn", "--http-interface=127.0.0.1"],
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%s/web/health" % port, timeout=2)
-            return process
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("the Odoo server did not start, see /tmp/%s_server.log" % db)
-
-
-class DeliveryReports:
+class DeliveryReports(Notifier):
     """The gateway's side of delivery reports: every accepted SMS is reported
-    delivered to Odoo at once, from a few threads, retried until Odoo says 2xx."""
+    delivered to Odoo at once, retried until Odoo says 2xx."""
 
     def __init__(self, port):
         self.url = "http://127.0.0.1:%s/optical_crm_sms/v1/status" % port
-        self.queue = collections.deque()
-        self.event = threading.Event()
-        self.failed = []
-        self.done = 0
-        self.stop = False
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _n in range(3)]
-        for thread in self.threads:
-            thread.start()
+        super().__init__()
 
     def accept(self, body):
-        self.queue.append(body["reference"])
-        self.event.set()
+        self.push(body["reference"])
 
-    def _post(self, reference):
-        data = json.dumps({"reference": reference, "status": "delivered"}).encode()
-        for attempt in range(20):
-            request = urllib.request.Request(self.url, data=data, headers={
-                "Content-Type": "application/json", "Authorization": "Bearer %s" % API_KEY})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    if 200 <= response.status < 300:
-                        return True
-            except urllib.error.HTTPError as error:
-                if error.code == 404:
-                    # Not committed yet (the session is still open): as a gateway, try again.
-                    pass
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(min(0.1 * 2 ** attempt, 2))
-        return False
-
-    def _run(self):
-        while not self.stop:
-            try:
-                reference = self.queue.popleft()
-            except IndexError:
-                self.event.wait(0.2)
-                self.event.clear()
-                continue
-            if self._post(reference):
-                self.done += 1
-            else:
-                self.failed.append(reference)
-
-    def drain(self, timeout=120):
-        deadline = time.time() + timeout
-        while self.queue and time.time() < deadline:
-            time.sleep(0.2)
-        time.sleep(1)
+    def deliver(self, reference):
+        return self.post(self.url, json.dumps({"reference": reference, "status": "delivered"}).encode(),
+                         {"Authorization": "Bearer %s" % API_KEY})
 
 
 def worker(db):
     """A sending process: Odoo's SMS queue until nothing is due, committing
     per gateway session (as the cron does outside tests)."""
-    import odoo
-    from odoo import api, fields
-    from odoo.modules.registry import Registry
+    from odoo import fields
 
-    # The parent's database connections are not ours: never use (nor close) them.
-    odoo.sql_db._Pool = None
-    registry = Registry(db)
-    registry._db = odoo.sql_db.db_connect(db)
     idle = 0
-    with registry.cursor() as cr:
-        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with worker_env(db) as env:
+        cr = env.cr
         Sms = env["sms.sms"]
         while idle < 20:
             env.invalidate_all()
@@ -168,19 +96,8 @@ def worker(db):
     os._exit(0)
 
 
-def spawn(db):
-    pid = os.fork()
-    if pid == 0:
-        try:
-            worker(db)
-        finally:
-            os._exit(1)
-    return pid
-
-
 def populate(env, partners, gateway_url, session_size):
-    params = env["ir.config_parameter"]
-    for key, value in {
+    set_params(env, {
         "optical_crm_sms.provider": "http",
         "optical_crm_sms.gateway_url": gateway_url,
         "optical_crm_sms.gateway_api_key": API_KEY,
@@ -188,32 +105,16 @@ def populate(env, partners, gateway_url, session_size):
         "optical_crm_sms.gateway_batch_size": str(session_size),
         "optical_crm_sms.gateway_workers": "1",
         "sms.session.batch.size": str(session_size),
-    }.items():
-        params.set_param(key, value)
-    shop = env["res.company"].create({
-        "name": "Ottica Reliability %s" % time.strftime("%Y%m%d %H%M%S"), "country_id": env.ref("base.it").id,
-        "optical_send_calendar_id": False,
-        "optical_sms_sender": "OtticaRel",
     })
-    cycle = env["optical.crm.cycle"].create({
-        "name": "Reliability", "event_type": "optometry", "company_id": shop.id,
-        "step_ids": [(0, 0, {"name": "SMS", "channel": "sms", "purpose": "service", "interval_number": 0,
-                             "interval_unit": "days", "body": "Ciao {{ object.first_name }}!"})],
-    })
-    customers = env["res.partner"].create([{
-        "name": "Cliente %s" % n, "mobile": "+39 347 %07d" % n, "company_id": shop.id,
-        "optical_consent_sms": True, "optical_consent_marketing": True,
-    } for n in range(partners)])
-    env.cr.commit()
-    return shop, cycle, customers
+    return fixtures(env, {"name": "Ottica Reliability %s" % time.strftime("%Y%m%d %H%M%S"),
+                          "optical_sms_sender": "OtticaRel"},
+                    {"name": "SMS", "channel": "sms", "body": "Ciao {{ object.first_name }}!"},
+                    "optical_consent_sms", partners)
 
 
 def queue_run(env, shop, cycle, customers):
     """Plan one SMS per customer and hand them to Odoo's SMS queue."""
-    today = shop._optical_today()
-    events = env["optical.crm.event"].create([{
-        "partner_id": customer.id, "company_id": shop.id, "event_type": "optometry", "event_date": today,
-    } for customer in customers])
+    today, events = events_today(env, shop, customers)
     env.flush_all()
     # What the planner may have planned from these events is set aside: the run's SMS are created below.
     env.cr.execute("UPDATE optical_crm_communication SET state = 'cancelled' WHERE company_id = %s "
@@ -230,32 +131,18 @@ def queue_run(env, shop, cycle, customers):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20, help="runs, each with one worker killed")
+    parser = harness_arguments(__doc__.splitlines()[0], "reliability_bench", 8071,
+                               "seconds the gateway takes per SMS")
     parser.add_argument("--sms", type=int, default=30, help="SMS queued per run")
     parser.add_argument("--session", type=int, default=5, help="SMS per gateway session (commit)")
-    parser.add_argument("--delay", type=float, default=0.05, help="seconds the gateway takes per SMS")
     parser.add_argument("--budget", type=float, default=600, help="seconds: no new run starts after")
-    parser.add_argument("--db", default="reliability_bench")
-    parser.add_argument("--port", type=int, default=8071)
-    parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    parser.add_argument("--reuse", action="store_true", help="reuse the database when it exists")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-
-    if not (args.reuse and database_exists(args.db)):
-        install(args.db, args.port, "optical_crm_sms")
+    registry, server, rng = prepare(args, "optical_crm_sms")
     import odoo
     from odoo import api
-    from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["-c", str(ROOT / "odoo.conf"), "--addons-path=%s" % (ROOT / "addons"),
-                                    "-d", args.db, "--log-level=warn"])
-    registry = Registry(args.db)
     LocalSmsGateway = load_gateway_server()
-    server = start_server(args.db, args.port)
     reports = DeliveryReports(args.port)
     accepted = []  # (time, reference) of every SMS the gateway accepted
     kills = []     # (time, SMS posted but not committed when it died)
@@ -285,17 +172,7 @@ def main():
                     all_ids += queue_run(env, shop, cycle, run_customers)
                     cr.commit()
                     # Two workers at once; one is killed at a random moment.
-                    expected = args.sms * args.delay / 2 + 0.3
-                    workers = [spawn(args.db), spawn(args.db)]
-                    time.sleep(rng.uniform(0.1, expected))
-                    victim = rng.choice(workers)
-                    try:
-                        os.kill(victim, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                    os.waitpid(victim, 0)
-                    killed_at = time.time()  # dead for sure: it posts nothing after this
-                    workers.remove(victim)
+                    survivor, killed_at, _killed = kill_one(worker, args.db, rng, args.sms * args.delay / 2 + 0.3)
                     # Give PostgreSQL the moment to end the dead session, then see what it left.
                     time.sleep(0.3)
                     env.invalidate_all()
@@ -304,8 +181,7 @@ def main():
                     outgoing = {row[0] for row in cr.fetchall()}
                     cr.commit()
                     kills.append((killed_at, len(outgoing & set(gateway.delivered))))
-                    workers.append(spawn(args.db))
-                    for pid in workers:
+                    for pid in (survivor, spawn(worker, args.db)):
                         os.waitpid(pid, 0)
                     # Whatever is still due (both finished before the queue emptied) goes now.
                     while True:
@@ -315,7 +191,7 @@ def main():
                         cr.commit()
                         if not left:
                             break
-                        os.waitpid(spawn(args.db), 0)
+                        os.waitpid(spawn(worker, args.db), 0)
                     runs_done += 1
                 reports.drain()
                 env.invalidate_all()
@@ -332,15 +208,7 @@ def main():
                 posts[reference].append(moment)
             delivered_refs = set(gateway.delivered)
     finally:
-        reports.stop = True
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        odoo.sql_db.close_all()
-        if not args.keep:
-            psql("DROP DATABASE IF EXISTS %s" % args.db)
+        stop(server, reports, args.db, args.keep)
 
     kill_times = [moment - started for moment, _left in kills]
     reposted_after_kill = duplicates = 0

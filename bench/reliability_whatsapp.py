@@ -26,21 +26,25 @@ It prints, over all runs:
 
 Exit status 0 when duplicates and lost are 0.
 """
-import argparse
 import collections
 import json
 import os
-import random
-import signal
-import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 
-from reliability_sms import database_exists, install, start_server
-from sms_harness import ROOT, load_test_server, psql
+from sms_harness import (
+    Notifier,
+    events_today,
+    fixtures,
+    harness_arguments,
+    kill_one,
+    load_test_server,
+    prepare,
+    set_params,
+    spawn,
+    stop,
+    worker_env,
+)
 
 TOKEN = "reliability-whatsapp-token"
 SECRET = "reliability-whatsapp-app-secret"
@@ -49,80 +53,35 @@ PHONE_NUMBER_ID = "100200300400"
 UNKNOWN_OUTCOME_WAIT = 4
 
 
-class StatusNotifier:
+class StatusNotifier(Notifier):
     """Meta's side of the webhook: ``sent`` then ``delivered`` for every
-    accepted message, signed, from a few threads, retried until 2xx."""
+    accepted message, signed, retried until 2xx."""
 
     def __init__(self, port, sign):
         self.url = "http://127.0.0.1:%s/optical_crm_whatsapp/webhook" % port
         self.sign = sign
-        self.queue = collections.deque()
-        self.event = threading.Event()
-        self.failed = []
-        self.stop = False
-        self.pending = 0  # accepted messages whose statuses are not all posted yet
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _n in range(3)]
-        for thread in self.threads:
-            thread.start()
+        super().__init__()
 
     def accept(self, body, message_id):
-        with self.lock:
-            self.pending += 1
-        self.queue.append((body["biz_opaque_callback_data"], message_id, body["to"].lstrip("+")))
-        self.event.set()
+        self.push((body["biz_opaque_callback_data"], message_id, body["to"].lstrip("+")))
 
-    def _post(self, reference, message_id, recipient, state):
+    def deliver(self, item):
+        return all([self._post_status(*item, state) for state in ("sent", "delivered")])
+
+    def _post_status(self, reference, message_id, recipient, state):
         payload = {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
             "field": "messages", "value": {
                 "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_NUMBER_ID},
                 "statuses": [{"id": message_id, "status": state, "recipient_id": recipient,
                               "timestamp": str(int(time.time())), "biz_opaque_callback_data": reference}]}}]}]}
         raw = json.dumps(payload).encode()
-        for attempt in range(20):
-            request = urllib.request.Request(self.url, data=raw, headers={
-                "Content-Type": "application/json", "X-Hub-Signature-256": self.sign(raw, SECRET)})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    if 200 <= response.status < 300:
-                        return True
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(min(0.1 * 2 ** attempt, 2))
-        return False
-
-    def _run(self):
-        while not self.stop:
-            try:
-                item = self.queue.popleft()
-            except IndexError:
-                self.event.wait(0.2)
-                self.event.clear()
-                continue
-            for state in ("sent", "delivered"):
-                if not self._post(*item, state):
-                    self.failed.append((item[0], state))
-            with self.lock:
-                self.pending -= 1
-
-    def drain(self, timeout=120):
-        deadline = time.time() + timeout
-        while self.pending and time.time() < deadline:
-            time.sleep(0.2)
-        time.sleep(1)
+        return self.post(self.url, raw, {"X-Hub-Signature-256": self.sign(raw, SECRET)})
 
 
 def worker(db):
     """A posting process: the WhatsApp poster until nothing is left to post."""
-    import odoo
-    from odoo import api
-    from odoo.modules.registry import Registry
-
-    odoo.sql_db._Pool = None  # the parent's connections are not ours
-    registry = Registry(db)
-    registry._db = odoo.sql_db.db_connect(db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with worker_env(db) as env:
+        cr = env.cr
         deadline = time.time() + 120
         while time.time() < deadline:
             env.invalidate_all()
@@ -140,55 +99,31 @@ def worker(db):
     os._exit(0)
 
 
-def spawn(db):
-    pid = os.fork()
-    if pid == 0:
-        try:
-            worker(db)
-        finally:
-            os._exit(1)
-    return pid
-
-
 def populate(env, partners, api_url):
-    params = env["ir.config_parameter"]
-    for key, value in {
+    set_params(env, {
         "optical_crm_whatsapp.unknown_outcome_wait": str(UNKNOWN_OUTCOME_WAIT),
         "optical_crm_whatsapp.batch_size": "5",
         "optical_crm_whatsapp.api_timeout": "5",
         "optical_crm_whatsapp.api_backoff": "0.1",
-    }.items():
-        params.set_param(key, value)
-    shop = env["res.company"].create({
-        "name": "Ottica WhatsApp %s" % time.strftime("%Y%m%d %H%M%S"), "country_id": env.ref("base.it").id,
-        "optical_send_calendar_id": False,
     })
-    account = env["optical.crm.whatsapp.account"].create({
-        "name": "Bench", "company_id": shop.id, "api_url": api_url, "phone_number_id": PHONE_NUMBER_ID,
-        "business_account_id": "WABA", "access_token": TOKEN, "app_secret": SECRET, "cost_utility": 0.03})
-    template = env["optical.crm.whatsapp.template"].create({
-        "name": "promemoria", "language": "it", "account_id": account.id, "category": "utility",
-        "body": "Ciao {{1}}", "variables": "first_name"})
-    template.status = "approved"
-    cycle = env["optical.crm.cycle"].create({
-        "name": "Reliability", "event_type": "optometry", "company_id": shop.id,
-        "step_ids": [(0, 0, {"name": "WhatsApp", "channel": "whatsapp", "purpose": "service",
-                             "interval_number": 0, "interval_unit": "days", "whatsapp_template_id": template.id})],
-    })
-    customers = env["res.partner"].create([{
-        "name": "Cliente %s" % n, "mobile": "+39 347 %07d" % n, "company_id": shop.id,
-        "optical_consent_whatsapp": True, "optical_consent_marketing": True,
-    } for n in range(partners)])
-    env.cr.commit()
-    return shop, cycle, customers
+
+    def whatsapp_step(shop):
+        account = env["optical.crm.whatsapp.account"].create({
+            "name": "Bench", "company_id": shop.id, "api_url": api_url, "phone_number_id": PHONE_NUMBER_ID,
+            "business_account_id": "WABA", "access_token": TOKEN, "app_secret": SECRET, "cost_utility": 0.03})
+        template = env["optical.crm.whatsapp.template"].create({
+            "name": "promemoria", "language": "it", "account_id": account.id, "category": "utility",
+            "body": "Ciao {{1}}", "variables": "first_name"})
+        template.status = "approved"
+        return {"name": "WhatsApp", "channel": "whatsapp", "whatsapp_template_id": template.id}
+
+    return fixtures(env, {"name": "Ottica WhatsApp %s" % time.strftime("%Y%m%d %H%M%S")}, whatsapp_step,
+                    "optical_consent_whatsapp", partners)
 
 
 def queue_run(env, shop, cycle, customers):
     """Plan one message per customer and queue them (the sender)."""
-    today = shop._optical_today()
-    events = env["optical.crm.event"].create([{
-        "partner_id": customer.id, "company_id": shop.id, "event_type": "optometry", "event_date": today,
-    } for customer in customers])
+    today, events = events_today(env, shop, customers)
     Communication = env["optical.crm.communication"]
     Communication._plan_company(shop, today, today)
     env.flush_all()
@@ -203,31 +138,16 @@ def queue_run(env, shop, cycle, customers):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20, help="runs, each with one worker killed")
+    parser = harness_arguments(__doc__.splitlines()[0], "h_whatsapp_bench", 18251,
+                               "seconds the stand-in takes per message")
     parser.add_argument("--messages", type=int, default=20, help="messages queued per run")
-    parser.add_argument("--delay", type=float, default=0.05, help="seconds the stand-in takes per message")
-    parser.add_argument("--db", default="h_whatsapp_bench")
-    parser.add_argument("--port", type=int, default=18251)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    parser.add_argument("--reuse", action="store_true", help="reuse the database when it exists")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-
-    if not (args.reuse and database_exists(args.db)):
-        install(args.db, args.port, "optical_crm_whatsapp")
+    registry, server, rng = prepare(args, "optical_crm_whatsapp")
     import odoo
     from odoo import api
-    from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["-c", str(ROOT / "odoo.conf"), "--addons-path=%s" % (ROOT / "addons"),
-                                    "-d", args.db, "--log-level=warn"])
-    registry = Registry(args.db)
     LocalCloudApi = load_test_server("optical_crm_whatsapp", "cloud_api_server.py", "LocalCloudApi")
-    sys.path.insert(0, str(ROOT / "addons"))
     sign = load_test_server("optical_crm_whatsapp", "../tools/whatsapp_api.py", "signature")
-    server = start_server(args.db, args.port)
     notifier = StatusNotifier(args.port, sign)
     kills = unknown_after_kill = 0
     started = time.time()
@@ -242,16 +162,8 @@ def main():
                 all_ids = []
                 for run in range(args.runs):
                     all_ids += queue_run(env, shop, cycle, customers[run * args.messages:(run + 1) * args.messages])
-                    workers = [spawn(args.db), spawn(args.db)]
-                    time.sleep(rng.uniform(0.1, args.messages * args.delay / 2 + 0.3))
-                    victim = rng.choice(workers)
-                    try:
-                        os.kill(victim, signal.SIGKILL)
-                        kills += 1
-                    except ProcessLookupError:
-                        pass
-                    os.waitpid(victim, 0)
-                    workers.remove(victim)
+                    survivor, _killed_at, killed = kill_one(worker, args.db, rng, args.messages * args.delay / 2 + 0.3)
+                    kills += killed
                     # What the dead worker left with an unknown outcome: posted, not recorded.
                     time.sleep(0.3)
                     cr.execute("SELECT whatsapp_reference FROM optical_crm_communication WHERE id = ANY(%s) "
@@ -259,8 +171,7 @@ def main():
                     left = {row[0] for row in cr.fetchall()}
                     cr.commit()
                     unknown_after_kill += len(left & set(cloud.posts))
-                    workers.append(spawn(args.db))
-                    for pid in workers:
+                    for pid in (survivor, spawn(worker, args.db)):
                         os.waitpid(pid, 0)
                     print("run %d: %d references posted, %d duplicates so far" % (
                         run + 1, len(cloud.posts), len(cloud.duplicates())), flush=True)
@@ -271,15 +182,7 @@ def main():
                 rows = cr.fetchall()
             posts = {reference: len(bodies) for reference, bodies in cloud.posts.items()}
     finally:
-        notifier.stop = True
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        odoo.sql_db.close_all()
-        if not args.keep:
-            psql("DROP DATABASE IF EXISTS %s" % args.db)
+        stop(server, notifier, args.db, args.keep)
 
     duplicates = sum(1 for count in posts.values() if count > 1)
     lost = sum(1 for _id, state, _wa_state, reference in rows

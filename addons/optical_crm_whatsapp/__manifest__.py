@@ -20,6 +20,7 @@
         "views/optical_crm_whatsapp_template_views.xml",
         "views/optical_crm_whatsapp_message_views.xml",
         "views/optical_crm_step_views.xml",
+        "views/optical_crm_communication_views.xml",
         "views/res_partner_views.xml",
         "wizards/optical_crm_whatsapp_reply_views.xml",
         "views/optical_crm_whatsapp_menus.xml",

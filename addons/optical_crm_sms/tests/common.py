@@ -1,26 +1,33 @@
 import datetime
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from odoo import Command
 from odoo.tests import common, new_test_user
 
+from odoo.addons.optical_crm.tests.common import LoopbackHttp
+
 from .gateway_server import LocalSmsGateway
 
 
-class OpticalSmsCommon(common.TransactionCase):
+def use_gateway(env, api_key, url="http://127.0.0.1:9/unused"):
+    """Send SMS through the HTTP gateway provider at ``url`` (a ``LocalSmsGateway``'s), fast timeouts."""
+    params = env["ir.config_parameter"].sudo()
+    for key, value in {
+        "optical_crm_sms.provider": "http",
+        "optical_crm_sms.gateway_api_key": api_key,
+        "optical_crm_sms.gateway_url": url,
+        "optical_crm_sms.gateway_timeout": "0.5",
+        "optical_crm_sms.gateway_backoff": "0",
+        "optical_crm_sms.gateway_retries": "2",
+    }.items():
+        params.set_param(key, value)
+
+
+class OpticalSmsCommon(LoopbackHttp, common.TransactionCase):
     """A shop with customers, an SMS cycle and an SMS-with-link cycle, and
     the HTTP gateway provider configured."""
 
     GATEWAY_KEY = "test-gateway-key-0123456789"
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo raises every request timeout to 10s in tests; the local gateway
-        # is ours, its timeouts are part of what is tested.
-        if urlsplit(r.url).hostname == "127.0.0.1":
-            return common._super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
 
     @classmethod
     def setUpClass(cls):
@@ -70,16 +77,7 @@ class OpticalSmsCommon(common.TransactionCase):
         })
         cls.step_sms, cls.step_link = cls.cycle.step_ids.sorted("interval_number").sorted(
             lambda s: s.channel != "sms")
-        params = cls.env["ir.config_parameter"].sudo()
-        for key, value in {
-            "optical_crm_sms.provider": "http",
-            "optical_crm_sms.gateway_api_key": cls.GATEWAY_KEY,
-            "optical_crm_sms.gateway_url": "http://127.0.0.1:9/unused",
-            "optical_crm_sms.gateway_timeout": "0.5",
-            "optical_crm_sms.gateway_backoff": "0",
-            "optical_crm_sms.gateway_retries": "2",
-        }.items():
-            params.set_param(key, value)
+        use_gateway(cls.env, cls.GATEWAY_KEY)
         cls.customers = cls._make_customers(["Anna Bianchi", "Marco Verdi", "Giulia Neri"],
                                             ["347 111 2233", "+39 348 222 3344", "0039 349 333 4455"])
 

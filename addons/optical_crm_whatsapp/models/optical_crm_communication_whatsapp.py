@@ -5,6 +5,7 @@ import uuid
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.optical_crm.models.optical_crm_batch_mixin import may_commit
@@ -93,6 +94,11 @@ class OpticalCrmCommunicationWhatsapp(models.Model):
             if not template:
                 communication._mark_skipped("whatsapp_template", _(
                     "WhatsApp template not approved on the shop's account (paused, rejected or disabled by Meta)"))
+                continue
+            try:
+                template._button_components(communication)
+            except ValidationError as error:
+                communication._mark_failed(error.args[0])
                 continue
             queued |= communication
             rows.append((communication, number.e164, template))
@@ -196,7 +202,12 @@ class OpticalCrmCommunicationWhatsapp(models.Model):
                 .get(template.status, template.status)))
             return
         api_client = apis.get(account.id) or apis.setdefault(account.id, account._cloud_api())
-        payload = template._payload(self, self.whatsapp_number, self.whatsapp_reference)
+        try:
+            payload = template._payload(self, self.whatsapp_number, self.whatsapp_reference)
+        except ValidationError as error:
+            # The link a button opens is gone since the message was queued.
+            self._whatsapp_failed(error.args[0])
+            return
         outcome, message_id, reason = api_client.post_message(account.phone_number_id, payload)
         _logger.info("WhatsApp: communication %s posted: %s %s", self.id, outcome, reason)
         if outcome == "ok":

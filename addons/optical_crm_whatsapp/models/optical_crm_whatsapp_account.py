@@ -1,9 +1,9 @@
 import secrets
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.whatsapp_api import META_CATEGORY, META_STATUS, CloudApi
+from ..tools.whatsapp_api import META_CATEGORY, META_STATUS, CloudApi, meta_buttons
 
 
 class OpticalCrmWhatsappAccount(models.Model):
@@ -93,16 +93,27 @@ class OpticalCrmWhatsappAccount(models.Model):
             }
             if meta.get("category") in META_CATEGORY:
                 values["category"] = META_CATEGORY[meta["category"]]
+            buttons = meta_buttons(meta.get("components"))
             if key in known:
                 if body and not known[key].body:
                     values["body"] = body
+                if "components" in meta and not known[key]._same_buttons(buttons):
+                    values["button_ids"] = [Command.clear()] + _button_commands(buttons)
                 known[key].write(values)
             else:
                 Template.create(dict(values, account_id=self.id, name=key[0], language=key[1], body=body or "",
-                                     category=values.get("category", "marketing")))
+                                     category=values.get("category", "marketing"),
+                                     button_ids=_button_commands(buttons)))
         self.sudo().last_sync = fields.Datetime.now()
 
     @api.model
     def _by_phone_number_id(self, phone_number_id):
         # sudo: the webhook's own lookup (public route), before any user is known.
         return self.sudo().search([("phone_number_id", "=", str(phone_number_id))], limit=1)
+
+
+def _button_commands(buttons):
+    """Create commands of a template's buttons (``meta_buttons``), in Meta's order."""
+    return [Command.create({"sequence": index, "button_type": button["type"], "text": button["text"] or "-",
+                            "url": button["url"] or False, "phone_number": button["phone_number"] or False})
+            for index, button in enumerate(buttons)]

@@ -1,17 +1,16 @@
 import datetime
 import json
-from urllib.parse import urlsplit
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, common
+from odoo.tests import HttpCase
 
-from odoo.addons.optical_crm.tests.common import OpticalCrmCase
+from odoo.addons.optical_crm.tests.common import LoopbackHttp, OpticalCrmCase
 
 from ..tools import whatsapp_api
 from .cloud_api_server import LocalCloudApi
 
 
-class WhatsappCase(OpticalCrmCase, HttpCase):
+class WhatsappCase(LoopbackHttp, OpticalCrmCase, HttpCase):
     """Shop A's WhatsApp account on a real local stand-in of the Cloud API,
     an approved template, a customer who gave WhatsApp consent (Mario) and
     one who did not (Lucia)."""
@@ -20,13 +19,6 @@ class WhatsappCase(OpticalCrmCase, HttpCase):
     SECRET = "test-app-secret-abcdef"
     VERIFY = "test-verify-token-xyz"
     PHONE_NUMBER_ID = "109876543210"
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # The stand-in is ours: its timeouts are part of what is tested.
-        if urlsplit(r.url).hostname == "127.0.0.1":
-            return common._super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
 
     @classmethod
     def setUpClass(cls):

@@ -27,6 +27,17 @@ def _template_values(case, shop):
     return {"name": "new_template", "language": "it", "account_id": account.id}
 
 
+def _button(case, shop):
+    return case.env["optical.crm.whatsapp.template.button"].create({
+        "template_id": _template(case, shop).id, "button_type": "phone_number", "text": "Call us",
+        "phone_number": "+390212345678"})
+
+
+def _button_values(case, shop):
+    template = case.env["optical.crm.whatsapp.template"].search([("company_id", "=", shop.id)], limit=1)
+    return {"template_id": (template or _template(case, shop)).id, "button_type": "url", "text": "Open", "url": "https://example.com/l/{{1}}"}
+
+
 def _message(case, shop):
     return case.env["optical.crm.whatsapp.message"].create({
         "account_id": _account(case, shop).id, "company_id": shop.id, "direction": "in", "number": "+393331112233",
@@ -43,6 +54,9 @@ class TestAccessMatrixWhatsapp(AccessMatrixCase):
         "optical.crm.whatsapp.template": ModelSpec(
             make=_template, rights={"assistant": "r", "owner": "rwcd"}, write={"body": "changed"},
             create=_template_values, shop_field=None),
+        "optical.crm.whatsapp.template.button": ModelSpec(
+            make=_button, rights={"assistant": "r", "owner": "rwcd"}, write={"text": "changed"},
+            create=_button_values, shop_field=None),
         # Written by Meta's webhook and the reply screen.
         "optical.crm.whatsapp.message": ModelSpec(
             make=_message, rights={"assistant": "r", "owner": "r"}, write={"body": "changed"}),

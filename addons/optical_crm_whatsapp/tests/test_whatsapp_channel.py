@@ -265,3 +265,11 @@ class TestWhatsappChannel(WhatsappCase):
         self.assertEqual((communication.state, communication.skip_code), ("skipped", "contact"))
         self.assertIn("No usable mobile number for WhatsApp", communication.skip_reason)
         self.assertFalse(self.cloud.messages())
+
+    def test_communication_form_shows_whatsapp(self):
+        """The communication's form has a WhatsApp page: number, template, Meta's status, cost."""
+        arch = self.Communication.get_view(self.env.ref("optical_crm.optical_crm_communication_view_form").id)["arch"]
+        page = arch[arch.index('name="whatsapp"'):]
+        page = page[:page.index("</page>")]
+        for field in ("whatsapp_number", "whatsapp_template_id", "whatsapp_state", "whatsapp_cost"):
+            self.assertIn('name="%s"' % field, page)

@@ -37,14 +37,59 @@ def body_variables(body):
     return sorted({int(number) for number in VARIABLE_RE.findall(body or "")})
 
 
-def template_payload(to, name, language, parameters, reference, header_image_url=None):
-    """Meta's template message: ``parameters`` fill the body's variables in order."""
+def meta_buttons(components):
+    """The buttons of a template as Meta lists them (its ``BUTTONS``
+    component): [{"type": "url"|"phone_number"|"quick_reply"|"other", "text",
+    "url", "phone_number"}], in Meta's order (a button's index)."""
+    buttons = []
+    for component in components or []:
+        if not isinstance(component, dict) or (component.get("type") or "").upper() != "BUTTONS":
+            continue
+        for button in component.get("buttons") or []:
+            if not isinstance(button, dict):
+                continue
+            kind = (button.get("type") or "").lower()
+            buttons.append({
+                "type": kind if kind in ("url", "phone_number", "quick_reply") else "other",
+                "text": button.get("text") or "", "url": button.get("url") or "",
+                "phone_number": button.get("phone_number") or "",
+            })
+    return buttons
+
+
+def url_suffix(url, value):
+    """What fills the ``{{1}}`` at the end of a URL button's registered
+    ``url``: for a link (``value`` with ``://``), its part after the URL's
+    fixed start, so that the button opens it; any other value as it is.
+    None when the button has no variable, nothing fills it, or the link does
+    not begin with the fixed start."""
+    match = VARIABLE_RE.search(url or "")
+    if not match or not value:
+        return None
+    if "://" not in value:
+        return value
+    prefix = url[:match.start()]
+    if not value.startswith(prefix) or len(value) == len(prefix):
+        return None
+    return value[len(prefix):]
+
+
+def url_button_component(index, suffix):
+    """The ``button`` component filling a dynamic URL button (``index``: its place among the template's buttons)."""
+    return {"type": "button", "sub_type": "url", "index": str(index),
+            "parameters": [{"type": "text", "text": suffix}]}
+
+
+def template_payload(to, name, language, parameters, reference, header_image_url=None, buttons=()):
+    """Meta's template message: ``parameters`` fill the body's variables in
+    order; ``buttons``: the ``button`` components (``url_button_component``)."""
     components = []
     if header_image_url:
         components.append({"type": "header", "parameters": [{"type": "image", "image": {"link": header_image_url}}]})
     if parameters:
         components.append({"type": "body", "parameters": [
             {"type": "text", "text": str(value or "-")} for value in parameters]})
+    components.extend(buttons)
     template = {"name": name, "language": {"code": language}}
     if components:
         template["components"] = components

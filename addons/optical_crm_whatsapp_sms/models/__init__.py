@@ -1,0 +1,1 @@
+from . import optical_crm_communication, optical_crm_step_mixin
