@@ -148,6 +148,11 @@ class OpticalCrmCampaign(models.Model):
             + self.env["optical.crm.segment"]._customer_domain(company)
         )
 
+    def _creation_message(self):
+        """The chatter's first line as one sentence, so the Italian agrees ("Campagna creata"), in the
+        language of the user who created the record."""
+        return self.with_context(lang=self.env.lang or self.env.user.lang).env._("Campaign created")
+
     def write(self, vals):
         res = super().write(vals)
         if "one_per_household" in vals and self.step_ids:
