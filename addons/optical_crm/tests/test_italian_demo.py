@@ -97,3 +97,37 @@ class TestItalianDemo(TransactionCase):
                     missing.append("%s: %s" % (module, source[:80]))
         self.assertGreater(checked, 500)
         self.assertEqual(sorted(set(missing)), [], "texts without their Italian in i18n/it.po")
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestDemoRealism(TransactionCase):
+    """The demo as a shop would meet it: campaigns dated in their season, only customers targeted, the
+    shop's own logo and opening hours."""
+
+    def setUp(self):
+        super().setUp()
+        if not self.env["ir.module.module"].search([("name", "=", "optical_crm")]).demo:
+            self.skipTest("the database has no demo data")
+
+    def test_san_valentino_runs_in_february(self):
+        campaign = self.env.ref("optical_crm.optical_crm_campaign_valentine_demo")
+        self.assertEqual((campaign.date_start.month, campaign.date_start.day), (2, 1))
+        self.assertEqual((campaign.date_end.month, campaign.date_end.day), (2, 14))
+        self.assertGreaterEqual(campaign.date_end, campaign.write_date.date(), "the coming one, not a past one")
+        for step in campaign.step_ids:
+            self.assertLessEqual(step.day_offset, (campaign.date_end - campaign.date_start).days)
+
+    def test_company_contacts_are_neither_customers_nor_targeted(self):
+        """Odoo's own demo contacts of companies ("Deco Addict, Addison Olson") are not the shop's customers."""
+        company_contacts = self.env["res.partner"].search([("parent_id.is_company", "=", True)])
+        if not company_contacts:
+            self.skipTest("no company contact in this database")
+        customers = self.env["res.partner"].search([("optical_is_customer", "=", True)])
+        self.assertFalse(customers & company_contacts)
+        self.assertFalse(self.env["optical.crm.communication"].search([("partner_id", "in", company_contacts.ids)]))
+
+    def test_the_shop_has_its_logo_and_hours(self):
+        shop = self.env.ref("base.main_company")
+        self.assertNotEqual(shop.logo, shop._get_logo(), "the login page shows the shop's logo, not 'Your logo'")
+        days = set(shop.resource_calendar_id.attendance_ids.mapped("dayofweek"))
+        self.assertIn("5", days, "an optician opens on Saturday")
