@@ -99,6 +99,19 @@ class TestItalianDemo(TransactionCase):
         self.assertEqual(sorted(set(missing)), [], "texts without their Italian in i18n/it.po")
 
 
+    def test_code_terms_are_marked_for_odoo(self):
+        """Odoo loads the Italian of a Python message only from an entry marked ``#. odoo-python``: an
+        unmarked one stays English in an Italian shop ("Same household as another customer")."""
+        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
+        unmarked = [
+            "%s: %s" % (module, entry.msgid[:60])
+            for module in modules.mapped("name")
+            for entry in polib.pofile(file_path("%s/i18n/it.po" % module))
+            if any(place.startswith("code:") and place.endswith(".py") for place, _line in entry.occurrences)
+            and "odoo-python" not in (entry.comment or "")]
+        self.assertEqual(unmarked, [])
+
+
 @tagged("post_install", "-at_install", "optical_crm")
 class TestDemoRealism(TransactionCase):
     """The demo as a shop would meet it: campaigns dated in their season, only customers targeted, the
