@@ -46,8 +46,14 @@ class TestTourShopWords(OpticalTourCase):
         Communication.search([("cycle_id", "=", cycle.id), ("scheduled_date", "<=", cls.days_ago(0))])._send_batch()
         cls.call = Communication.search([("cycle_id", "=", cycle.id), ("channel", "=", "phone"),
                                          ("partner_id", "=", cls.mario.id)])
+        # A family sharing one e-mail address, and a customer with no e-mail but a mobile.
+        cls.env["res.partner"].create([
+            {"name": "Words Anna Conti", "email": "conti@example.com", "optical_consent_marketing": True},
+            {"name": "Words Bruno Conti", "email": "Conti@example.com", "optical_consent_marketing": True},
+            {"name": "Words Carla Neri", "mobile": "+39 333 200 4567", "optical_consent_marketing": True},
+        ])
         cls.campaign = cls.env["optical.crm.campaign"].create({
-            "name": "Words Natale", "company_id": cls.shop.id, "one_per_household": True,
+            "name": "Natale", "company_id": cls.shop.id, "one_per_household": True,
             "date_start": cls.days_ago(-10), "date_end": cls.days_ago(-30),
             "step_ids": [(0, 0, {
                 "name": "Christmas offer", "day_offset": 0, "channel": "email", "purpose": "marketing",

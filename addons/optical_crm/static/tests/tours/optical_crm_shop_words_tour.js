@@ -52,6 +52,7 @@ registry.category("web_tour.tours").add("optical_crm_shop_words_tour", {
                 }
             },
         },
+        ...screenshot("customer_card", ".o_form_view label[for='mobile_0']"),
         // Export with nothing chosen: everyone to contact, downloaded, the dialog closed.
         { trigger: "[data-menu-xmlid='optical_crm.optical_crm_menu_contacts']", run: "click" },
         { trigger: "[data-menu-xmlid='optical_crm.optical_crm_export_wizard_menu']", run: "click" },
@@ -74,7 +75,10 @@ registry.category("web_tour.tours").add("optical_crm_shop_words_tour", {
 registry.category("web_tour.tours").add("optical_crm_relevance_tour", {
     steps: () => [
         { trigger: ".o_form_view div[name='one_per_household'] input:checked" },
-        ...screenshot("campaign_household", ".o_form_view div[name='step_ids'] .o_data_row"),
+        { content: "the reach, counted in households", trigger: ".o_notebook a[name='target']", run: "click" },
+        { trigger: ".o_form_view div[name='reach_html'] table" },
+        ...screenshot("campaign_household", ".o_form_view div[name='reach_html'] table"),
+        { trigger: ".o_notebook a[name='steps']", run: "click" },
         { trigger: ".o_form_view div[name='step_ids'] .o_data_row td[name='name']", run: "click" },
         {
             content: "the step's alternatives and stop conditions",
