@@ -99,6 +99,22 @@ class TestItalianDemo(TransactionCase):
         self.assertEqual(sorted(set(missing)), [], "texts without their Italian in i18n/it.po")
 
 
+    def test_every_term_is_referenced_where_odoo_reads_it(self):
+        """Odoo translates a view's or a field's text from the it.po entry that names that view or field
+        (``#: model_terms:ir.ui.view,arch_db:<view>``): a text whose entry lacks the reference stays
+        English there (the app reply dialog's "Customer" and "Close")."""
+        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
+        unreferenced = []
+        for module in modules.mapped("name"):
+            places = {(entry.msgid, place) for entry in polib.pofile(file_path("%s/i18n/it.po" % module))
+                      for place, _line in entry.occurrences}
+            for _module, kind, name, res_id, source, _value, _comments in TranslationModuleReader(
+                    self.env.cr, modules=[module]):
+                place = "%s:%s:%s" % (kind, name, res_id)
+                if kind in ("model", "model_terms") and (source, place) not in places:
+                    unreferenced.append("%s %s" % (place, source[:40]))
+        self.assertEqual(sorted(set(unreferenced)), [])
+
     def test_code_terms_are_marked_for_odoo(self):
         """Odoo loads the Italian of a Python message only from an entry marked ``#. odoo-python``: an
         unmarked one stays English in an Italian shop ("Same household as another customer")."""
