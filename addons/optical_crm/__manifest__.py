@@ -43,6 +43,7 @@
             "optical_crm/static/src/activity/**/*",
             "optical_crm/static/src/placeholder/**/*",
             "optical_crm/static/src/call_list/**/*",
+            "optical_crm/static/src/export/**/*",
         ],
         # Odoo loads its pivot view when a pivot is first opened: the results' pivot with it.
         "web.assets_backend_lazy": [

@@ -89,6 +89,11 @@ class OpticalCrmCampaign(models.Model):
         # Counted in households: one message per shared mobile, e-mail address or app device.
         return self.env["optical.crm.communication"]._reach_households(reach, domain, values, self.company_id)
 
+    def _creation_message(self):
+        """The chatter's first line as one sentence, so the Italian agrees ("Campagna creata"), in the
+        language of the user who created the record."""
+        return self.with_context(lang=self.env.lang or self.env.user.lang).env._("Campaign created")
+
     def write(self, vals):
         res = super().write(vals)
         if "one_per_household" in vals and self.step_ids:

@@ -123,11 +123,18 @@ class OpticalCrmCommunicationHousehold(models.Model):
         another reachable customer count once, the others are listed as
         reached through their household."""
         company = company or self.env.company
-        reachable = self._reachable_partner_ids(domain, [channel for channel, *_rest in reach["channels"]], values)
+        # A row is a channel, or a chain of them (a step and its alternatives): a chain's customer is sent on
+        # the first channel that reaches them, and shares a household on that channel.
+        links = [channel for key, *_rest in reach["channels"] for channel in (key if isinstance(key, tuple) else (key,))]
+        reachable = self._reachable_partner_ids(domain, list(dict.fromkeys(links)), values)
         channels = []
         for channel, label, count, reasons in reach["channels"]:
-            addresses = self._household_keys(channel, reachable.get(channel, []), company)
-            shared = len(addresses) - len(set(addresses.values()))
+            shared, taken = 0, set()
+            for link in channel if isinstance(channel, tuple) else (channel,):
+                partner_ids = [partner_id for partner_id in reachable.get(link, []) if partner_id not in taken]
+                taken.update(partner_ids)
+                addresses = self._household_keys(link, partner_ids, company)
+                shared += len(addresses) - len(set(addresses.values()))
             if shared > 0:
                 reasons = sorted(reasons + [(self.env._("Same household as another customer"), shared)],
                                  key=lambda item: -item[1])

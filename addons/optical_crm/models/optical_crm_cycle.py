@@ -29,6 +29,11 @@ class OpticalCrmCycle(models.Model):
     )
     communication_ids = fields.One2many("optical.crm.communication", "cycle_id", "Communications")
 
+    def _creation_message(self):
+        """The chatter's first line as one sentence, so the Italian agrees ("Attività ciclica creata"), in the
+        language of the user who created the record."""
+        return self.with_context(lang=self.env.lang or self.env.user.lang).env._("Cyclic activity created")
+
     def write(self, vals):
         res = super().write(vals)
         if "active" in vals and not vals["active"]:

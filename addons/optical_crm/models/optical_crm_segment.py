@@ -4,7 +4,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 LAC_EVENT_TYPES = ("lac_delivery", "lac_entry", "lac_next_supply")
 GLASSES_EVENT_TYPES = ("glasses_delivery", "glasses_entry")
@@ -69,7 +69,8 @@ class OpticalCrmSegment(models.Model):
                 raise ValidationError(self.env._("Months: segment %(name)s needs at least one month.",
                                                  name=segment.name))
 
-    @api.depends("criterion", "months", "age_min", "age_max", "amount_min", "amount_max")
+    @api.depends("criterion", "months", "age_min", "age_max", "amount_min", "amount_max", "company_id")
+    @api.depends_context("lang", "company")
     def _compute_description(self):
         for segment in self:
             segment.description = segment._describe()
@@ -89,9 +90,13 @@ class OpticalCrmSegment(models.Model):
         if self.criterion == "age_band":
             return _("Aged %(low)s to %(high)s", low=self.age_min, high=self.age_max)
         if self.criterion == "purchase_amount":
+            # Amounts as the shop writes them: "€ 300,00", not "300.0".
+            currency = (self.company_id or self.env.company).currency_id
+            low = format_amount(self.env, self.amount_min, currency)
             if self.amount_max:
-                return _("Last purchase from %(low)s to %(high)s", low=self.amount_min, high=self.amount_max)
-            return _("Last purchase of at least %(low)s", low=self.amount_min)
+                return _("Last purchase from %(low)s to %(high)s", low=low,
+                         high=format_amount(self.env, self.amount_max, currency))
+            return _("Last purchase of at least %(low)s", low=low)
         return labels.get(self.criterion, "")
 
     # ------------------------------------------------------------------
@@ -152,9 +157,9 @@ class OpticalCrmSegment(models.Model):
 
     @api.model
     def _customer_domain(self, company):
-        """The shop's customers: individual contacts that are not Odoo users, by
-        the customer's-shop rule."""
-        return [("optical_shop_id", "=", company.id), ("is_company", "=", False), ("user_ids", "=", False)]
+        """The shop's customers (``res.partner.optical_is_customer``), by the
+        customer's-shop rule."""
+        return [("optical_shop_id", "=", company.id), ("optical_is_customer", "=", True)]
 
     # ------------------------------------------------------------------
     # Reach: how many can be contacted on each channel, and why not the rest

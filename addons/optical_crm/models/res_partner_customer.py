@@ -1,6 +1,8 @@
 import re
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 
@@ -17,9 +19,36 @@ class ResPartnerCustomer(models.Model):
     optical_open_call_id = fields.Many2one(
         "optical.crm.communication", "Open call", compute="_compute_optical_customer_card")
 
+    optical_is_customer = fields.Boolean(
+        "Shop customer", compute="_compute_optical_is_customer", search="_search_optical_is_customer",
+        help="A person the shop sells to: not a company, not a company's or a supplier's contact, not an "
+        "Odoo user. The Customers menu, campaigns and cyclic activities work on these.")
     optical_phone_search = fields.Char(
         "Mobile or phone", compute="_compute_optical_phone_search", search="_search_optical_phone_search",
         help="Finds a number however it was typed: spaces, dashes and the country code do not matter.")
+
+    @api.model
+    def _optical_customer_domain(self):
+        """Who is a customer: an individual who is not an Odoo user and is not filed under a company
+        (a business contact such as Odoo's demo "Deco Addict, Addison Olson"); with Odoo Invoicing
+        installed, not a supplier who never bought."""
+        domain = [("is_company", "=", False), ("user_ids", "=", False),
+                  "|", ("parent_id", "=", False), ("parent_id.is_company", "=", False)]
+        if "supplier_rank" in self._fields:
+            domain += ["|", ("supplier_rank", "=", 0), ("customer_rank", ">", 0)]
+        return domain
+
+    @api.depends("is_company", "user_ids", "parent_id.is_company")
+    def _compute_optical_is_customer(self):
+        customers = self.filtered_domain(self._optical_customer_domain())
+        for partner in self:
+            partner.optical_is_customer = partner in customers
+
+    def _search_optical_is_customer(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Shop customer: only 'is set' or 'is not set' can be searched."))
+        domain = self._optical_customer_domain()
+        return domain if (operator == "=") == value else ["!", *expression.normalize_domain(domain)]
 
     def _compute_optical_phone_search(self):
         self.optical_phone_search = False
@@ -56,15 +85,22 @@ class ResPartnerCustomer(models.Model):
             partner.optical_next_communication_id = next_contact.get(key)
             partner.optical_open_call_id = open_call.get(key)
 
+    def _creation_message(self):
+        """"Customer created" on a customer's card, in the language of the user who created it (Odoo's own
+        line mixes the model's English name into the translated sentence: "Contact creato")."""
+        if self.optical_is_customer:
+            return self.with_context(lang=self.env.lang or self.env.user.lang).env._("Customer created")
+        return super(ResPartnerCustomer, self.with_context(lang=self.env.lang or self.env.user.lang))._creation_message()
+
     def action_optical_open_call_outcome(self):
         self.ensure_one()
         return self.optical_open_call_id.action_open_callback_wizard()
 
     def get_formview_id(self, access_uid=None):
-        """A link to a customer (a person who is not a user, as the Customers menu lists them) opens the
+        """A link to a customer (as the Customers menu lists them) opens the
         customer card for the shop's staff, not the generic contact form."""
         user = self.env["res.users"].browse(access_uid or self.env.uid)
-        if (len(self) == 1 and not self.is_company and not self.user_ids
+        if (len(self) == 1 and self.optical_is_customer
                 and user.has_group("optical_crm.group_optical_crm_user")):
             return self.env.ref("optical_crm.res_partner_view_form_customer").id
         return super().get_formview_id(access_uid=access_uid)

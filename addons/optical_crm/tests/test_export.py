@@ -32,7 +32,10 @@ class TestExport(OpticalCrmCase):
             "file_format": file_format,
         })
         action = wizard.action_export()
-        self.assertIn("download=true", action["url"])
+        # The file is downloaded, then the dialog closes (static/src/export/download_close_action.js).
+        self.assertEqual((action["type"], action["tag"]), ("ir.actions.client", "optical_crm_download_and_close"))
+        self.assertEqual(action["params"]["data"], {"model": wizard._name, "id": wizard.id, "field": "file_data",
+                                                    "filename_field": "file_name", "download": "true"})
         self.assertTrue(wizard.file_name.endswith(file_format))
         return base64.b64decode(wizard.file_data)
 
@@ -40,8 +43,8 @@ class TestExport(OpticalCrmCase):
         rows = list(csv.reader(io.StringIO(self.export("csv").decode("utf-8-sig"))))
         self.assertEqual(rows[0][:4], ["Date", "Customer", "First name", "Mobile"])
         self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows[1:]],
-                         [(self.shop_date(D(2026, 3, 2)), "Mario Rossi", "Mario", "+393331112233"),
-                          (self.shop_date(D(2026, 3, 4)), "Lucia Bianchi", "Lucia", "+393334445566")])
+                         [("2026-03-02", "Mario Rossi", "Mario", "+393331112233"),
+                          ("2026-03-04", "Lucia Bianchi", "Lucia", "+393334445566")])
         self.assertEqual(rows[1][-1], "Dear Mario Rossi, from Ottica Centrale")
         self.assertEqual(rows[1][-2], "Hello Mario")
 

@@ -65,6 +65,29 @@ class TestHousehold(OpticalCrmCase):
             self.assertEqual(dict(reasons)["Same household as another customer"], 1)
             self.assertIn("Same household as another customer", campaign.reach_html)
 
+    def test_reach_of_a_step_with_alternatives_counts_households(self):
+        """A step with alternatives (e-mail, then a call) on a campaign of one per household: the campaign's
+        reach shows the chain counted in households (the form used to fail on it)."""
+        family = self.family("conti@example.com", "Conti@example.com")
+        caller = self.family(False)
+        caller.mobile = "+393331234567"
+        with freeze_time("2027-11-28 09:00:00"):
+            campaign = self.campaign(family | caller)
+            campaign.step_ids.fallback_ids = [(0, 0, {"channel": "phone", "sequence": 1})]
+            campaign.invalidate_recordset(["reach_html"])
+            html = str(campaign.reach_html)
+            self.assertIn("Same household as another customer", html)
+            reach = self.Communication._reach_households(
+                self.env["optical.crm.segment"]._reach(campaign._target_domain(), channels=["email"],
+                                                        values={"campaign_id": campaign.id},
+                                                        chains=[("email", "phone")]),
+                campaign._target_domain(), {"campaign_id": campaign.id}, campaign.company_id)
+            rows = {channel: (reachable, dict(reasons)) for channel, _label, reachable, reasons in reach["channels"]}
+            # By e-mail: the household once. E-mail, else a call: the household once, and the one with a mobile.
+            self.assertEqual(rows["email"][0], 1)
+            self.assertEqual(rows[("email", "phone")][0], 2)
+            self.assertEqual(rows[("email", "phone")][1]["Same household as another customer"], 1)
+
     def test_the_one_handed_over_keeps_it_and_per_person_when_asked(self):
         anna, bruno = family = self.family("conti@example.com", "CONTI@example.com")
         with freeze_time("2027-11-28 09:00:00"):

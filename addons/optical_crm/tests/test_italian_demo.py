@@ -97,3 +97,70 @@ class TestItalianDemo(TransactionCase):
                     missing.append("%s: %s" % (module, source[:80]))
         self.assertGreater(checked, 500)
         self.assertEqual(sorted(set(missing)), [], "texts without their Italian in i18n/it.po")
+
+
+    def test_every_term_is_referenced_where_odoo_reads_it(self):
+        """Odoo translates a view's or a field's text from the it.po entry that names that view or field
+        (``#: model_terms:ir.ui.view,arch_db:<view>``): a text whose entry lacks the reference stays
+        English there (the app reply dialog's "Customer" and "Close")."""
+        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
+        unreferenced = []
+        for module in modules.mapped("name"):
+            entries = polib.pofile(file_path("%s/i18n/it.po" % module))
+            places = {(entry.msgid, place) for entry in entries for place, _line in entry.occurrences}
+            # A Python message needs an entry marked for Python (see the test below).
+            python = {entry.msgid for entry in entries if "odoo-python" in (entry.comment or "")}
+            for _module, kind, name, res_id, source, _value, comments in TranslationModuleReader(
+                    self.env.cr, modules=[module]):
+                place = "%s:%s:%s" % (kind, name, res_id)
+                if kind in ("model", "model_terms") and (source, place) not in places:
+                    unreferenced.append("%s %s" % (place, source[:40]))
+                elif kind == "code" and "odoo-python" in comments and source not in python:
+                    unreferenced.append("%s %s" % (name, source[:40]))
+        self.assertEqual(sorted(set(unreferenced)), [])
+
+    def test_code_terms_are_marked_for_odoo(self):
+        """Odoo loads the Italian of a Python message only from an entry marked ``#. odoo-python``: an
+        unmarked one stays English in an Italian shop ("Same household as another customer")."""
+        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
+        unmarked = [
+            "%s: %s" % (module, entry.msgid[:60])
+            for module in modules.mapped("name")
+            for entry in polib.pofile(file_path("%s/i18n/it.po" % module))
+            if any(place.startswith("code:") and place.endswith(".py") for place, _line in entry.occurrences)
+            and "odoo-python" not in (entry.comment or "")]
+        self.assertEqual(unmarked, [])
+
+
+@tagged("post_install", "-at_install", "optical_crm")
+class TestDemoRealism(TransactionCase):
+    """The demo as a shop would meet it: campaigns dated in their season, only customers targeted, the
+    shop's own logo and opening hours."""
+
+    def setUp(self):
+        super().setUp()
+        if not self.env["ir.module.module"].search([("name", "=", "optical_crm")]).demo:
+            self.skipTest("the database has no demo data")
+
+    def test_san_valentino_runs_in_february(self):
+        campaign = self.env.ref("optical_crm.optical_crm_campaign_valentine_demo")
+        self.assertEqual((campaign.date_start.month, campaign.date_start.day), (2, 1))
+        self.assertEqual((campaign.date_end.month, campaign.date_end.day), (2, 14))
+        self.assertGreaterEqual(campaign.date_end, campaign.write_date.date(), "the coming one, not a past one")
+        for step in campaign.step_ids:
+            self.assertLessEqual(step.day_offset, (campaign.date_end - campaign.date_start).days)
+
+    def test_company_contacts_are_neither_customers_nor_targeted(self):
+        """Odoo's own demo contacts of companies ("Deco Addict, Addison Olson") are not the shop's customers."""
+        company_contacts = self.env["res.partner"].search([("parent_id.is_company", "=", True)])
+        if not company_contacts:
+            self.skipTest("no company contact in this database")
+        customers = self.env["res.partner"].search([("optical_is_customer", "=", True)])
+        self.assertFalse(customers & company_contacts)
+        self.assertFalse(self.env["optical.crm.communication"].search([("partner_id", "in", company_contacts.ids)]))
+
+    def test_the_shop_has_its_logo_and_hours(self):
+        shop = self.env.ref("base.main_company")
+        self.assertNotEqual(shop.logo, shop._get_logo(), "the login page shows the shop's logo, not 'Your logo'")
+        days = set(shop.resource_calendar_id.attendance_ids.mapped("dayofweek"))
+        self.assertIn("5", days, "an optician opens on Saturday")

@@ -3,6 +3,8 @@ import datetime
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import format_amount
+from odoo.tools.safe_eval import safe_eval
 
 from .common import OpticalCrmCase
 
@@ -162,3 +164,43 @@ class TestSegment(OpticalCrmCase):
         visible = self.env["optical.crm.segment"].with_user(self.staff_a).search([])
         self.assertIn(shared, visible)
         self.assertNotIn(theirs, visible)
+
+    def test_amount_reads_as_money(self):
+        """The description writes amounts in the shop's currency, as the shop writes them (no "300.0")."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        euro = self.env.ref("base.EUR")
+        self.shop_c.currency_id = euro
+        segment = self.segment("purchase_amount", amount_min=300, amount_max=1250.5)
+        self.assertEqual(segment.with_context(lang="it_IT").description,
+                         "Ultimo acquisto da %s a %s" % (self.format_money(300, "it_IT"),
+                                                          self.format_money(1250.5, "it_IT")))
+        description = segment.with_context(lang="en_US").description
+        self.assertNotRegex(description, r"\b300\.0\b", "a float as Python prints it")
+        self.assertIn(euro.symbol, description)
+
+    def format_money(self, amount, lang):
+        return format_amount(self.env(context={"lang": lang}), amount, self.env.ref("base.EUR"))
+
+    def test_company_contacts_are_not_customers(self):
+        """A company, a company's contact person (Odoo's demo "Deco Addict, Addison Olson") and a supplier's
+        contact are not the shop's customers: not listed, not targeted; a person who is only a customer is."""
+        Partner = self.env["res.partner"]
+        deco = Partner.create({"name": "Deco Addict", "is_company": True, "company_id": self.shop_c.id})
+        addison = Partner.create({"name": "Addison Olson", "parent_id": deco.id, "company_id": self.shop_c.id,
+                                  "email": "addison@example.com"})
+        family = Partner.create({"name": "Gino Galli", "parent_id": self.anna.id, "company_id": self.shop_c.id})
+        customers = self.customers(self.env["optical.crm.segment"])
+        self.assertNotIn(deco, customers)
+        self.assertNotIn(addison, customers)
+        self.assertIn(family, customers, "a person filed under another person is still a customer")
+        self.assertIn(self.bea, customers)
+        if "supplier_rank" in Partner._fields:
+            supplier = Partner.create({"name": "Lens Rep", "company_id": self.shop_c.id, "supplier_rank": 1})
+            self.assertNotIn(supplier, self.customers(self.env["optical.crm.segment"]))
+        # The Customers menu lists the same people.
+        action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.res_partner_action_optical_customers")
+        listed = Partner.search(safe_eval(action["domain"]))
+        self.assertNotIn(addison, listed)
+        self.assertIn(family, listed)

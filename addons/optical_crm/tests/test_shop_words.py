@@ -94,3 +94,42 @@ class TestShopWords(OpticalCrmCase):
         view = self.env.ref("optical_crm.optical_crm_communication_view_list_to_contact")
         to_contact = etree.fromstring(Communication.get_views([(view.id, "list")])["views"]["list"]["arch"])
         self.assertEqual(to_contact.get("expand"), "1")
+
+    def test_chatter_first_lines_read_as_one_italian_sentence(self):
+        """A record's first chatter line agrees in Italian ("Attività ciclica creata", not "creato") and is
+        all in the user's language ("Cliente creato", not "Contact creato"), even when the creating code
+        runs without a language in its context (imports, demo, the FOCUS sync)."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "in", ("optical_crm", "mail", "base"))])._update_translations(
+            ["it_IT"], overwrite=True)
+        self.owner.lang = "it_IT"
+        env = self.env(user=self.owner, context={})
+        self.assertFalse(env.lang)
+        cycle = env["optical.crm.cycle"].create({"name": "Follow-up", "event_type": "optometry"})
+        campaign = env["optical.crm.campaign"].create({"name": "Natale", "date_start": D(2027, 12, 1),
+                                                        "date_end": D(2027, 12, 24)})
+        customer = env["res.partner"].create({"name": "Rita Neri"})
+        company = env["res.partner"].create({"name": "Deco Addict", "is_company": True})
+        firsts = {record._name + ("/company" if record == company else ""): record.message_ids[-1:].body
+                  for record in (cycle, campaign, customer, company)}
+        self.assertIn("Attività ciclica creata", firsts["optical.crm.cycle"])
+        self.assertIn("Campagna creata", firsts["optical.crm.campaign"])
+        self.assertIn("Cliente creato", firsts["res.partner"])
+        self.assertIn("Contatto creato", firsts["res.partner/company"])
+        # In English for an English-speaking owner.
+        self.owner.lang = "en_US"
+        self.assertIn("Customer created", self.env(user=self.owner, context={})["res.partner"].create(
+            {"name": "Ugo Bassi"}).message_ids[-1:].body)
+
+    def test_the_card_and_the_step_dialog_name_things_as_the_lists_do(self):
+        """The customer card labels the mobile as the lists do ("Cellulare", not Odoo's "Dispositivo mobile");
+        the step dialog is "Create Step" (not "Create Steps"); grouping by day reads "Due: Day"."""
+        card = self.env["res.partner"].get_views(
+            [(self.env.ref("optical_crm.res_partner_view_form_customer").id, "form")])["views"]["form"]["arch"]
+        self.assertEqual(etree.fromstring(card).xpath("//field[@name='mobile']")[0].get("string"), "Mobile")
+        for model in ("optical.crm.cycle", "optical.crm.campaign"):
+            arch = etree.fromstring(self.env[model].get_views([(False, "form")])["views"]["form"]["arch"])
+            self.assertEqual(arch.xpath("//field[@name='step_ids']")[0].get("string"), "Step", model)
+        search = etree.fromstring(self.env["optical.crm.communication"].get_views(
+            [(False, "search")])["views"]["search"]["arch"])
+        self.assertEqual(search.xpath("//filter[@name='group_by_date']")[0].get("string"), "Due")

@@ -63,7 +63,7 @@ class OpticalCrmExportWizard(models.TransientModel):
             partner = communication.partner_id
             subject, body = texts[communication.id]
             rows.append([
-                communication.company_id._optical_format_date(communication.scheduled_date), partner.name or "",
+                communication.scheduled_date, partner.name or "",
                 partner._optical_first_name(), partner.mobile or "", partner.phone or "", partner.email or "",
                 # The postal address, for letters.
                 partner.street or "", partner.street2 or "", partner.zip or "", partner.city or "",
@@ -92,7 +92,8 @@ class OpticalCrmExportWizard(models.TransientModel):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(self._headers())
-            writer.writerows(rows)
+            # Dates in ISO 8601 (2026-03-02): what spreadsheets read as a date whatever their language.
+            writer.writerows([fields.Date.to_string(row[0]), *row[1:]] for row in rows)
             data = buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens accents right
         else:
             output = io.BytesIO()
@@ -102,10 +103,9 @@ class OpticalCrmExportWizard(models.TransientModel):
             # The date as a date cell (sortable, filterable), shown as the shop writes dates.
             date_format = workbook.add_format({"num_format": self._xlsx_date_format()})
             sheet.write_row(0, 0, self._headers(), bold)
-            for index, (row, communication) in enumerate(zip(rows, communications, strict=True), start=1):
-                sheet.write_row(index, 0, row)
-                sheet.write_datetime(index, 0, fields.Datetime.to_datetime(communication.scheduled_date),
-                                     date_format)
+            for index, row in enumerate(rows, start=1):
+                sheet.write_datetime(index, 0, fields.Datetime.to_datetime(row[0]), date_format)
+                sheet.write_row(index, 1, row[1:])
             sheet.set_column(0, 0, 12)
             workbook.close()
             data = output.getvalue()
@@ -115,9 +115,11 @@ class OpticalCrmExportWizard(models.TransientModel):
             "file_data": base64.b64encode(data),
             "file_name": "%s_%s_%s.%s" % (name, self.date_from, self.date_to, self.file_format),
         })
+        # The file is downloaded and the dialog closes (static/src/export/download_close_action.js).
         return {
-            "type": "ir.actions.act_url",
-            "url": "/web/content/?model=%s&id=%s&field=file_data&filename_field=file_name&download=true"
-            % (self._name, self.id),
-            "target": "self",
+            "type": "ir.actions.client",
+            "tag": "optical_crm_download_and_close",
+            "params": {"url": "/web/content", "data": {
+                "model": self._name, "id": self.id, "field": "file_data", "filename_field": "file_name",
+                "download": "true"}},
         }

@@ -90,8 +90,10 @@ class OpticalAppDevice(models.Model):
             "last_seen_date": fields.Datetime.now(),
         })
         # The customer, as the note's author, does not become a follower of their own card (e-mailed about it).
+        # The note in the shop's language: the app's request has none.
+        shop_env = self.with_context(lang=device.company_id._optical_lang()).env
         partner.with_context(mail_create_nosubscribe=True).message_post(
-            body=self.env._("App paired on device %s.", device.name), message_type="comment",
+            body=shop_env._("App paired on device %s.", device.name), message_type="comment",
             subtype_xmlid="mail.mt_note", author_id=partner.id)
         return device, api_key
 
@@ -147,9 +149,13 @@ class OpticalAppDevice(models.Model):
             ("device_id", "in", devices.ids), ("state", "=", "pending"),
         ]).write({"state": "cancelled", "last_error": self.env._("Device revoked")})
         for device in devices:
+            # The note in the language of the staff member who revoked, else (the customer, from the app) the
+            # shop's.
+            lang_env = self.with_context(
+                lang=self.env.lang if by != "customer" and self.env.lang else device.company_id._optical_lang()).env
             device.partner_id.sudo().with_context(mail_create_nosubscribe=True).message_post(
-                body=self.env._("App device %(device)s revoked by the %(by)s.", device=device.name,
-                                by=dict(self._fields["revoked_by"]._description_selection(self.env))[by].lower()),
+                body=lang_env._("App device %(device)s revoked by the %(by)s.", device=device.name,
+                                by=dict(self._fields["revoked_by"]._description_selection(lang_env))[by].lower()),
                 message_type="comment", subtype_xmlid="mail.mt_note",
                 author_id=device.partner_id.id if by == "customer" else self.env.user.partner_id.id)
         return devices

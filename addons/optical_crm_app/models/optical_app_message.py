@@ -107,7 +107,8 @@ class OpticalAppMessage(models.Model):
             "partner_id": partner.id,
             "company_id": company.id,
             "direction": "out",
-            "title": self.env._("Message from %(shop)s", shop=company.name),
+            # The customer reads it: in their language.
+            "title": self.with_context(lang=partner._optical_lang()).env._("Message from %(shop)s", shop=company.name),
             "body": text,
             "mail_message_id": mail_message.id,
         }])

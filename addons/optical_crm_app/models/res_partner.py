@@ -140,7 +140,9 @@ class ResPartner(models.Model):
             "res_model_id": self.env["ir.model"]._get_id("res.partner"),
             "res_id": self.id,
             "user_id": user.id,
-            "summary": self.env._("App message from %(name)s", name=self.name),
+            # In the language of the person who answers (the app's request has none).
+            "summary": self.with_context(lang=user.lang or company._optical_lang()).env._(
+                "App message from %(name)s", name=self.name),
             "note": note,
         })
 

@@ -15,3 +15,4 @@ from . import test_app_household
 from . import test_app_step_preview
 from . import test_tour_chat
 from . import test_app_chat_reply
+from . import test_app_chat_language

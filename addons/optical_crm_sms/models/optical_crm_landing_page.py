@@ -146,6 +146,9 @@ class OpticalCrmLandingPage(models.Model):
             hours.setdefault(int(attendance.dayofweek), []).append("%s–%s" % (
                 _hour(attendance.hour_from), _hour(attendance.hour_to)))
         return {
+            # The tab's icon: the shop's logo when it has one of its own, else the product's (no 404).
+            "favicon_url": ("/logo.png?company=%s" % company.id if company.logo and company.logo != company._get_logo()
+                            else "/optical_crm_sms/static/description/icon.png"),
             "shop_name": company.name,
             "shop_address": address,
             "shop_phone": partner.phone or partner.mobile or "",

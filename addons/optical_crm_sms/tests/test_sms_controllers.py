@@ -1,8 +1,12 @@
 import datetime
 import json
+import re
+
+from babel.dates import get_day_names
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
+from odoo.tools.misc import babel_locale_parse
 
 from .common import OpticalSmsCommon
 
@@ -217,6 +221,28 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.assertEqual(response.status_code, 404)
         self.assertIn("o_landing_unavailable", response.text)
         self.assertIn(self.env["res.company"].search([], order="id", limit=1).name, response.text)
+
+    def test_landing_page_shows_the_shops_hours_and_has_an_icon(self):
+        """The footer's hours are the shop's calendar, Saturday included, the lunch break kept; the tab's icon
+        is found (no 404)."""
+        self.shop.resource_calendar_id = self.env["resource.calendar"].create({
+            "name": "Shop hours", "company_id": self.shop.id, "attendance_ids": [(5, 0, 0)] + [
+                (0, 0, {"name": "Tue", "dayofweek": "1", "hour_from": 9, "hour_to": 12.5, "day_period": "morning"}),
+                (0, 0, {"name": "Tue", "dayofweek": "1", "hour_from": 15.5, "hour_to": 19.5,
+                        "day_period": "afternoon"}),
+                (0, 0, {"name": "Sat", "dayofweek": "5", "hour_from": 9, "hour_to": 13, "day_period": "morning"}),
+            ]})
+        communication = self._sent(self.customers[0], self.step_link)
+        page = self.url_open("/l/%s" % communication.sudo().landing_token).text
+        hours = re.findall(r"<td>([^<]*)</td>\s*<td>([^<]*)</td>", page)
+        # The day names in the page's language.
+        days = get_day_names("wide", locale=babel_locale_parse(re.search(r'<html lang="([^"]+)"', page).group(1).replace("-", "_")))
+        self.assertEqual(hours, [(days[1].capitalize(), "09:00–12:30, 15:30–19:30"),
+                                 (days[5].capitalize(), "09:00–13:00")])
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+        response = self.url_open(icon)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.headers["Content-Type"].startswith("image/"))
 
     def test_landing_page_image(self):
         self.landing_page.image = (

@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 
 /** A screenshot (tests/common_tour.py), named after the screen: ``name`` on a desk, ``name_tablet`` below 1000 px. */
-function screenshot(name, trigger) {
+export function screenshot(name, trigger) {
     return [
         {
             trigger,
@@ -14,7 +14,7 @@ function screenshot(name, trigger) {
 }
 
 /** Fails the tour with a readable message. */
-function fail(message) {
+export function fail(message) {
     console.error(message);
     throw new Error(message);
 }
@@ -31,7 +31,7 @@ function assertOnScreen(element, what, vertical = true) {
 }
 
 /** Its text is shown whole: no ellipsis, nothing clipped by the cell. */
-function assertNotCut(element, what) {
+export function assertNotCut(element, what) {
     const cell = element.closest("td") || element;
     if (element.scrollWidth > element.clientWidth + 1 || element.getBoundingClientRect().right > cell.getBoundingClientRect().right + 1) {
         fail(`${what} is cut: ${element.scrollWidth}px of text in ${element.clientWidth}px`);
