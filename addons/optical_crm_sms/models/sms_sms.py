@@ -136,6 +136,9 @@ class SmsSms(models.Model):
         rest = optical - stopped
         skips = {}
         if rest:
+            # A CASE of subqueries per row: estimated costly, it would be compiled
+            # (JIT) for far longer than it runs. For this transaction only.
+            self.env.cr.execute("SET LOCAL jit = off")
             self.env.cr.execute(SQL(
                 """SELECT c.id, %s, %s FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
                     WHERE c.id IN %s""", code, reason, tuple(rest.optical_communication_id.ids)))
