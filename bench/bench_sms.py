@@ -23,19 +23,16 @@ side by side on the loaded 2-core machine, in-process and own-process runs
 are within the noise (floor 796-853 against 838-910 SMS/s, Odoo 657-677
 against 587-628). The floor is bound by the client's CPU per POST (below).
 
-Where the time goes (``--profile``, 3,000 SMS, 2 shared cores, measured
-2026-12-01 at load 2.5-3.5):
+Where the time goes (``--profile``; the figures are in bench/README.md):
 
-- hand-over (about 1,150 SMS/s for 20,000): Odoo's ``sms.sms`` ``create``
-  ~30% (default values computed per row ~13%, the INSERTs), rendering the
-  step's text ~25% (one ``_render_field`` call per step and shop for the
-  batch, but Odoo's inline template evaluates each placeholder with
-  ``safe_eval`` once per customer; the customer's language is read from the
-  customers, no longer rendered per customer), the number rule ~19%
-  (phonenumbers in Python ~13%: cached per distinct number, every number of
-  the bench is distinct), the single UPDATE … FROM unnest writing texts,
-  cost, SMS and state per batch ~10% (it was two: texts, then the state), the
-  locked batch and the set-based rules the rest;
+- hand-over: the communication rows written twice per SMS (the number
+  rule's E.164 number, then texts, cost, SMS and state in one UPDATE … FROM
+  unnest per batch; each a non-HOT update of a row with many indexes), the
+  ``sms_sms`` rows inserted set-based (``_optical_create_outgoing``), the
+  number rule's ``phonenumbers`` (cached per distinct number, every number of
+  the bench is distinct), the step's text rendered per customer (once per
+  shop and language for a text naming no customer); the rules' statements
+  run without JIT compilation, which cost ten times running them;
 - dispatch (about 80% of its floor): two thirds waiting for the gateway's
   HTTP in the client's 4 workers (``requests`` + urllib3: ~1 ms of CPU per
   POST on this machine, the floor's bound; reading the proxy from the
