@@ -2,6 +2,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.rendering_tools import parse_inline_template
 
 from ..tools.channels import CORE_CHANNELS
 from .optical_crm_batch_mixin import failure_text
@@ -71,6 +72,10 @@ class OpticalCrmCommunicationSender(models.Model):
         changed); a communication now on a channel with quiet hours, in a
         shop whose sending window is closed (``quiet_shops``), waits for it."""
         registry = registry or self._channel_registry()
+        # The rules' statements over a batch are estimated costly (a CASE of
+        # subqueries per row) and would be compiled (JIT) for longer than they
+        # run. For this batch's transaction only.
+        self.env.cr.execute("SET LOCAL jit = off")
         self._apply_rules(SQL("c.id IN %s", tuple(self.ids)))
         quiet = {key for key, channel in registry.items() if channel.quiet_hours}
         due = self.filtered(lambda c: c.state == "planned" and not (c.channel in quiet and c.company_id.id in quiet_shops))
@@ -130,14 +135,41 @@ class OpticalCrmCommunicationSender(models.Model):
         never evaluated as superuser (``optical.crm.step.mixin._render_template``):
         plain placeholders are read field by field, and any other expression
         (a template editor's) is evaluated with the rights of the step's
-        writer, ``optical_render_author``."""
+        writer, ``optical_render_author``.
+
+        A text whose placeholders all name the shop (or that has none) reads
+        the same for every customer of a shop in a language: it is rendered
+        once per shop and language, for one of them, and given to the others.
+        """
         result = {}
         for company, communications in self.grouped("company_id").items():
             # sudo: the shop's customers, whoever renders; never evaluates code (see above).
-            result.update(step.sudo().with_context(
-                optical_render_tz=company._optical_tz().zone, optical_render_author=step.sudo().write_uid.id,
-            )._render_field(field, communications.ids, compute_lang=True))
+            renderer = step.sudo().with_context(
+                optical_render_tz=company._optical_tz().zone, optical_render_author=step.sudo().write_uid.id)
+            # What _render_field(compute_lang=True) does, the text of each language looked at.
+            for template, ids in renderer._classify_per_lang(communications.ids).values():
+                if self._optical_text_per_shop(template, field):
+                    result.update(dict.fromkeys(ids, template._render_field(field, ids[:1])[ids[0]]))
+                else:
+                    result.update(template._render_field(field, ids))
         return result
+
+    @api.model
+    def _optical_shop_placeholders(self):
+        """The placeholders whose value is the same for every customer of a shop."""
+        return ("object.company_id", "object.company_id.name")
+
+    @api.model
+    def _optical_text_per_shop(self, step, field):
+        """Whether ``field`` of ``step`` (in its context's language) is an
+        inline template reading nothing of the customer: no placeholder, or
+        only the shop's (:meth:`_optical_shop_placeholders`)."""
+        if getattr(step._fields[field], "render_engine", "inline_template") != "inline_template":
+            return False
+        shop_placeholders = self._optical_shop_placeholders()
+        return all(
+            not expression or expression.strip() in shop_placeholders
+            for _literal, expression, _default in parse_inline_template(step[field] or ""))
 
     @api.model
     def mail_allowed_qweb_expressions(self):

@@ -3,6 +3,8 @@ import itertools
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..tools.set_based import insert_rows
+
 IMAGE_SIZES = ("image_1024", "image_512", "image_256", "image_128")
 LOG_FIELDS = ("id", "create_uid", "create_date", "write_uid", "write_date", "parent_path")
 
@@ -51,21 +53,7 @@ class ResPartnerSetBased(models.Model):
             # Without parent, a partner is its own commercial partner (_compute_commercial_partner).
             vals["commercial_partner_id"] = partner_id
             rows.append(vals)
-        columns = sorted({name for row in rows for name in row} - {"id"})
-        column_rows = [{name: self._fields[name].convert_to_column_insert(row[name], self, row)
-                        if name in row else None for name in columns} for row in rows]
-        self.env.cr.execute(SQL(
-            """INSERT INTO %(table)s (id, %(columns)s, create_uid, create_date, write_uid, write_date)
-               SELECT v.*, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(ids)s::int[], %(arrays)s)
-                   AS v(id, %(columns)s)""",
-            table=SQL.identifier(self._table),
-            columns=SQL(", ").join(SQL.identifier(name) for name in columns),
-            ids=ids,
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", [row[name] for row in column_rows], SQL(self._fields[name].column_type[1]))
-                for name in columns),
-            uid=self.env.uid, now=self.env.cr.now(),
-        ))
+        columns = insert_rows(self, ids, rows)
         partners = self.browse(ids)
         partners._set_based_partners_created(columns, rows)
         return partners

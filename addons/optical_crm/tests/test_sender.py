@@ -55,6 +55,49 @@ class TestSender(OpticalCrmCase):
         export = self.communications(partner_id=traveller.id, channel="export")
         self.assertEqual((export.state, export.body), ("sent", "Dear Hans Muller, from Ottica Centrale"))
 
+    def test_text_naming_only_the_shop_rendered_once_per_shop_and_language(self):
+        from unittest.mock import patch
+        self.env["res.lang"]._activate_lang("it_IT")
+        step = self.cycle("glasses_delivery", [(0, "days", "export")]).step_ids
+        step.update_field_translations("body", {"en_US": "See you at {{ object.company_id.name }}",
+                                                "it_IT": "Ti aspettiamo da {{ object.company_id.name }}"})
+        giorgio = self.customer("Giorgio Neri", lang="it_IT")
+        nobody = self.customer("Senza Lingua", lang=False)  # the shop's language
+        rita = self.customer("Rita Verdi", shop=self.shop_b, lang="it_IT")
+        self.mario.lang, self.lucia.lang = "en_US", "it_IT"
+        customers = self.mario | self.lucia | giorgio | nobody
+        StepClass = type(step)
+        original = StepClass._render_template
+        rendered = []
+
+        def spy(this, template_src, model, res_ids, *args, **kwargs):
+            rendered.append((str(template_src), len(res_ids)))
+            return original(this, template_src, model, res_ids, *args, **kwargs)
+
+        with freeze_time("2026-03-02 10:00:00"):
+            for customer in customers:
+                self.event(customer, "glasses_delivery", D(2026, 3, 2))
+            self.event(rita, "glasses_delivery", D(2026, 3, 2), shop=self.shop_b)
+            self.plan(D(2026, 3, 2))
+            self.plan(D(2026, 3, 2), shop=self.shop_b)
+            with patch.object(StepClass, "_render_template", spy):
+                self.assertEqual(self.Communication._cron_send_communications(), 5)
+        texts = {c.partner_id: (c.subject, c.body) for c in self.communications(cycle_step_id=step.id)}
+        self.assertEqual(texts, {
+            self.mario: ("Hello Mario", "See you at Ottica Centrale"),
+            self.lucia: ("Hello Lucia", "Ti aspettiamo da Ottica Centrale"),
+            giorgio: ("Hello Giorgio", "Ti aspettiamo da Ottica Centrale"),
+            nobody: ("Hello Senza", "See you at Ottica Centrale"),
+            rita: ("Hello Rita", "Ti aspettiamo da Ottica del Corso"),
+        })
+        # The shop's text once per shop and language; the customer's name per customer.
+        self.assertEqual(sorted(call for call in rendered if "company_id" in call[0]), [
+            ("See you at {{ object.company_id.name }}", 1),
+            ("Ti aspettiamo da {{ object.company_id.name }}", 1),
+            ("Ti aspettiamo da {{ object.company_id.name }}", 1),
+        ])
+        self.assertIn(("Hello {{ object.first_name }}", 2), rendered)
+
     def test_email_without_address_is_skipped(self):
         silent = self.customer("Senza Email")
         with freeze_time("2026-03-02 10:00:00"):

@@ -223,7 +223,7 @@ class OpticalCrmCommunicationSms(models.Model):
             })
             updates.append((subject, body, length.encoding, length.segments,
                             length.segments * communication.company_id.optical_sms_cost_per_segment))
-        sms_records = self.env["sms.sms"].sudo().create(vals_list)
+        sms_records = self.env["sms.sms"].sudo()._optical_create_outgoing(vals_list)
         # Texts, cost, SMS and state: one UPDATE for the batch.
         communications._mark_sent(per_row=(
             ["subject", "body", "sms_encoding", "sms_segments", "sms_cost", "sms_id", "sms_reference"],

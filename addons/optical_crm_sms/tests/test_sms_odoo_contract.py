@@ -1,6 +1,8 @@
 import json
+from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo import api, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -78,3 +80,60 @@ class TestSmsOdooContract(HttpCase, OpticalSmsCommon):
                          ("sent", "outgoing", False))
         # An empty list is a report of nothing, as for Odoo.
         self.assertEqual(self._post_status([]).json()["result"], "OK")
+
+
+@tagged("post_install", "-at_install", "optical_crm_sms")
+class TestSmsCreateSetBased(OpticalSmsCommon):
+    """The sender's set-based creation of ``sms.sms`` gives what Odoo's
+    ``create`` gives, field by field."""
+
+    def _vals(self):
+        communication = self._plan(self.customers[0], self.step_sms)
+        return [
+            {"number": "+393331112233", "body": "Ciao Anna, è ora del controllo!", "partner_id": self.customers[0].id,
+             "optical_communication_id": communication.id},
+            # Untidy: no customer, no communication, an empty text.
+            {"number": "+393334445566", "body": "", "partner_id": False},
+        ]
+
+    def _values(self, sms, names):
+        return [{name: record[name] for name in names} for record in sms]
+
+    def test_set_based_sms_are_created_sms_field_by_field(self):
+        Sms = self.env["sms.sms"].sudo()  # as the sender creates them
+        vals = self._vals()
+        created, set_based = Sms.create(vals), Sms._optical_create_outgoing(vals)
+        names = [name for name in Sms._fields if name not in ("id", "uuid", "display_name")]
+        # As they are in the cache just after creation, then as read back.
+        self.assertEqual(self._values(set_based, names), self._values(created, names))
+        self.env.invalidate_all()
+        self.assertEqual(self._values(set_based, names), self._values(created, names))
+        self.assertEqual(set_based.mapped("state"), ["outgoing", "outgoing"])
+        # Every column of the rows, but each SMS's own reference.
+        self.env.cr.execute("SELECT * FROM sms_sms WHERE id IN %s ORDER BY id", [tuple((created | set_based).ids)])
+        rows = [{key: value for key, value in row.items() if key not in ("id", "uuid")}
+                for row in self.env.cr.dictfetchall()]
+        self.assertEqual(rows[2:], rows[:2])
+        uuids = (created | set_based).mapped("uuid")
+        self.assertEqual(len(set(uuids)), 4)
+        self.assertTrue(all(len(uuid) == 32 and int(uuid, 16) >= 0 for uuid in uuids))
+
+    def test_set_based_creation_refused_as_create_is(self):
+        vals = self._vals()
+        with self.assertRaises(AccessError):
+            self.env["sms.sms"].with_user(self.staff).create(vals)
+        with self.assertRaises(AccessError):
+            self.env["sms.sms"].with_user(self.staff)._optical_create_outgoing(vals)
+
+    def test_a_module_overriding_create_is_called(self):
+        Sms = type(self.env["sms.sms"])
+        calls = []
+
+        @api.model_create_multi
+        def create(this, vals_list):
+            calls.append(len(vals_list))
+            return models.BaseModel.create(this, vals_list)
+
+        with patch.object(Sms, "create", create):
+            sms = self.env["sms.sms"].sudo()._optical_create_outgoing(self._vals())
+        self.assertEqual((calls, sms.mapped("number")), ([2], ["+393331112233", "+393334445566"]))

@@ -1,0 +1,25 @@
+"""Set-based creation: rows written by one ``INSERT … SELECT FROM unnest``."""
+from odoo.tools import SQL
+
+
+def insert_rows(model, ids, rows):
+    """Insert ``rows`` (dicts of field values as ``create`` takes them, of
+    column fields) into the table of ``model`` with these ``ids``, each value
+    converted as the ORM converts it, and the log columns as ``create``
+    writes them. Returns the names of the columns written."""
+    columns = sorted({name for row in rows for name in row} - {"id"})
+    fields = model._fields
+    model.env.cr.execute(SQL(
+        """INSERT INTO %(table)s (id, %(columns)s, create_uid, create_date, write_uid, write_date)
+           SELECT v.*, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(ids)s::int[], %(arrays)s)
+               AS v(id, %(columns)s)""",
+        table=SQL.identifier(model._table),
+        columns=SQL(", ").join(SQL.identifier(name) for name in columns),
+        ids=list(ids),
+        arrays=SQL(", ").join(
+            SQL("%s::%s[]", [fields[name].convert_to_column_insert(row[name], model, row) if name in row else None
+                             for row in rows], SQL(fields[name].column_type[1]))
+            for name in columns),
+        uid=model.env.uid, now=model.env.cr.now(),
+    ))
+    return columns
