@@ -96,6 +96,8 @@ class OpticalCrmCampaign(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if vals.get("state") == "cancelled":
+            self._stopped()
         if "one_per_household" in vals and self.step_ids:
             self.env["optical.crm.communication"]._apply_rules(SQL("c.campaign_id IN %s", tuple(self.ids)))
         if "date_start" in vals:
@@ -144,9 +146,6 @@ class OpticalCrmCampaign(models.Model):
 
     def action_cancel(self):
         self.write({"state": "cancelled"})
-        self.env["optical.crm.communication"]._cancel_planned(
-            [("campaign_id", "in", self.ids)], self.env._("Campaign cancelled")
-        )
 
     def action_draft(self):
         self.write({"state": "draft"})

@@ -72,16 +72,18 @@ class OpticalCrmCommunicationRules(models.Model):
         """Apply every sending rule to the communications ``c`` matching the
         SQL condition ``scope``, in a handful of set-based statements.
 
-        The channel of a step with alternatives is chosen again first
-        (``_decide_channels``), then the channels' rules decided in Python
-        run (``_apply_contact_rules``: the SMS numbers), then the SQL rules.
+        What lost its reason is cancelled first (``_cancel_lost_reason``),
+        then the channel of a step with alternatives is chosen again
+        (``_decide_channels``), the channels' rules decided in Python run
+        (``_apply_contact_rules``: the SMS numbers), then the SQL rules.
         """
         self.env.flush_all()
         cr = self.env.cr
-        _ = self.env._
         planned = SQL("c.state = 'planned' AND %s", scope)
         just_planned = self.env.context.get("optical_rows_just_planned")
         if not just_planned:
+            # What lost its reason is cancelled before a channel's rule may skip it.
+            self._cancel_lost_reason(scope)
             # The planner's INSERT chose the channels of what it just wrote.
             self._decide_channels(scope)
         self._apply_contact_rules(scope)
@@ -92,26 +94,8 @@ class OpticalCrmCommunicationRules(models.Model):
             self._apply_pressure_rule(scope)
             self.invalidate_model()
             return
-        cancel = SQL("state = 'cancelled', write_date = NOW() AT TIME ZONE 'UTC'")
-        # Every state UPDATE below matches only rows that may move to its state.
-        cancellable = SQL("%s AND %s", planned, state_moves_to_sql("cancelled"))
-        cr.execute(SQL(
-            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_event e "
-            "WHERE c.event_id = e.id AND NOT e.active AND %s",
-            cancel, _("Trigger event cancelled"), cancellable))
-        cr.execute(SQL(
-            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_cycle cy "
-            "WHERE c.cycle_id = cy.id AND NOT cy.active AND %s",
-            cancel, _("Cyclic activity archived"), cancellable))
-        cr.execute(SQL(
-            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_campaign ca "
-            "WHERE c.campaign_id = ca.id AND ca.state = 'cancelled' AND %s",
-            cancel, _("Campaign cancelled"), cancellable))
-        cr.execute(SQL(
-            """UPDATE optical_crm_communication c SET %s, skip_reason = %s
-                 FROM optical_crm_event e, optical_crm_cycle cy
-                WHERE c.event_id = e.id AND c.cycle_id = cy.id AND cy.supersede AND %s AND %s""",
-            cancel, _("Superseded by a newer event"), cancellable, self.env["optical.crm.event"]._superseded_sql("e")))
+        # Again: a skipped contact the channels' rules just planned again may have lost its reason.
+        self._cancel_lost_reason(scope)
         skip_code, skip_reason = self._skip_case_sql()
         # A contact still ahead that was skipped by these conditions goes back
         # to planned when none holds any more (consent given, module installed,
@@ -134,6 +118,38 @@ class OpticalCrmCommunicationRules(models.Model):
         self._apply_household_rule(scope)
         self._apply_pressure_rule(scope)
         self.invalidate_model()
+
+    @api.model
+    def _cancel_lost_reason(self, scope):
+        """Cancel, with the reason, the planned communications ``c`` matching
+        ``scope`` that lost their reason: their trigger event archived, their
+        cyclic activity archived or their campaign cancelled, or superseded
+        by a newer event. The one place where these contacts are cancelled:
+        archiving or cancelling only asks the rules to look again."""
+        cr = self.env.cr
+        _ = self.env._
+        cancel = SQL("state = 'cancelled', write_date = NOW() AT TIME ZONE 'UTC'")
+        # Every state UPDATE matches only rows that may move to its state.
+        cancellable = SQL("c.state = 'planned' AND %s AND %s", scope, state_moves_to_sql("cancelled"))
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_event e "
+            "WHERE c.event_id = e.id AND NOT e.active AND %s",
+            cancel, _("Trigger event cancelled"), cancellable))
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_cycle cy "
+            "WHERE c.cycle_id = cy.id AND NOT cy.active AND %s",
+            cancel, _("Cyclic activity archived"), cancellable))
+        cr.execute(SQL(
+            "UPDATE optical_crm_communication c SET %s, skip_reason = %s FROM optical_crm_campaign ca "
+            "WHERE c.campaign_id = ca.id AND ca.state = 'cancelled' AND %s",
+            cancel, _("Campaign cancelled"), cancellable))
+        cr.execute(SQL(
+            """UPDATE optical_crm_communication c SET %s, skip_reason = %s
+                 FROM optical_crm_event e, optical_crm_cycle cy
+                WHERE c.event_id = e.id AND c.cycle_id = cy.id AND cy.supersede AND %s AND %s""",
+            cancel, _("Superseded by a newer event"), cancellable, self.env["optical.crm.event"]._superseded_sql("e")))
+        # The cancelled rows are read again from the database.
+        self.invalidate_model(["state", "skip_reason"])
 
     @api.model
     def _apply_contact_rules(self, scope):

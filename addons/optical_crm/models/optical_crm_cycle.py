@@ -37,12 +37,7 @@ class OpticalCrmCycle(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if "active" in vals and not vals["active"]:
-            # The rules cancel the pending contacts of an archived cycle (``_apply_rules``),
-            # and give their places under the contact pressure limit to the customers' others.
-            Communication = self.env["optical.crm.communication"]
-            # sudo: the ledger's own bookkeeping, every shop's contacts of the cycle whoever archives it.
-            pending = Communication.sudo().search([("cycle_id", "in", self.ids), ("state", "=", "planned")])
-            Communication._apply_rules_for_partners(pending.partner_id)
+            self._stopped()
         return res
 
     @api.depends("step_ids.purpose")

@@ -112,6 +112,16 @@ class OpticalCrmPlanMixin(models.AbstractModel):
         company = company or self.company_id or self.env.company
         return self._partner_filter_domain(company) + self.env["optical.crm.segment"]._customer_domain(company)
 
+    def _stopped(self):
+        """These records stopped (a cycle archived, a campaign cancelled): the
+        rules look again at the customers of their planned contacts, cancel
+        those (``_cancel_lost_reason``) and give their places under the
+        contact pressure limit to the customers' others."""
+        Communication = self.env["optical.crm.communication"]
+        # sudo: the ledger's own bookkeeping, every shop's contacts of these records whoever stops them.
+        pending = Communication.sudo().search([(self._results_field, "in", self.ids), ("state", "=", "planned")])
+        Communication._apply_rules_for_partners(pending.partner_id)
+
     def action_view_communications(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("optical_crm.optical_crm_communication_action")

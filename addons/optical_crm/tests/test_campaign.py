@@ -49,6 +49,34 @@ class TestCampaign(OpticalCrmCase):
             scheduled.action_schedule()
             self.assertEqual(scheduled.state, "done")
 
+    @freeze_time("2027-02-01 10:00:00")
+    def test_cancelling_cancels_what_it_had_still_to_do(self):
+        """The owner cancels a running campaign: its contacts still planned
+        are cancelled with the reason, even one a channel could no longer
+        reach; what was done stays; the form still counts them all; back to
+        draft or copied, nothing of it is planned again by itself."""
+        campaign = self.campaign(partner_domain=str([("id", "in", (self.mario | self.lucia).ids)]), step_ids=[
+            (0, 0, {"name": "Offer", "day_offset": 0, "channel": "email", "body": "Ciao {{ object.first_name }}",
+                    "fallback_ids": [(0, 0, {"channel": "phone", "sequence": 1})]})])
+        campaign.action_schedule()
+        self.plan(D(2027, 2, 1))
+        offers = self.communications(campaign_id=campaign.id)
+        mario, lucia = (offers.filtered(lambda c, p=p: c.partner_id == p) for p in (self.mario, self.lucia))
+        self.assertEqual((mario.state, mario.channel, lucia.state), ("planned", "email", "planned"))
+        lucia._mark_sent()
+        lucia._mark_done()
+        # Mario's addresses are gone since the planning: no channel of the step reaches him any more.
+        self.mario.write({"email": False, "phone": False, "mobile": False})
+        campaign.with_user(self.owner).action_cancel()
+        self.assertEqual(campaign.state, "cancelled")
+        self.assertEqual((mario.state, mario.skip_reason), ("cancelled", "Campaign cancelled"))
+        self.assertEqual((lucia.state, lucia.skip_reason), ("done", False))
+        self.assertEqual(campaign.communication_count, 2)
+        campaign.with_user(self.owner).action_draft()
+        copy = campaign.copy()
+        self.assertEqual((campaign.state, copy.state, copy.communication_count), ("draft", "draft", 0))
+        self.assertEqual((mario.state, lucia.state), ("cancelled", "done"))
+
     def test_moving_the_start_moves_the_contacts_not_sent_yet(self):
         with freeze_time("2027-01-28 10:00:00"):
             campaign = self.campaign(partner_domain=str([("id", "in", (self.mario | self.lucia).ids)]))

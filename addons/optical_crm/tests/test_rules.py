@@ -116,3 +116,18 @@ class TestRules(OpticalCrmCase):
         self.assertEqual((recall.state, recall.skip_reason), ("cancelled", "Cyclic activity archived"))
         self.assertEqual((call.state, mail.state), ("sent", "planned"))
         self.assertTrue(call.activity_id, "the call already in the list stays there")
+
+    @freeze_time("2026-03-02 10:00:00")
+    def test_archiving_a_cycle_cancels_a_contact_no_channel_reaches_any_more(self):
+        """A planned contact whose customer lost every address of its step's
+        channels since the planning: archiving the activity cancels it with
+        the reason, before a channel's rule could skip it."""
+        cycle = self.cycle("optometry", [(2, "days", "email")])
+        cycle.step_ids.write({"fallback_ids": [(0, 0, {"channel": "phone", "sequence": 1})]})
+        self.event(self.mario, "optometry", D(2026, 3, 2))
+        self.plan(D(2026, 3, 2))
+        mail = self.communications(cycle_id=cycle.id)
+        self.assertEqual((mail.state, mail.channel), ("planned", "email"))
+        self.mario.write({"email": False, "phone": False, "mobile": False})
+        cycle.with_user(self.owner).action_archive()
+        self.assertEqual((mail.state, mail.skip_reason), ("cancelled", "Cyclic activity archived"))
