@@ -1,15 +1,13 @@
 import json
-import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..tools.answers import stored_answer
-from ..tools.batch import attempt, batch_else_one_by_one, first_line
-from ..tools.mappers import RECORD_TYPES
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import first_line
 
-_logger = logging.getLogger(__name__)
+from ..tools.answers import stored_answer
+from ..tools.mappers import RECORD_TYPES
 
 RECORD_TYPE_SELECTION = [
     ("cliente", "Customer (cliente)"),
@@ -259,19 +257,19 @@ class OpticalFocusRecord(models.Model):
             record._set_error("record", "Odoo refused it: %s" % first_line(error))
             return {record.id: record._status("error")}, self.browse()
 
-        def one(record):
+        def apply_batch(batch):
+            return batch._apply()
+
+        def apply_one(record):
             return record._apply(release=False)
 
         records = self.sorted(lambda r: r.record_type != "cliente")
-        whole, results = batch_else_one_by_one(
-            self.env.cr, records, lambda batch: batch._apply(), one, refused, logger=_logger,
-            what="records to apply")
+        whole, results = self._batch_else_each(records, apply_batch, apply_one, refused)
         if whole:
             return results
         released = records._released() - records
         for record in released:
-            result, error = attempt(self.env.cr, one, record, logger=_logger,
-                                    message="FOCUS: a record its customer released was refused")
+            result, error = self._run_isolated(apply_one, record)
             results.append(result if error is None else refused(record, error))
         statuses = {}
         for record_statuses, _released in results:
