@@ -45,7 +45,11 @@ class OpticalFocusRecord(models.Model):
     _rec_name = "focus_id"
     _check_company_auto = True
 
-    store_id = fields.Many2one("optical.focus.store", "FOCUS shop", required=True, index=True, ondelete="cascade")
+    # No index of its own: the unique key (store_id, record_type, focus_id)
+    # serves it. With one, PostgreSQL probed a new shop's records through it
+    # (statistics know only the other shops: "no row") and scanned all of
+    # that shop's records for every record of a batch.
+    store_id = fields.Many2one("optical.focus.store", "FOCUS shop", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="store_id.company_id", store=True, index=True, string="Shop")
     record_type = fields.Selection(RECORD_TYPE_SELECTION, "Type", required=True)
     focus_id = fields.Char("FOCUS id", required=True)
@@ -85,6 +89,10 @@ class OpticalFocusRecord(models.Model):
         ("focus_key_uniq", "unique(store_id, record_type, focus_id)",
          "A FOCUS record is stored once per shop, type and FOCUS id."),
     ]
+
+    def init(self):
+        # The store's index of a database installed before it was left to the unique key.
+        self.env.cr.execute("DROP INDEX IF EXISTS optical_focus_record__store_id_index")
 
     @api.depends("record_type", "focus_id")
     def _compute_display_name(self):
