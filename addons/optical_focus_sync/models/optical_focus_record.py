@@ -153,14 +153,16 @@ class OpticalFocusRecord(models.Model):
         self.flush_model()
         # (A row-value IN list made PostgreSQL scan every stored record once
         # per batch; OFFSET 0 keeps the probe from being flattened into a join
-        # planned on statistics a bulk load has made stale.)
+        # planned on statistics a bulk load has made stale, and on the unique
+        # key alone: the other conditions are checked on the row found.)
         self.env.cr.execute(SQL(
             """SELECT k.store_id, k.focus_id, r.partner_id
                  FROM unnest(%s::int[], %s::varchar[]) AS k(store_id, focus_id)
                 CROSS JOIN LATERAL (
-                      SELECT partner_id FROM optical_focus_record
+                      SELECT partner_id, state FROM optical_focus_record
                        WHERE store_id = k.store_id AND record_type = 'cliente' AND focus_id = k.focus_id
-                         AND state = 'applied' AND partner_id IS NOT NULL OFFSET 0) r""",
+                      OFFSET 0) r
+                WHERE r.state = 'applied' AND r.partner_id IS NOT NULL""",
             [key[0] for key in keys], [key[1] for key in keys]))
         return {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
 
