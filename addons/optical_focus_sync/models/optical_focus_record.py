@@ -235,9 +235,41 @@ class OpticalFocusRecord(models.Model):
         ))
         by_key = {tuple(row[1:]): row[0] for row in self.env.cr.fetchall()}
         records = self.browse([by_key[vals["store_id"], vals["record_type"], vals["focus_id"]] for vals in vals_list])
+        records._received_cached(vals_list, rows, now)
         stores.invalidate_recordset(["record_ids"])
         self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
         return records, _by_id(records, presets)
+
+    def _received_cached(self, vals_list, rows, now):
+        """The rows :meth:`_insert_received` just inserted, in the cache as
+        inserted (aligned with ``vals_list`` and its ``rows``): applying them
+        reads them from there, not from the database again. Not the payload
+        (not prefetched, read only where it is mapped again): PostgreSQL's
+        JSON writes some numbers otherwise (``1e+40``), and that is what a
+        mapper must see."""
+        values = {
+            "store_id": [row[0] for row in rows],
+            "company_id": [row[1] for row in rows],
+            "record_type": [vals["record_type"] for vals in vals_list],
+            "focus_id": [vals["focus_id"] for vals in vals_list],
+            "updated_at": [vals["updated_at"] for vals in vals_list],
+            "deleted": [bool(vals["deleted"]) for vals in vals_list],
+            "fingerprint": [vals.get("fingerprint") or False for vals in vals_list],
+            "state": ["applied" if row[8] else "received" for row in rows],
+            "applied_date": [now if row[8] else False for row in rows],
+            "received_date": [now] * len(rows),
+            "partner_id": [row[9] for row in rows],
+            "customer_focus_id": [row[10] or False for row in rows],
+            "warnings": [json.loads(row[11]) if row[11] else False for row in rows],
+            "has_warnings": [row[11] is not None for row in rows],
+            "error_field": [False] * len(rows),
+            "error_message": [False] * len(rows),
+        }
+        cache = self.env.cache
+        for name, column in values.items():
+            field = self._fields[name]
+            cache.update(self, field, [field.convert_to_cache(value, record)
+                                       for record, value in zip(self, column, strict=True)])
 
     @api.model
     def _update_received(self, rows_values):
