@@ -247,29 +247,11 @@ class OpticalFocusRecord(models.Model):
         (not prefetched, read only where it is mapped again): PostgreSQL's
         JSON writes some numbers otherwise (``1e+40``), and that is what a
         mapper must see."""
-        values = {
-            "store_id": [row[0] for row in rows],
-            "company_id": [row[1] for row in rows],
-            "record_type": [vals["record_type"] for vals in vals_list],
-            "focus_id": [vals["focus_id"] for vals in vals_list],
-            "updated_at": [vals["updated_at"] for vals in vals_list],
-            "deleted": [bool(vals["deleted"]) for vals in vals_list],
-            "fingerprint": [vals.get("fingerprint") or False for vals in vals_list],
-            "state": ["applied" if row[8] else "received" for row in rows],
-            "applied_date": [now if row[8] else False for row in rows],
-            "received_date": [now] * len(rows),
-            "partner_id": [row[9] for row in rows],
-            "customer_focus_id": [row[10] or False for row in rows],
-            "warnings": [json.loads(row[11]) if row[11] else False for row in rows],
-            "has_warnings": [row[11] is not None for row in rows],
-            "error_field": [False] * len(rows),
-            "error_message": [False] * len(rows),
-        }
-        cache = self.env.cache
-        for name, column in values.items():
+        cached = zip(*[_cached_row(vals, row, now) for vals, row in zip(vals_list, rows, strict=True)], strict=True)
+        for name, column in zip(CACHED_FIELDS, cached, strict=True):
             field = self._fields[name]
-            cache.update(self, field, [field.convert_to_cache(value, record)
-                                       for record, value in zip(self, column, strict=True)])
+            self.env.cache.update(self, field, [field.convert_to_cache(value, record)
+                                                for record, value in zip(self, column, strict=True)])
 
     @api.model
     def _update_received(self, rows_values):
@@ -352,6 +334,20 @@ RECEIVED_TYPES = ("int", "int", "varchar", "varchar", "timestamp", "bool", "text
 def _received_rows(vals_list, presets, company_by_store):
     return [_received_row(vals, company_by_store[vals["store_id"]], preset)
             for vals, preset in zip(vals_list, presets, strict=True)]
+
+
+# The fields :meth:`OpticalFocusRecord._received_cached` puts in the cache, in the order of :func:`_cached_row`.
+CACHED_FIELDS = ("store_id", "company_id", "record_type", "focus_id", "updated_at", "deleted", "fingerprint", "state",
+                 "applied_date", "received_date", "partner_id", "customer_focus_id", "warnings", "has_warnings",
+                 "error_field", "error_message")
+
+
+def _cached_row(vals, row, now):
+    """The values of :data:`CACHED_FIELDS` of a row just inserted (``row``: see :func:`_received_row`)."""
+    applied = row[8]
+    return (row[0], row[1], vals["record_type"], vals["focus_id"], vals["updated_at"], bool(vals["deleted"]),
+            vals.get("fingerprint") or False, "applied" if applied else "received", now if applied else False, now,
+            row[9], row[10] or False, json.loads(row[11]) if row[11] else False, row[11] is not None, False, False)
 
 
 def _by_id(records, presets):
