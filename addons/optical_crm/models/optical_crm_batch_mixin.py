@@ -18,21 +18,26 @@ def may_commit(env):
     return not (getattr(threading.current_thread(), "testing", False) or env.registry.in_test_mode())
 
 
+def first_line(error):
+    """The first line of what ``error`` says ("" when it says nothing)."""
+    return (str(error).strip().splitlines() or [""])[0]
+
+
 def failure_text(env, error):
     """What went wrong, in a shop owner's words where the cause is known
     (the first line of the error otherwise), for a record's failure reason."""
     if isinstance(error, UserError):
         return str(error.args[0] if error.args else error)
-    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    detail = first_line(error) or type(error).__name__
     if isinstance(error, psycopg2.errors.UniqueViolation):
-        return env._("Saved twice: Odoo refused a duplicate (%(detail)s)", detail=first_line)
+        return env._("Saved twice: Odoo refused a duplicate (%(detail)s)", detail=detail)
     if isinstance(error, psycopg2.DataError):
-        return env._("A value does not fit its field: %(detail)s", detail=first_line)
+        return env._("A value does not fit its field: %(detail)s", detail=detail)
     if isinstance(error, psycopg2.IntegrityError):
-        return env._("Odoo refused the change: %(detail)s", detail=first_line)
+        return env._("Odoo refused the change: %(detail)s", detail=detail)
     if isinstance(error, (IndexError, RecursionError)):
         return env._("The filter is too deeply nested")
-    return env._("Unexpected error: %(detail)s", detail=first_line)
+    return env._("Unexpected error: %(detail)s", detail=detail)
 
 
 class OpticalCrmBatchMixin(models.AbstractModel):
@@ -44,11 +49,13 @@ class OpticalCrmBatchMixin(models.AbstractModel):
       batch outside tests;
     - :meth:`_write_per_row`: different values on many rows in one
       ``UPDATE … FROM (VALUES …)`` instead of one UPDATE per row;
-    - :meth:`_run_isolated` and :meth:`_process_isolated`: one unit of work
+    - :meth:`_run_isolated`, :meth:`_batch_else_each` and
+      :meth:`_process_isolated`: one unit of work
       (a shop, a cycle, a batch, a row) in a savepoint, so that its failure
       is rolled back alone and the run goes on: a batch that fails is
       processed again row by row, and a row that still fails is recorded as
-      failed. The isolation of every cron of the project.
+      failed. The isolation of every cron of the project and of every path
+      of the FOCUS sync.
     """
 
     _name = "optical.crm.batch.mixin"
@@ -73,6 +80,25 @@ class OpticalCrmBatchMixin(models.AbstractModel):
             return None, error
 
     @api.model
+    def _batch_else_each(self, items, batch, one, refused):
+        """``batch(items)`` in a savepoint; should it fail, ``one(item)``
+        (``batch`` itself when ``one`` is None) for each item in a savepoint
+        of its own, and ``refused(item, error)`` for an item that fails alone.
+        A single item is not given again to the work that just failed on it.
+        Errors are caught as :meth:`_run_isolated` catches them.
+
+        Returns ``(True, result of batch)``, or ``(False, [result of one or
+        of refused, for each item in order])``."""
+        result, error = self._run_isolated(batch, items)
+        if error is None:
+            return True, result
+        if one is None and len(items) == 1:
+            outcomes = [(items[0], None, error)]
+        else:
+            outcomes = [(item, *self._run_isolated(one or batch, item)) for item in items]
+        return False, [result if error is None else refused(item, error) for item, result, error in outcomes]
+
+    @api.model
     def _process_isolated(self, records, process, on_row_error):
         """``process(records)`` as one batch in a savepoint; if it fails,
         ``process(record)`` for each record in its own savepoint, and
@@ -82,19 +108,14 @@ class OpticalCrmBatchMixin(models.AbstractModel):
         that succeeded."""
         if not records:
             return []
-        result, error = self._run_isolated(process, records)
-        if error is None:
-            return [result]
-        outcomes = [(records, result, error)]
-        if len(records) > 1:
-            outcomes = [(record, *self._run_isolated(process, record)) for record in records]
-        results = []
-        for record, result, row_error in outcomes:
-            if row_error is None:
-                results.append(result)
-            else:
-                self._row_failed(record, row_error, on_row_error)
-        return results
+        failed = object()
+
+        def refused(record, error):
+            self._row_failed(record, error, on_row_error)
+            return failed
+
+        whole, results = self._batch_else_each(records, process, None, refused)
+        return [results] if whole else [result for result in results if result is not failed]
 
     @api.model
     def _row_failed(self, record, error, on_row_error):

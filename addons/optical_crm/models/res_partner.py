@@ -64,23 +64,25 @@ class ResPartner(models.Model):
     @api.depends("company_id", "optical_event_ids.company_id", "optical_event_ids.event_date",
                  "optical_event_ids.active")
     def _compute_optical_shop_id(self):
-        stored = self.filtered("id")
+        # A partner of a company is that company's (the first term of _optical_shop_sql).
+        by_events = self.filtered(lambda partner: partner.id and not partner.company_id)
         shops = {}
-        if stored:
+        if by_events:
             self.env["optical.crm.event"].flush_model(["partner_id", "company_id", "event_date", "active", "source"])
             self.flush_model(["company_id"])
             self.env.cr.execute(SQL(
                 "SELECT p.id, %s FROM res_partner p WHERE p.id IN %s",
-                self._optical_shop_sql("p"), tuple(stored.ids)))
+                self._optical_shop_sql("p"), tuple(by_events.ids)))
             shops = dict(self.env.cr.fetchall())
         single = self.env["res.company"].sudo().search([], limit=2)
         single = single if len(single) == 1 else single.browse()
         for partner in self:
-            if partner.id:
-                partner.optical_shop_id = shops.get(partner.id)
-            else:
+            if partner.company_id or not partner.id:
                 # A contact being created on a form: no event yet.
                 partner.optical_shop_id = partner.company_id or single
+            else:
+                # Without row yet (computed before a set-based INSERT): no event either.
+                partner.optical_shop_id = shops.get(partner.id, single)
 
     def _get_redirect_suggested_company(self):
         # A customer without a company is seen in their shop (rule res_partner_rule_optical_shop): an owner
@@ -91,10 +93,12 @@ class ResPartner(models.Model):
     def _optical_update_shops(self, partner_ids=None):
         """Set every customer's shop again, in one statement (a shop was added
         or removed: "the single shop" may have changed); only those of
-        ``partner_ids`` when given (events written in bulk for them). Only
+        ``partner_ids`` when given (events written in bulk for them: a
+        partner of a company is that company's whatever its events). Only
         the rows whose shop changes are written."""
         self.env.flush_all()
-        scope = SQL("WHERE p.id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
+        scope = SQL("WHERE p.id = ANY(%s) AND p.company_id IS NULL", list(partner_ids)) \
+            if partner_ids is not None else SQL()
         self.env.cr.execute(SQL(
             """UPDATE res_partner p SET optical_shop_id = x.shop_id
                  FROM (SELECT p.id, %s AS shop_id FROM res_partner p %s) x

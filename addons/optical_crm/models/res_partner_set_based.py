@@ -53,9 +53,10 @@ class ResPartnerSetBased(models.Model):
             # Without parent, a partner is its own commercial partner (_compute_commercial_partner).
             vals["commercial_partner_id"] = partner_id
             rows.append(vals)
-        columns = insert_rows(self, ids, rows)
         partners = self.browse(ids)
-        partners._set_based_partners_created(columns, rows)
+        columns = partners._set_based_precomputed(rows)
+        insert_rows(self, ids, rows)
+        partners._set_based_partners_created(columns)
         return partners
 
     @api.model
@@ -82,9 +83,41 @@ class ResPartnerSetBased(models.Model):
         return {name: value for name, value in self.default_get(missing).items()
                 if self._fields[name].column_type}
 
-    def _set_based_partners_created(self, columns, rows):
-        """What :meth:`_create_set_based` does once the rows are inserted."""
+    def _set_based_precomputed(self, rows):
+        """Before the INSERT: these partners (ids reserved, no row yet) in the
+        cache as ``create`` puts them, and the stored computed fields that no
+        row gives computed there by their compute methods and added to
+        ``rows``, so that the INSERT carries them (``create`` writes them by
+        UPDATEs of the rows just inserted, at the next flush). The image sizes
+        of no image are left out (see :meth:`_set_based_partners_created`).
+        Returns the columns of the INSERT."""
+        columns = sorted({name for row in rows for name in row} - {"id"})
+        computed = [field for name, field in self._fields.items()
+                    if field.store and field.compute and field.column_type and name not in columns
+                    and name not in IMAGE_SIZES]
+        # Nothing of these fields pending for other records: what is dirty below is these partners'.
+        self.flush_model([field.name for field in computed])
         self._set_based_partners_cached(columns, rows)
+        cache = self.env.cache
+        with self.env.protecting([self._fields[name] for name in columns], self):
+            for field in computed:
+                # What a new row holds before it is computed (a compute may read it).
+                cache.update(self, field, itertools.repeat(field.convert_to_cache(None, self[:1])))
+                self.env.add_to_compute(field, self)
+            for field in computed:
+                values = [field.convert_to_write(partner[field.name], partner) for partner in self]
+                for row, value in zip(rows, values, strict=True):
+                    row[field.name] = value
+        for field in computed:
+            # Computed as for rows already there (dirty): the INSERT writes them instead.
+            others = set(cache.clear_dirty_field(field)).difference(self._ids)
+            for record in self.browse(others):
+                cache.set(record, field, cache.get(record, field), dirty=True)
+        return sorted(columns + [field.name for field in computed])
+
+    def _set_based_partners_created(self, columns):
+        """What :meth:`_create_set_based` does once the rows are inserted
+        (they are in the cache already: :meth:`_set_based_precomputed`)."""
         with self.env.protecting([self._fields[name] for name in columns], self):
             self.modified(self._fields, create=True)
             for field in self._fields.values():

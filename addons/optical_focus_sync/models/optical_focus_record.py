@@ -1,15 +1,13 @@
 import json
-import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..tools.answers import stored_answer
-from ..tools.batch import attempt, batch_else_one_by_one, first_line
-from ..tools.mappers import RECORD_TYPES
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import first_line
 
-_logger = logging.getLogger(__name__)
+from ..tools.answers import stored_answer
+from ..tools.mappers import RECORD_TYPES
 
 RECORD_TYPE_SELECTION = [
     ("cliente", "Customer (cliente)"),
@@ -47,7 +45,11 @@ class OpticalFocusRecord(models.Model):
     _rec_name = "focus_id"
     _check_company_auto = True
 
-    store_id = fields.Many2one("optical.focus.store", "FOCUS shop", required=True, index=True, ondelete="cascade")
+    # No index of its own: the unique key (store_id, record_type, focus_id)
+    # serves it. With one, PostgreSQL probed a new shop's records through it
+    # (statistics know only the other shops: "no row") and scanned all of
+    # that shop's records for every record of a batch.
+    store_id = fields.Many2one("optical.focus.store", "FOCUS shop", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="store_id.company_id", store=True, index=True, string="Shop")
     record_type = fields.Selection(RECORD_TYPE_SELECTION, "Type", required=True)
     focus_id = fields.Char("FOCUS id", required=True)
@@ -87,6 +89,10 @@ class OpticalFocusRecord(models.Model):
         ("focus_key_uniq", "unique(store_id, record_type, focus_id)",
          "A FOCUS record is stored once per shop, type and FOCUS id."),
     ]
+
+    def init(self):
+        # The store's index of a database installed before it was left to the unique key.
+        self.env.cr.execute("DROP INDEX IF EXISTS optical_focus_record__store_id_index")
 
     @api.depends("record_type", "focus_id")
     def _compute_display_name(self):
@@ -147,14 +153,16 @@ class OpticalFocusRecord(models.Model):
         self.flush_model()
         # (A row-value IN list made PostgreSQL scan every stored record once
         # per batch; OFFSET 0 keeps the probe from being flattened into a join
-        # planned on statistics a bulk load has made stale.)
+        # planned on statistics a bulk load has made stale, and on the unique
+        # key alone: the other conditions are checked on the row found.)
         self.env.cr.execute(SQL(
             """SELECT k.store_id, k.focus_id, r.partner_id
                  FROM unnest(%s::int[], %s::varchar[]) AS k(store_id, focus_id)
                 CROSS JOIN LATERAL (
-                      SELECT partner_id FROM optical_focus_record
+                      SELECT partner_id, state FROM optical_focus_record
                        WHERE store_id = k.store_id AND record_type = 'cliente' AND focus_id = k.focus_id
-                         AND state = 'applied' AND partner_id IS NOT NULL OFFSET 0) r""",
+                      OFFSET 0) r
+                WHERE r.state = 'applied' AND r.partner_id IS NOT NULL""",
             [key[0] for key in keys], [key[1] for key in keys]))
         return {(store_id, focus_id): partner_id for store_id, focus_id, partner_id in self.env.cr.fetchall()}
 
@@ -227,9 +235,23 @@ class OpticalFocusRecord(models.Model):
         ))
         by_key = {tuple(row[1:]): row[0] for row in self.env.cr.fetchall()}
         records = self.browse([by_key[vals["store_id"], vals["record_type"], vals["focus_id"]] for vals in vals_list])
+        records._received_cached(vals_list, rows, now)
         stores.invalidate_recordset(["record_ids"])
         self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
         return records, _by_id(records, presets)
+
+    def _received_cached(self, vals_list, rows, now):
+        """The rows :meth:`_insert_received` just inserted, in the cache as
+        inserted (aligned with ``vals_list`` and its ``rows``): applying them
+        reads them from there, not from the database again. Not the payload
+        (not prefetched, read only where it is mapped again): PostgreSQL's
+        JSON writes some numbers otherwise (``1e+40``), and that is what a
+        mapper must see."""
+        cached = zip(*[_cached_row(vals, row, now) for vals, row in zip(vals_list, rows, strict=True)], strict=True)
+        for name, column in zip(CACHED_FIELDS, cached, strict=True):
+            field = self._fields[name]
+            self.env.cache.update(self, field, [field.convert_to_cache(value, record)
+                                                for record, value in zip(self, column, strict=True)])
 
     @api.model
     def _update_received(self, rows_values):
@@ -259,19 +281,19 @@ class OpticalFocusRecord(models.Model):
             record._set_error("record", "Odoo refused it: %s" % first_line(error))
             return {record.id: record._status("error")}, self.browse()
 
-        def one(record):
+        def apply_batch(batch):
+            return batch._apply()
+
+        def apply_one(record):
             return record._apply(release=False)
 
         records = self.sorted(lambda r: r.record_type != "cliente")
-        whole, results = batch_else_one_by_one(
-            self.env.cr, records, lambda batch: batch._apply(), one, refused, logger=_logger,
-            what="records to apply")
+        whole, results = self._batch_else_each(records, apply_batch, apply_one, refused)
         if whole:
             return results
         released = records._released() - records
         for record in released:
-            result, error = attempt(self.env.cr, one, record, logger=_logger,
-                                    message="FOCUS: a record its customer released was refused")
+            result, error = self._run_isolated(apply_one, record)
             results.append(result if error is None else refused(record, error))
         statuses = {}
         for record_statuses, _released in results:
@@ -312,6 +334,20 @@ RECEIVED_TYPES = ("int", "int", "varchar", "varchar", "timestamp", "bool", "text
 def _received_rows(vals_list, presets, company_by_store):
     return [_received_row(vals, company_by_store[vals["store_id"]], preset)
             for vals, preset in zip(vals_list, presets, strict=True)]
+
+
+# The fields :meth:`OpticalFocusRecord._received_cached` puts in the cache, in the order of :func:`_cached_row`.
+CACHED_FIELDS = ("store_id", "company_id", "record_type", "focus_id", "updated_at", "deleted", "fingerprint", "state",
+                 "applied_date", "received_date", "partner_id", "customer_focus_id", "warnings", "has_warnings",
+                 "error_field", "error_message")
+
+
+def _cached_row(vals, row, now):
+    """The values of :data:`CACHED_FIELDS` of a row just inserted (``row``: see :func:`_received_row`)."""
+    applied = row[8]
+    return (row[0], row[1], vals["record_type"], vals["focus_id"], vals["updated_at"], bool(vals["deleted"]),
+            vals.get("fingerprint") or False, "applied" if applied else "received", now if applied else False, now,
+            row[9], row[10] or False, json.loads(row[11]) if row[11] else False, row[11] is not None, False, False)
 
 
 def _by_id(records, presets):

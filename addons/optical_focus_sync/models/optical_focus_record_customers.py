@@ -78,10 +78,12 @@ class OpticalFocusRecordCustomers(models.Model):
         """The live partners of ``company_id`` sharing a fiscal code, mobile
         or e-mail with ``values_list``, indexed for :func:`_find_partner`."""
         probes = [
-            SQL("""SELECT x.* FROM unnest(%s::varchar[]) AS v(value)
+            SQL("""SELECT x.id, x.optical_fiscal_code, x.mobile, x.email, x.name FROM unnest(%s::varchar[]) AS v(value)
                    CROSS JOIN LATERAL (
-                         SELECT id, optical_fiscal_code, mobile, lower(email), lower(name) FROM res_partner
-                          WHERE %s = v.value AND company_id = %s AND active OFFSET 0) x""",
+                         SELECT id, company_id, active, optical_fiscal_code, mobile, lower(email) AS email,
+                                lower(name) AS name
+                           FROM res_partner WHERE %s = v.value OFFSET 0) x
+                  WHERE x.company_id = %s AND x.active""",
                 values, expression, company_id)
             for values, expression in (
                 (_present(values_list, "optical_fiscal_code"), SQL("optical_fiscal_code")),
@@ -92,7 +94,10 @@ class OpticalFocusRecordCustomers(models.Model):
             return {}
         # One probe of an index per value (LATERAL): the cost of a batch
         # does not grow with the number of customers already in Odoo.
-        # (OFFSET 0 keeps each probe a parameterised index scan.)
+        # (OFFSET 0 keeps each probe a parameterised index scan, on the
+        # value's index: with the shop inside, PostgreSQL took the shop's
+        # index for a shop its statistics did not know yet, a new one or one
+        # in its first load, and read all its customers for every value.)
         self.env["res.partner"].flush_model(["optical_fiscal_code", "mobile", "email", "name", "company_id"])
         self.env.cr.execute(SQL("%s ORDER BY 1", SQL(" UNION ").join(probes)))
         index = {}

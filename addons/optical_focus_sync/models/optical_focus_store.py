@@ -1,18 +1,15 @@
 import datetime
-import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.optical_crm.models.optical_crm_batch_mixin import first_line
 from odoo.addons.optical_crm.tools.http_api import check_secret, hash_secret
 
 from ..tools.answers import answer
-from ..tools.batch import attempt, batch_else_one_by_one, first_line
 from ..tools.gatekeeper import Refused, check_record
 from ..tools.mappers import MappingError, map_record, parse_envelope
-
-_logger = logging.getLogger(__name__)
 
 # Tables a first load fills: their statistics are refreshed as they grow.
 STATISTICS_TABLES = ("optical_crm_event", "optical_focus_record", "res_partner")
@@ -188,9 +185,13 @@ class OpticalFocusStore(models.Model):
             return answer(row.record_type, row.focus_id, "error", "record",
                           "Odoo could not store it: %s" % first_line(error))
 
-        whole, outcomes = batch_else_one_by_one(
-            self.env.cr, updates, lambda items: Record._update_received([(row, values) for _p, row, values in items]),
-            lambda update: update[1].write(update[2]), refused, logger=_logger, what="versions to store")
+        def store_versions(items):
+            return Record._update_received([(row, values) for _p, row, values in items])
+
+        def store_version(update):
+            return update[1].write(update[2])
+
+        whole, outcomes = Record._batch_else_each(updates, store_versions, store_version, refused)
         to_apply = Record
         for (position, row, _values), outcome in zip(updates, outcomes if not whole else updates, strict=True):
             if isinstance(outcome, dict):
@@ -219,9 +220,7 @@ class OpticalFocusStore(models.Model):
                 created, presets = Record._insert_received(new_vals, self._presets(new_vals, incoming))
                 return created, (to_apply | created)._apply(presets)
 
-            done, error = attempt(self.env.cr, short_way, logger=_logger, log_args=(len(new_vals),),
-                                  message="FOCUS: a batch of %s new records could not be stored and applied at "
-                                  "once, taking the long way")
+            done, error = Record._run_isolated(short_way)
             if error is None:
                 created, (statuses, released) = done
                 for position, row in zip(new_positions, created, strict=True):
@@ -244,9 +243,10 @@ class OpticalFocusStore(models.Model):
             return answer(values["record_type"], values["focus_id"], "error", "record",
                           "Odoo could not store it: %s" % first_line(error))
 
-        whole, outcomes = batch_else_one_by_one(
-            self.env.cr, new_vals, lambda vals_list: Record._insert_received(vals_list)[0], Record.create, refused,
-            logger=_logger, what="new records to store")
+        def store_new_records(vals_list):
+            return Record._insert_received(vals_list)[0]
+
+        whole, outcomes = Record._batch_else_each(new_vals, store_new_records, Record.create, refused)
         for position, outcome in zip(new_positions, outcomes, strict=True):
             results[position] = outcome
         return outcomes if whole else Record.union(*[row for row in outcomes if not isinstance(row, dict)])

@@ -271,7 +271,7 @@ class TestFocusBatch(FocusSyncCase):
         self.env.cr.execute("ALTER TABLE optical_crm_event ADD CONSTRAINT focus_test_no_far_future "
                             "CHECK (event_date < '2099-01-01')")
         # The refused INSERTs are logged as bad queries, the fallback as a warning.
-        with mute_logger("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_record"):
+        with mute_logger("odoo.sql_db", "odoo.addons.optical_crm.models.optical_crm_batch_mixin"):
             answer = self.send(
                 self.record("optometria", "E1", cliente="C1", data="2026-01-03"),
                 self.record("vendita", "V1", cliente="C1", data_consegna="2099-06-01"),

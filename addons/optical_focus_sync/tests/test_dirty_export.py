@@ -31,29 +31,37 @@ class TestDirtyExport(FocusSyncCase):
     def export(self, customers=30):
         records, expected = [], {}  # (type, id) → the FOCUS fields its warnings must name
         for number in range(customers):
-            focus_id = "C%03d" % number
-            data = {"cognome": "CLIENTE%03d" % number, "nome": "ANNA", "cellulare": "347%07d" % number,
-                    "email": "anna%s@example.com" % number, "codice_fiscale": None, "data_nascita": "1980-05-%02d" % (1 + number % 28)}
-            if number % 2 == 0:
-                field, value = DIRTY_CUSTOMER_VALUES[(number // 2) % len(DIRTY_CUSTOMER_VALUES)]
-                data[field] = value
-                expected[("cliente", focus_id)] = [field]
-            customer = self.cliente(focus_id, **data)
-            glasses = self.record("occhiale", "O%03d" % number, cliente=focus_id, data_consegna="2026-01-%02d" % (1 + number % 28),
-                                  tipo_lente="lenticolare" if number % 3 == 0 else "progressiva",
-                                  importo="12,50" if number % 3 else "dodici")
-            expected[("occhiale", "O%03d" % number)] = ["tipo_lente", "importo"] if number % 3 == 0 else []
-            supply = self.record("fornitura_lac", "L%03d" % number, cliente=focus_id, data_consegna="2026-01-05",
-                                 data_prossima_fornitura="05/04/2026", quantita="sei" if number % 5 == 0 else "6")
-            expected[("fornitura_lac", "L%03d" % number)] = ["quantita"] if number % 5 == 0 else []
-            exam = self.record("optometria", "E%03d" % number, cliente=focus_id, data="2026-01-03", note="OD -1,25")
-            sale = self.record("vendita", "V%03d" % number, cliente=focus_id, data_consegna="2026-01-04",
-                               importo="1.234,50" if number % 4 else "tanti")
-            expected[("vendita", "V%03d" % number)] = ["importo"] if number % 4 == 0 else []
-            expected[("optometria", "E%03d" % number)] = []
+            customer = self.dirty_customer(number, expected)
+            glasses, supply, exam, sale = self.dirty_events(number, expected)
             # FOCUS sends a customer's records before or after the customer, as it pleases.
             records += [glasses, customer, supply, exam, sale] if number % 2 else [customer, glasses, supply, exam, sale]
         return records, expected
+
+    def dirty_customer(self, number, expected):
+        focus_id = "C%03d" % number
+        data = {"cognome": "CLIENTE%03d" % number, "nome": "ANNA", "cellulare": "347%07d" % number,
+                "email": "anna%s@example.com" % number, "codice_fiscale": None, "data_nascita": "1980-05-%02d" % (1 + number % 28)}
+        if number % 2 == 0:
+            field, value = DIRTY_CUSTOMER_VALUES[(number // 2) % len(DIRTY_CUSTOMER_VALUES)]
+            data[field] = value
+            expected[("cliente", focus_id)] = [field]
+        return self.cliente(focus_id, **data)
+
+    def dirty_events(self, number, expected):
+        focus_id = "C%03d" % number
+        glasses = self.record("occhiale", "O%03d" % number, cliente=focus_id, data_consegna="2026-01-%02d" % (1 + number % 28),
+                              tipo_lente="lenticolare" if number % 3 == 0 else "progressiva",
+                              importo="12,50" if number % 3 else "dodici")
+        expected[("occhiale", "O%03d" % number)] = ["tipo_lente", "importo"] if number % 3 == 0 else []
+        supply = self.record("fornitura_lac", "L%03d" % number, cliente=focus_id, data_consegna="2026-01-05",
+                             data_prossima_fornitura="05/04/2026", quantita="sei" if number % 5 == 0 else "6")
+        expected[("fornitura_lac", "L%03d" % number)] = ["quantita"] if number % 5 == 0 else []
+        exam = self.record("optometria", "E%03d" % number, cliente=focus_id, data="2026-01-03", note="OD -1,25")
+        sale = self.record("vendita", "V%03d" % number, cliente=focus_id, data_consegna="2026-01-04",
+                           importo="1.234,50" if number % 4 else "tanti")
+        expected[("vendita", "V%03d" % number)] = ["importo"] if number % 4 == 0 else []
+        expected[("optometria", "E%03d" % number)] = []
+        return glasses, supply, exam, sale
 
     def assertEverythingArrived(self, customers, expected, store=None):
         records = self.Record.search([("store_id", "=", (store or self.store_a).id)])

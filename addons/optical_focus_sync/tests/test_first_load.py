@@ -9,8 +9,7 @@ from odoo.tools import mute_logger
 
 from .common import FocusSyncCase
 
-MUTED = ("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_record",
-         "odoo.addons.optical_focus_sync.models.optical_focus_store")
+MUTED = ("odoo.sql_db", "odoo.addons.optical_crm.models.optical_crm_batch_mixin")
 
 
 @tagged("post_install", "-at_install", "optical_focus_sync")

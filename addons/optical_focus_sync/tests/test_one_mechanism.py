@@ -1,16 +1,13 @@
 """The one 'batch, else record by record' mechanism of every FOCUS path,
 and the one builder of the answers FOCUS gets."""
-import logging
-
 import psycopg2
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..tools.answers import answer, stored_answer
-from ..tools.batch import batch_else_one_by_one
 
-_logger = logging.getLogger(__name__)
+BATCH_LOGGER = "odoo.addons.optical_crm.models.optical_crm_batch_mixin"
 
 
 @tagged("post_install", "-at_install", "optical_focus_sync")
@@ -31,9 +28,9 @@ class TestOneMechanism(TransactionCase):
             refused.append((name, str(error).splitlines()[0]))
             return None
 
-        with mute_logger(__name__):
-            outcome = batch_else_one_by_one(self.env.cr, names, lambda items: [one(name) for name in items], one,
-                                            on_refused, logger=_logger, what="names")
+        with mute_logger(BATCH_LOGGER):
+            outcome = self.env["optical.crm.batch.mixin"]._batch_else_each(
+                names, lambda items: [one(name) for name in items], one, on_refused)
         return outcome, refused
 
     def created(self):

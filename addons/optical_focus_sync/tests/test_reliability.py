@@ -60,7 +60,7 @@ class TestFocusReliability(FocusSyncCase):
         # A database rule on the stored records that no check knows of (rolled back with the test).
         self.env.cr.execute("ALTER TABLE optical_focus_record ADD CONSTRAINT focus_test_no_x "
                             "CHECK (focus_id NOT LIKE 'REFUSED%%')")
-        with mute_logger("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_store"):
+        with mute_logger("odoo.sql_db", "odoo.addons.optical_crm.models.optical_crm_batch_mixin"):
             answer = self.send(self.cliente("C1"), self.cliente("REFUSED1", codice_fiscale=None, cognome="Verdi"),
                                self.cliente("C2", codice_fiscale=None, cognome="Bianchi", cellulare="3331112233",
                                             email=None))
@@ -74,7 +74,7 @@ class TestFocusReliability(FocusSyncCase):
         # NOT VALID: the stored row stays, its update is refused.
         self.env.cr.execute("ALTER TABLE optical_focus_record ADD CONSTRAINT focus_test_no_x "
                             "CHECK (focus_id NOT LIKE 'REFUSED%%') NOT VALID")
-        with mute_logger("odoo.sql_db", "odoo.addons.optical_focus_sync.models.optical_focus_store"):
+        with mute_logger("odoo.sql_db", "odoo.addons.optical_crm.models.optical_crm_batch_mixin"):
             answer = self.send(self.cliente("REFUSED2", "2026-01-11T09:00:00", codice_fiscale=None, cognome="Neri"),
                                self.cliente("C1", "2026-01-11T09:00:00", nome="Marco"))
         self.assertEqual(self.statuses(answer), [("cliente", "REFUSED2", "error"), ("cliente", "C1", "updated")])
