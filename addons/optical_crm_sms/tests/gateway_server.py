@@ -17,12 +17,14 @@ class LocalSmsGateway:
     reference: ``plan[reference] = ["timeout", "503", "ok"]`` (one action per
     attempt; ``timeout`` keeps the SMS but answers too late). ``delay``
     (seconds) slows every answer down, as a busy gateway does; ``on_accept``,
-    when set, is called with the body of every SMS accepted.
+    when set, is called with the body of every SMS accepted. ``arrivals``:
+    (``time.time()`` when its body was read, body, headers) of every POST.
     """
 
     def __init__(self, api_key):
         self.api_key = api_key
         self.requests = []          # (client address, authorization, body) of every POST
+        self.arrivals = []
         self.delivered = {}         # reference -> body, once per reference
         self.plan = {}
         self.delay = 0
@@ -50,8 +52,10 @@ class LocalSmsGateway:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                received = time.time()
                 authorization = self.headers.get("Authorization")
                 with gateway.lock:
+                    gateway.arrivals.append((received, body, dict(self.headers)))
                     gateway.requests.append((self.client_address, authorization, body))
                     actions = gateway.plan.get(body.get("reference")) or []
                     action = actions.pop(0) if actions else "ok"
