@@ -162,7 +162,7 @@ def main():
                 all_ids = []
                 for run in range(args.runs):
                     all_ids += queue_run(env, shop, cycle, customers[run * args.messages:(run + 1) * args.messages])
-                    survivor, _killed_at, killed = kill_one(worker, args.db, rng, args.messages * args.delay / 2 + 0.3)
+                    survivor, _killed_at, killed, _victim = kill_one(worker, args.db, rng, args.messages * args.delay / 2 + 0.3)
                     kills += killed
                     # What the dead worker left with an unknown outcome: posted, not recorded.
                     time.sleep(0.3)

@@ -137,8 +137,8 @@ def prepare(args, modules):
 def kill_one(worker, db, rng, expected):
     """Two workers at once; one is killed with SIGKILL at a random moment
     within ``expected`` seconds. Returns the other one's pid, when the
-    killed one was dead for sure (it posts nothing after) and whether it
-    was killed (False: it had already finished)."""
+    killed one was dead for sure (it posts nothing after), whether it was
+    killed (False: it had already finished) and its pid."""
     workers = [spawn(worker, db), spawn(worker, db)]
     time.sleep(rng.uniform(0.1, expected))
     victim = rng.choice(workers)
@@ -149,7 +149,7 @@ def kill_one(worker, db, rng, expected):
         killed = False
     os.waitpid(victim, 0)
     workers.remove(victim)
-    return workers[0], time.time(), killed
+    return workers[0], time.time(), killed, victim
 
 
 def database_exists(db):

@@ -249,14 +249,44 @@ class SmsSms(models.Model):
                 raise
             results = [(sms.uuid, "invalid" if isinstance(error, ValueError) else "connection_error", str(error))
                        for sms in batch]
-        # Each SMS on its own should the session's bookkeeping fail (core's
-        # batch isolation): one SMS Odoo cannot handle is in error with the
-        # reason, never posted again, and the others go on.
-        self.env["optical.crm.communication"]._process_isolated(
-            batch.sudo(),
-            lambda sms: sms._optical_apply_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent),
-            self._optical_refused)
+        batch._optical_record_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent)
         return None
+
+    def _optical_record_results(self, results, unlink_failed=False, unlink_sent=True):
+        """Record the gateway's answers on these SMS, each SMS on its own
+        should the session's bookkeeping fail (core's batch isolation): one
+        SMS Odoo cannot handle is in error with the reason, never posted
+        again, and the others go on. When a concurrent transaction makes the
+        bookkeeping fail (a deadlock or serialization failure with a delivery
+        report, raised and rolled back by the isolation), the gateway has the
+        SMS but Odoo has not recorded its answers: their outcome is unknown,
+        as after a crash (:meth:`_optical_outcome_unknown`)."""
+        try:
+            self.env["optical.crm.communication"]._process_isolated(
+                self.sudo(),
+                lambda sms: sms._optical_apply_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent),
+                self._optical_refused)
+        except psycopg2.OperationalError as error:
+            posted = {reference for reference, state, _detail in results if state not in ("not_sent", "invalid")}
+            try:
+                with self.env.cr.savepoint():
+                    # The SMS of this session, as their bookkeeping above.
+                    self.sudo().filtered(lambda sms: sms.uuid in posted)._optical_outcome_unknown(error)
+            except psycopg2.Error:
+                raise error from None
+
+    def _optical_outcome_unknown(self, error):
+        """These SMS were posted but their outcome could not be recorded: they
+        stay queued with the same reference and wait for the first retry
+        delay, so that the delivery report, applied meanwhile, settles them
+        first. Without it they are posted again (the gateway drops a
+        reference it already has)."""
+        if not self:
+            return
+        _logger.warning("SMS gateway: %s SMS posted but not recorded (%s); kept in the queue, not posted again "
+                        "before their delivery report or the retry delay", len(self), error)
+        self.write({"optical_next_attempt": fields.Datetime.now() + datetime.timedelta(
+            minutes=self._optical_retry_delay(1))})
 
     def _optical_withdrawn_safely(self):
         """:meth:`_optical_cancel_withdrawn`, each SMS on its own should the

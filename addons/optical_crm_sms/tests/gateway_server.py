@@ -13,7 +13,10 @@ class _GatewayHandler(JsonHandler):
     def do_POST(self):
         gateway = self.server.stand_in
         body = self.read_json()
+        received = time.time()
         authorization = self.headers.get("Authorization")
+        with gateway.lock:
+            gateway.arrivals.append((received, body, dict(self.headers)))
         action = gateway.record((self.client_address, authorization, body), body.get("reference"))
         if authorization != "Bearer %s" % gateway.api_key:
             return self.answer(401, {"error": "bad key"})
@@ -40,7 +43,8 @@ class LocalSmsGateway(LocalStandIn):
     reference: ``plan[reference] = ["timeout", "503", "ok"]`` (one action per
     attempt; ``timeout`` keeps the SMS but answers too late). ``delay``
     (seconds) slows every answer down, as a busy gateway does; ``on_accept``,
-    when set, is called with the body of every SMS accepted.
+    when set, is called with the body of every SMS accepted. ``arrivals``:
+    (``time.time()`` when its body was read, body, headers) of every POST.
     """
 
     handler = _GatewayHandler
@@ -49,6 +53,7 @@ class LocalSmsGateway(LocalStandIn):
     def __init__(self, api_key):
         self.api_key = api_key
         self.delivered = {}         # reference -> body, once per reference
+        self.arrivals = []
         # ``requests``: (client address, authorization, body) of every POST
         super().__init__()
 

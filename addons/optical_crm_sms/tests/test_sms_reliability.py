@@ -1,5 +1,6 @@
 import datetime
 import json
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -114,6 +115,40 @@ class TestSmsReliability(HttpCase, OpticalSmsCommon):
                 self.env["sms.sms"]._process_queue()
         self.assertEqual(len(gateway.requests), 3)
         self.assertEqual((communication.sms_id.state, communication.state), ("sent", "done"))
+
+    def test_a_post_whose_record_is_rolled_back_waits_for_its_delivery_report(self):
+        """A deadlock with a delivery report after the post (forced: PostgreSQL
+        raises it in the session's bookkeeping) rolls the record of the post
+        back: the next session does not post the SMS again; the delivery
+        report settles it, and without one it goes again with the same
+        reference after the retry delay."""
+        communications = self._queued(self.customers[:2])
+        reported, silent = communications
+        Sms = type(self.env["sms.sms"])
+        apply_results = Sms._optical_apply_results
+
+        def deadlocked(records, *args, **kwargs):
+            apply_results(records, *args, **kwargs)
+            records.env.flush_all()
+            records.env.cr.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
+
+        with self.gateway() as gateway, mute_logger("odoo.addons.optical_crm_sms.models.sms_sms", "odoo.sql_db"):
+            with patch.object(Sms, "_optical_apply_results", deadlocked):
+                self.env["sms.sms"]._process_queue()
+            self.assertEqual(sorted(gateway.references()), sorted(communications.mapped("sms_reference")))
+            self.env.invalidate_all()
+            self.assertEqual(communications.sms_id.mapped("state"), ["outgoing", "outgoing"])
+            self.env["sms.sms"]._process_queue()
+            self.assertEqual(len(gateway.requests), 2, "posted again before its delivery report")
+            self._post("/optical_crm_sms/v1/status", {"reference": reported.sms_reference, "status": "delivered"})
+            with freeze_time(fields.Datetime.now() + datetime.timedelta(minutes=5)):
+                self.env["sms.sms"]._process_queue()
+        self.assertEqual(sorted(gateway.references()), sorted(
+            [reported.sms_reference, silent.sms_reference, silent.sms_reference]))
+        self.env.invalidate_all()
+        self.assertEqual((reported.sms_id.state, reported.state), ("sent", "done"))
+        self.assertEqual((silent.sms_id.state, silent.state), ("pending", "sent"))
 
     # ------------------------------------------------------------------
     # Callbacks: no input gets a 500
