@@ -121,8 +121,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
             else:
                 failures.append((record, error))
                 record._plan_failed(company, error)
-        self.with_context(optical_rows_just_planned=True)._apply_rules(
-            SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
+        self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id), just_planned=True)
         _logger.info("Planner: %s communications planned for %s up to %s (%s failed)",
                      planned, company.name, date_to, len(failures))
         return planned

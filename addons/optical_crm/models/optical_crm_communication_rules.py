@@ -68,19 +68,21 @@ class OpticalCrmCommunicationRules(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _apply_rules(self, scope):
+    def _apply_rules(self, scope, just_planned=False):
         """Apply every sending rule to the communications ``c`` matching the
         SQL condition ``scope``, in a handful of set-based statements.
 
         The channel of a step with alternatives is chosen again first
         (``_decide_channels``), then the channels' rules decided in Python
         run (``_apply_contact_rules``: the SMS numbers), then the SQL rules.
+        ``just_planned``: ``scope`` holds only rows the planner's INSERT just
+        wrote, with their channels chosen and the per-row rules applied; only
+        the rules across rows remain.
         """
         self.env.flush_all()
         cr = self.env.cr
         _ = self.env._
         planned = SQL("c.state = 'planned' AND %s", scope)
-        just_planned = self.env.context.get("optical_rows_just_planned")
         if not just_planned:
             # The planner's INSERT chose the channels of what it just wrote.
             self._decide_channels(scope)
