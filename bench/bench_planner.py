@@ -2,21 +2,16 @@
 """Planner benchmark (not run by CI).
 
 Builds, on a scratch database, 100,000 customers with 300,000 trigger events
-and 5 cyclic activities, runs the planner with a 365-day horizon and prints:
-communications planned per second, the time of a second run with nothing new,
-and the time of a bare ``INSERT ... SELECT`` of the same rows into a table of
-the same shape (same indexes), as a ratio.
+and 5 cyclic activities (SMS steps with fallback to e-mail then a call, and
+stop conditions), with optical_crm_sms installed, runs the planner with a
+365-day horizon and prints: communications planned per second and per
+communication, the time of a second run with nothing new, and the time of a
+bare ``INSERT ... SELECT`` of the same rows into a table of the same shape
+(same indexes, with and without foreign keys) as a ratio, with the load
+average beside each. ``--profile`` prints the first run's slowest
+statements. Figures: bench/README.md.
 
-Where the time goes (``--profile``, 2026-12-01, quiet 2-core machine; first
-run 58 s for 222,231 communications, 53 s of it in SQL): the planner's own
-``INSERT ... SELECT`` per cycle ~26 s (1.3x the bare INSERT of the same rows,
-20.5 s), the birthday events of the year ~5.6 s, and optical_crm_sms's number
-rule on the planned SMS and the other rules ~20 s (one read, then the verdicts, sms_number and
-skips written back by batch UPDATEs; phonenumbers in Python). The bench
-installs optical_crm_sms since its cycles have SMS steps; the issue's 1.6x
-was measured before SMS steps needed that module, without its rule.
-
-    python3 bench/bench_planner.py [--customers 100000] [--keep] [--profile]
+    python3 bench/bench_planner.py [--customers 100000] [--keep] [--profile] [--database NAME]
 """
 import argparse
 import contextlib
@@ -32,6 +27,11 @@ DB = "optical_bench_planner"
 
 def sh(*args):
     subprocess.run(args, check=True)
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
 
 @contextlib.contextmanager
@@ -77,7 +77,7 @@ def main():
     subprocess.run(["dropdb", "-U", "postgres", "--if-exists", db], check=True, env=env_pg)
     print("Installing optical_crm and optical_crm_sms (its cycles have SMS steps) on scratch database %s ..." % db, flush=True)
     sh(os.path.join(ROOT, "scripts", "odoo"), "-d", db, "-i", "optical_crm,optical_crm_sms", "--without-demo=all",
-       "--stop-after-init", "--log-level=warn")
+       "--stop-after-init", "--no-http", "--log-level=warn")
 
     import odoo
     from odoo.tools import SQL
@@ -118,8 +118,12 @@ def main():
                       NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
                  FROM generate_series(0, %(events)s - 1) g""",
             first=first_partner, n=n_customers, today=today, company=company.id, events=n_events))
-        # The customers' shop, as Odoo stores it for every customer (birthdays and targets read it).
+        # The customers' shop, as Odoo stores it for every customer (birthdays and targets read it),
+        # and with it their SMS status (read once per number, as when a customer's number changes).
+        t1 = time.perf_counter()
         env["res.partner"]._optical_update_shops()
+        cr.execute("SELECT count(*) FROM res_partner WHERE optical_sms_status IS NOT NULL")
+        sms_statuses, shops_time = cr.fetchone()[0], time.perf_counter() - t1
         Cycle = env["optical.crm.cycle"]
 
         page = env["optical.crm.landing.page"].create({"name": "Happy birthday", "title": "A gift for you"})
@@ -152,16 +156,25 @@ def main():
         ])
         cr.execute("ANALYZE")
         cr.commit()
-        print("Built %d customers and %d events in %.1f s" % (n_customers, n_events, time.perf_counter() - t0))
+        print("Built %d customers and %d events in %.1f s (shops and SMS status of %d customers: %.1f s)"
+              % (n_customers, n_events, time.perf_counter() - t0, sms_statuses, shops_time))
+        cr.execute("UPDATE res_partner SET optical_sms_status = NULL, optical_sms_number = NULL")
+        t1 = time.perf_counter()
+        filled = env["res.partner"]._optical_sms_fill()
+        cr.commit()
+        print("SMS status fill from empty columns, as on a module update (%d written): %.1f s, load %s"
+              % (filled, time.perf_counter() - t1, loadavg()))
 
         Communication = env["optical.crm.communication"]
         date_from = today - datetime.timedelta(days=3)
         date_to = today + datetime.timedelta(days=365)
+        load_before = loadavg()
         t0 = time.perf_counter()
         with statement_timer(cr, options.profile):
             Communication._plan_company(company, date_from, date_to)
         cr.commit()
         first_run = time.perf_counter() - t0
+        load_first = loadavg()
         cr.execute("SELECT count(*) FROM optical_crm_communication")
         planned = cr.fetchone()[0]
         cr.execute("SELECT count(*) FROM optical_crm_event WHERE source = 'birthday'")
@@ -183,7 +196,7 @@ def main():
         cr.execute("""SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
                        WHERE conrelid = 'optical_crm_communication'::regclass AND contype = 'f'""")
         foreign_keys = cr.fetchall()
-        bare = {}
+        bare, bare_load = {}, {}
         for variant in ("with foreign keys", "without foreign keys"):
             cr.execute("CREATE TABLE bench_bare_insert (LIKE optical_crm_communication INCLUDING ALL)")
             if variant == "with foreign keys":
@@ -195,6 +208,7 @@ def main():
                        % (columns, columns))
             cr.commit()
             bare[variant] = time.perf_counter() - t0
+            bare_load[variant] = loadavg()
             cr.execute("DROP TABLE bench_bare_insert")
             cr.commit()
 
@@ -203,11 +217,13 @@ def main():
     print("events                    %d (+ %d birthday events generated)" % (n_events, birthdays))
     print("communications planned    %d (%d of them skipped by a stop condition, in the same INSERT)"
           % (planned, stopped))
-    print("first run                 %.2f s  (%.0f communications/s)" % (first_run, planned / first_run))
+    print("first run                 %.2f s  (%.0f communications/s, %.1f µs per communication; load %s, then %s)"
+          % (first_run, planned / first_run, 1e6 * first_run / planned, load_before, load_first))
     print("second run, nothing new   %.2f s  (%d planned, %.1f%% of the first run)"
           % (second_run, again, 100 * second_run / first_run))
     for variant, seconds in bare.items():
-        print("bare INSERT ... SELECT    %.2f s  (same columns and indexes, %s)" % (seconds, variant))
+        print("bare INSERT ... SELECT    %.2f s  (same columns and indexes, %s; load %s)"
+              % (seconds, variant, bare_load[variant]))
         print("planner / bare insert     %.2fx  (%s)" % (first_run / seconds, variant))
     odoo.modules.registry.Registry.delete(db)
     if not options.keep:

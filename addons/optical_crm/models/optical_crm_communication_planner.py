@@ -180,7 +180,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
         chain that reaches the customer, in the same statement
         (``_channel_choice_sql``), and is skipped only when none does.
         Returns the number of rows written."""
-        skip_code, skip_reason = self._skip_case_sql()
+        skip_code, skip_reason = self._skip_case_sql(contact=True)
         if fallback:
             chosen = SQL(
                 """SELECT r.partner_id, r.company_id,
@@ -202,25 +202,44 @@ class OpticalCrmCommunicationPlanner(models.Model):
                      FROM (%(select)s) r""", select=select)
         code = SQL("CASE WHEN c.unreachable THEN c.reach_code ELSE %s END", skip_code)
         reason = SQL("CASE WHEN c.unreachable THEN c.reach_reason ELSE %s END", skip_reason)
+        values = self._planned_values_sql()
+        # The verdict is computed once per row (OFFSET 0 keeps the subquery
+        # from being inlined into each of its uses), its reason only for the
+        # rows it skips.
         self.env.cr.execute(SQL(
             """INSERT INTO optical_crm_communication
-                      (%(columns)s, state, skip_code, skip_reason, fallback_note,
+                      (%(columns)s, state, skip_code, skip_reason, fallback_note, %(value_columns)s
                        create_uid, write_uid, create_date, write_date)
-               SELECT c.partner_id, c.company_id, c.channel, c.purpose, c.scheduled_date, c.source, c.priority,
-                      c.cycle_id, c.cycle_step_id, c.event_id, c.campaign_id, c.campaign_step_id,
-                      CASE WHEN %(skip_code)s IS NULL THEN 'planned' ELSE 'skipped' END,
-                      %(skip_code)s, %(skip_reason)s, c.fallback_note,
+               SELECT v.partner_id, v.company_id, v.channel, v.purpose, v.scheduled_date, v.source, v.priority,
+                      v.cycle_id, v.cycle_step_id, v.event_id, v.campaign_id, v.campaign_step_id,
+                      CASE WHEN v.skip_code IS NULL THEN 'planned' ELSE 'skipped' END,
+                      v.skip_code, v.skip_reason, v.fallback_note, %(value_names)s
                       %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-                 FROM (%(chosen)s) c
-                 JOIN res_partner p ON p.id = c.partner_id AND p.active
+                 FROM (SELECT c.*, CASE WHEN c.skip_code IS NOT NULL THEN (
+                                      SELECT %(skip_reason)s FROM res_partner p WHERE p.id = c.partner_id) END
+                                   AS skip_reason
+                         FROM (SELECT c.*, %(skip_code)s AS skip_code %(value_exprs)s
+                                 FROM (%(chosen)s) c
+                                 JOIN res_partner p ON p.id = c.partner_id AND p.active
+                               OFFSET 0) c) v
                ON CONFLICT DO NOTHING""",
             columns=PLANNED_COLUMNS, skip_code=code, skip_reason=reason, uid=self.env.uid, chosen=chosen,
+            value_columns=SQL("").join(SQL("%s, ", SQL.identifier(name)) for name in values),
+            value_names=SQL("").join(SQL("v.%s, ", SQL.identifier(name)) for name in values),
+            value_exprs=SQL("").join(SQL(", %s AS %s", expression, SQL.identifier(name))
+                                     for name, expression in values.items()),
         ))
         written = self.env.cr.rowcount
         if written > BULK_ANALYZE_THRESHOLD:
             # Fresh statistics: the next statements join this table at its real size.
             self.env.cr.execute("ANALYZE optical_crm_communication")
         return written
+
+    @api.model
+    def _planned_values_sql(self):
+        """{column: SQL on the planned row ``c`` and its customer ``p``}:
+        more columns the planner's INSERT writes; modules add theirs."""
+        return {}
 
     @api.model
     def _plan_campaign(self, campaign, date_from, date_to):
