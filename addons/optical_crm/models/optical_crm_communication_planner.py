@@ -188,13 +188,18 @@ class OpticalCrmCommunicationPlanner(models.Model):
                                ELSE r.channel END AS channel,
                           r.purpose, r.scheduled_date, r.source, r.priority, r.cycle_id, r.cycle_step_id,
                           r.event_id, r.campaign_id, r.campaign_step_id,
-                          pick.chain_length > 1 AND pick.channel IS NULL AS unreachable,
+                          COALESCE(pick.chain_length > 1 AND pick.channel IS NULL, FALSE) AS unreachable,
                           pick.code AS reach_code, pick.reason AS reach_reason,
                           CASE WHEN pick.chain_length > 1 THEN pick.note END AS fallback_note
                      FROM (%(select)s) r
                      JOIN res_partner p ON p.id = r.partner_id
-                    CROSS JOIN LATERAL (%(choice)s) pick""",
-                select=select, choice=self._channel_choice_sql("r", SQL("r.channel")))
+                    CROSS JOIN LATERAL (SELECT %(first_code)s AS code FROM (SELECT r.*) c) first
+                     -- the chain is looked at only when the step's own channel does not reach the customer
+                     -- (OFFSET 0: the condition gates the subquery instead of filtering its result)
+                     LEFT JOIN LATERAL (SELECT x.* FROM (%(choice)s) x WHERE first.code IS NOT NULL OFFSET 0) pick
+                            ON TRUE""",
+                select=select, first_code=self._reach_case_sql()[0],
+                choice=self._channel_choice_sql("r", SQL("r.channel")))
         else:
             chosen = SQL(
                 """SELECT r.*, FALSE AS unreachable, NULL::varchar AS reach_code, NULL::varchar AS reach_reason,

@@ -61,39 +61,34 @@ class ResPartner(models.Model):
     @api.model
     def _optical_sms_fill(self, partner_ids=None):
         """Set-based ``_compute_optical_sms`` of every partner (or of
-        ``partner_ids``): each distinct (mobile, country) is read once, the
-        rows whose values change are written in one UPDATE. For partners
-        written behind the ORM's back (a new column, a shop set in SQL).
-        Returns the number of partners written."""
+        ``partner_ids``): one SELECT, each distinct (mobile, country) read
+        once, the rows whose values change written in one UPDATE. For
+        partners written behind the ORM's back (a new column, a shop set in
+        SQL). Returns the number of partners written."""
         cr = self.env.cr
         self.env.flush_all()
-        scope = SQL("p.id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
-        country = SQL(
-            """COALESCE((SELECT cc.code FROM res_company co JOIN res_partner cp ON cp.id = co.partner_id
-                           JOIN res_country cc ON cc.id = cp.country_id WHERE co.id = p.optical_shop_id), %s)""",
-            DEFAULT_REGION)
-        cr.execute(SQL("SELECT DISTINCT COALESCE(p.mobile, ''), %s FROM res_partner p WHERE %s", country, scope))
-        pairs = cr.fetchall()
-        if not pairs:
-            return 0
-        blacklisted = self._optical_sms_blacklisted()
-        numbers = [normalize_mobile(mobile, code) for mobile, code in pairs]
         cr.execute(SQL(
-            """UPDATE res_partner t SET optical_sms_number = x.e164, optical_sms_status = x.status
-                 FROM (SELECT p.id, v.e164, v.status
-                         FROM res_partner p
-                         JOIN unnest(%(mobiles)s::varchar[], %(codes)s::varchar[], %(e164)s::varchar[],
-                                     %(statuses)s::varchar[]) AS v(mobile, code, e164, status)
-                           ON v.mobile = COALESCE(p.mobile, '') AND v.code = %(country)s
-                        WHERE %(scope)s) x
-                WHERE t.id = x.id
-                  AND (t.optical_sms_number, t.optical_sms_status) IS DISTINCT FROM (x.e164, x.status)""",
-            mobiles=[mobile for mobile, _code in pairs], codes=[code for _mobile, code in pairs],
-            e164=[number.e164 for number in numbers],
-            statuses=[sms_status(number, blacklisted) for number in numbers],
-            country=country, scope=scope))
-        self.invalidate_model(["optical_sms_number", "optical_sms_status"])
-        return cr.rowcount
+            """SELECT co.id, cc.code FROM res_company co JOIN res_partner cp ON cp.id = co.partner_id
+                 JOIN res_country cc ON cc.id = cp.country_id"""))
+        regions = dict(cr.fetchall())
+        blacklisted = self._optical_sms_blacklisted()
+        scope = SQL("WHERE id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
+        cr.execute(SQL(
+            "SELECT id, mobile, optical_shop_id, optical_sms_number, optical_sms_status FROM res_partner %s", scope))
+        changes = []
+        for partner_id, mobile, shop_id, old_number, old_status in cr.fetchall():
+            number = normalize_mobile(mobile or "", regions.get(shop_id) or DEFAULT_REGION)
+            status = sms_status(number, blacklisted)
+            if (number.e164, status) != (old_number, old_status):
+                changes.append((partner_id, number.e164, status))
+        if changes:
+            cr.execute(SQL(
+                """UPDATE res_partner p SET optical_sms_number = v.e164, optical_sms_status = v.status
+                     FROM unnest(%s::int[], %s::varchar[], %s::varchar[]) AS v(id, e164, status)
+                    WHERE p.id = v.id""",
+                [row[0] for row in changes], [row[1] for row in changes], [row[2] for row in changes]))
+            self.invalidate_model(["optical_sms_number", "optical_sms_status"])
+        return len(changes)
 
     @api.model
     def _optical_sms_blacklist_changed(self, numbers):
