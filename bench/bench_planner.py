@@ -49,10 +49,9 @@ def statement_timer(cr, enabled, title="the first run", top=12):
         try:
             return execute(query, params, log_exceptions)
         finally:
-            # The statement's start and its first parameters (which cycle, which window).
-            params = getattr(query, "params", None) or params or ()
-            timings.append((time.perf_counter() - t0, "%s ... %s" % (
-                " ".join(str(getattr(query, "code", query)).split())[:90], str(list(params)[:6])[:60])))
+            # The statement's start and the rows it wrote or read (which cycle).
+            timings.append((time.perf_counter() - t0, "%8d rows  %s" % (
+                cr.rowcount, " ".join(str(getattr(query, "code", query)).split())[:120])))
 
     cr.execute = timed_execute
     t0 = time.perf_counter()

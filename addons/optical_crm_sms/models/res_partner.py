@@ -110,8 +110,9 @@ class ResPartner(models.Model):
     @api.model
     def _optical_shops_changed(self, partner_ids):
         # Numbers are read in the shop's country.
-        super()._optical_shops_changed(partner_ids)
+        result = super()._optical_shops_changed(partner_ids)
         self._optical_sms_fill(partner_ids)
+        return result
 
     @api.model
     def _optical_sms_inbound(self, number, text):
