@@ -96,6 +96,9 @@ class OpticalCrmCommunicationPlanner(models.Model):
         # by the sender on the day.
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM optical_crm_communication")
         last_id = self.env.cr.fetchone()[0]
+        # Set-based statements with large rule expressions over many rows: JIT
+        # compiling (and optimising) them costs more than running them.
+        self.env.cr.execute("SET LOCAL jit = off")
         cycles = self.env["optical.crm.cycle"].sudo().search([
             ("company_id", "in", (False, company.id)), ("step_ids", "!=", False),
         ])
@@ -122,6 +125,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
                 failures.append((record, error))
                 record._plan_failed(company, error)
         self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id), just_planned=True)
+        self.env.cr.execute("SET LOCAL jit TO DEFAULT")
         _logger.info("Planner: %s communications planned for %s up to %s (%s failed)",
                      planned, company.name, date_to, len(failures))
         return planned
