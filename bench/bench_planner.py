@@ -2,14 +2,16 @@
 """Planner benchmark (not run by CI).
 
 Builds, on a scratch database, 100,000 customers with 300,000 trigger events
-and 5 cyclic activities, runs the planner with a 365-day horizon and prints:
-communications planned per second, the time of a second run with nothing new,
-and the time of a bare ``INSERT ... SELECT`` of the same rows into a table of
-the same shape (same indexes), as a ratio.
+and 5 cyclic activities (SMS steps with fallback to e-mail then a call, and
+stop conditions), with optical_crm_sms installed, runs the planner with a
+365-day horizon and prints: communications planned per second and per
+communication, the time of a second run with nothing new, and the time of a
+bare ``INSERT ... SELECT`` of the same rows into a table of the same shape
+(same indexes, with and without foreign keys) as a ratio, with the load
+average beside each. ``--profile`` prints the first run's slowest
+statements. Figures: bench/README.md.
 
-Where the time goes (``--profile``), with figures: bench/README.md.
-
-    python3 bench/bench_planner.py [--customers 100000] [--keep] [--profile]
+    python3 bench/bench_planner.py [--customers 100000] [--keep] [--profile] [--database NAME]
 """
 import argparse
 import contextlib
@@ -27,8 +29,13 @@ def sh(*args):
     subprocess.run(args, check=True)
 
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 @contextlib.contextmanager
-def statement_timer(cr, enabled):
+def statement_timer(cr, enabled, title="the first run", top=12):
     """With ``enabled``, time every statement run on ``cr`` and print the
     slowest, each with its share of the run."""
     if not enabled:
@@ -42,7 +49,9 @@ def statement_timer(cr, enabled):
         try:
             return execute(query, params, log_exceptions)
         finally:
-            timings.append((time.perf_counter() - t0, " ".join(str(getattr(query, "code", query)).split())))
+            # The statement's start and the rows it wrote or read (which cycle).
+            timings.append((time.perf_counter() - t0, "%8d rows  %s" % (
+                cr.rowcount, " ".join(str(getattr(query, "code", query)).split())[:120])))
 
     cr.execute = timed_execute
     t0 = time.perf_counter()
@@ -51,9 +60,9 @@ def statement_timer(cr, enabled):
     finally:
         cr.execute = execute
         total = time.perf_counter() - t0
-        print("slowest statements of the first run (%d statements, %.1f s in SQL of %.1f s):"
-              % (len(timings), sum(t for t, _q in timings), total))
-        for seconds, query in sorted(timings, reverse=True)[:12]:
+        print("slowest statements of %s (%d statements, %.1f s in SQL of %.1f s):"
+              % (title, len(timings), sum(t for t, _q in timings), total))
+        for seconds, query in sorted(timings, reverse=True)[:top]:
             print("  %6.2f s %4.0f%%  %s" % (seconds, 100 * seconds / total, query[:160]))
 
 
@@ -70,7 +79,7 @@ def main():
     subprocess.run(["dropdb", "-U", "postgres", "--if-exists", db], check=True, env=env_pg)
     print("Installing optical_crm and optical_crm_sms (its cycles have SMS steps) on scratch database %s ..." % db, flush=True)
     sh(os.path.join(ROOT, "scripts", "odoo"), "-d", db, "-i", "optical_crm,optical_crm_sms", "--without-demo=all",
-       "--stop-after-init", "--log-level=warn")
+       "--stop-after-init", "--no-http", "--log-level=warn")
 
     import odoo
     from odoo.tools import SQL
@@ -111,8 +120,12 @@ def main():
                       NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
                  FROM generate_series(0, %(events)s - 1) g""",
             first=first_partner, n=n_customers, today=today, company=company.id, events=n_events))
-        # The customers' shop, as Odoo stores it for every customer (birthdays and targets read it).
+        # The customers' shop, as Odoo stores it for every customer (birthdays and targets read it),
+        # and with it their SMS status (read once per number, as when a customer's number changes).
+        t1 = time.perf_counter()
         env["res.partner"]._optical_update_shops()
+        cr.execute("SELECT count(*) FROM res_partner WHERE optical_sms_status IS NOT NULL")
+        sms_statuses, shops_time = cr.fetchone()[0], time.perf_counter() - t1
         Cycle = env["optical.crm.cycle"]
 
         page = env["optical.crm.landing.page"].create({"name": "Happy birthday", "title": "A gift for you"})
@@ -143,18 +156,31 @@ def main():
              "step_ids": steps((1, "months", "export"), (12, "months", "sms", stop("optometry")))},
             {"name": "Birthday", "event_type": "birthday", "step_ids": steps((0, "days", "sms_link"))},
         ])
-        cr.execute("ANALYZE")
         cr.commit()
-        print("Built %d customers and %d events in %.1f s" % (n_customers, n_events, time.perf_counter() - t0))
+        print("Built %d customers and %d events in %.1f s (shops and SMS status of %d customers: %.1f s)"
+              % (n_customers, n_events, time.perf_counter() - t0, sms_statuses, shops_time))
+        cr.execute("UPDATE res_partner SET optical_sms_status = NULL, optical_sms_number = NULL")
+        t1 = time.perf_counter()
+        filled = env["res.partner"]._optical_sms_fill()
+        cr.commit()
+        print("SMS status fill from empty columns, as on a module update (%d written): %.1f s, load %s"
+              % (filled, time.perf_counter() - t1, loadavg()))
+        # The build rewrote every customer (shop, SMS status): vacuumed, as autovacuum would in a shop's database.
+        vacuum = odoo.sql_db.db_connect(db).cursor()
+        vacuum._cnx.autocommit = True
+        vacuum.execute("VACUUM ANALYZE")
+        vacuum.close()
 
         Communication = env["optical.crm.communication"]
         date_from = today - datetime.timedelta(days=3)
         date_to = today + datetime.timedelta(days=365)
+        load_before = loadavg()
         t0 = time.perf_counter()
         with statement_timer(cr, options.profile):
             Communication._plan_company(company, date_from, date_to)
         cr.commit()
         first_run = time.perf_counter() - t0
+        load_first = loadavg()
         cr.execute("SELECT count(*) FROM optical_crm_communication")
         planned = cr.fetchone()[0]
         cr.execute("SELECT count(*) FROM optical_crm_event WHERE source = 'birthday'")
@@ -163,7 +189,8 @@ def main():
         stopped = cr.fetchone()[0]
 
         t0 = time.perf_counter()
-        again = Communication._plan_company(company, date_from, date_to)
+        with statement_timer(cr, options.profile, "the second run", 5):
+            again = Communication._plan_company(company, date_from, date_to)
         cr.commit()
         second_run = time.perf_counter() - t0
 
@@ -176,7 +203,7 @@ def main():
         cr.execute("""SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
                        WHERE conrelid = 'optical_crm_communication'::regclass AND contype = 'f'""")
         foreign_keys = cr.fetchall()
-        bare = {}
+        bare, bare_load = {}, {}
         for variant in ("with foreign keys", "without foreign keys"):
             cr.execute("CREATE TABLE bench_bare_insert (LIKE optical_crm_communication INCLUDING ALL)")
             if variant == "with foreign keys":
@@ -188,6 +215,7 @@ def main():
                        % (columns, columns))
             cr.commit()
             bare[variant] = time.perf_counter() - t0
+            bare_load[variant] = loadavg()
             cr.execute("DROP TABLE bench_bare_insert")
             cr.commit()
 
@@ -196,11 +224,13 @@ def main():
     print("events                    %d (+ %d birthday events generated)" % (n_events, birthdays))
     print("communications planned    %d (%d of them skipped by a stop condition, in the same INSERT)"
           % (planned, stopped))
-    print("first run                 %.2f s  (%.0f communications/s)" % (first_run, planned / first_run))
+    print("first run                 %.2f s  (%.0f communications/s, %.1f µs per communication; load %s, then %s)"
+          % (first_run, planned / first_run, 1e6 * first_run / planned, load_before, load_first))
     print("second run, nothing new   %.2f s  (%d planned, %.1f%% of the first run)"
           % (second_run, again, 100 * second_run / first_run))
     for variant, seconds in bare.items():
-        print("bare INSERT ... SELECT    %.2f s  (same columns and indexes, %s)" % (seconds, variant))
+        print("bare INSERT ... SELECT    %.2f s  (same columns and indexes, %s; load %s)"
+              % (seconds, variant, bare_load[variant]))
         print("planner / bare insert     %.2fx  (%s)" % (first_run / seconds, variant))
     odoo.modules.registry.Registry.delete(db)
     if not options.keep:

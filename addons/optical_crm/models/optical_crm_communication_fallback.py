@@ -38,7 +38,8 @@ class OpticalCrmCommunicationFallback(models.Model):
         customer cannot be reached on ``c.channel`` (the rules about the
         channel, then the declaration's reach conditions), NULL when they can."""
         codes = self._reach_codes()
-        conditions = [(condition, code, reason) for condition, code, reason in self._skip_conditions()
+        conditions = [(condition, code, reason)
+                      for condition, code, reason in self._skip_conditions() + self._contact_skip_conditions()
                       if code in codes]
         conditions += [(SQL("c.channel = %s AND %s", key, condition), "contact", reason)
                        for key, reach in self._reach_contact_conditions().items() for condition, reason in reach]
@@ -47,25 +48,16 @@ class OpticalCrmCommunicationFallback(models.Model):
         return code, reason
 
     @api.model
-    def _channel_choice_sql(self, row, first, unreachable=None):
+    def _channel_choice_sql(self, row, first):
         """A LATERAL subquery choosing the channel of the row ``row`` (an alias
         with the planner's columns, its customer joined as ``p``) among its
         step's chain: ``first`` (SQL, the step's channel) then the step's
         alternatives in order. Columns: ``channel`` (the first that reaches,
         NULL when none does), ``first_channel``, ``code`` and ``reason`` (why
         not the first), ``note`` (why the channels before the one chosen were
-        passed over) and ``chain_length``.
-
-        ``unreachable``: ``(communication id, channel, code, reason)`` found
-        by a rule decided in Python (an invalid number), for existing rows."""
+        passed over) and ``chain_length``."""
         r = SQL.identifier(row)
         code, reason = self._reach_case_sql()
-        if unreachable:
-            verdicts = SQL("VALUES %s", SQL(", ").join(SQL("(%s, %s, %s, %s)", *verdict) for verdict in unreachable))
-            code = SQL("COALESCE(%s, (SELECT u.code FROM (%s) u(id, channel, code, reason) "
-                       "WHERE u.id = c.id AND u.channel = ch.channel))", code, verdicts)
-            reason = SQL("COALESCE(%s, (SELECT u.reason FROM (%s) u(id, channel, code, reason) "
-                         "WHERE u.id = c.id AND u.channel = ch.channel))", reason, verdicts)
         labels = dict(self._fields["channel"]._description_selection(self.env))
         label = SQL("CASE ch.channel %s ELSE ch.channel END", SQL(" ").join(
             SQL("WHEN %s THEN %s", key, value) for key, value in labels.items()))
@@ -88,13 +80,12 @@ class OpticalCrmCommunicationFallback(models.Model):
                                          FROM optical_crm_step_fallback f
                                         WHERE f.campaign_step_id = %(r)s.campaign_step_id) ch
                                 CROSS JOIN LATERAL (
-                                      SELECT %(row_id)s AS id, %(r)s.partner_id, %(r)s.company_id, ch.channel,
+                                      SELECT %(r)s.partner_id, %(r)s.company_id, ch.channel,
                                              %(r)s.purpose,
                                              %(r)s.scheduled_date, %(r)s.source, %(r)s.priority, %(r)s.cycle_id,
                                              %(r)s.cycle_step_id, %(r)s.event_id, %(r)s.campaign_id,
                                              %(r)s.campaign_step_id) c) v) w""",
-            r=r, first=first, label=label, code=code, reason=reason,
-            row_id=SQL("%s.id", r) if unreachable else SQL("NULL::int"))
+            r=r, first=first, label=label, code=code, reason=reason)
 
     @api.model
     def _has_fallback_sql(self, alias="c"):
@@ -106,12 +97,11 @@ class OpticalCrmCommunicationFallback(models.Model):
             c, c)
 
     @api.model
-    def _decide_channels(self, scope, unreachable=None):
+    def _decide_channels(self, scope):
         """Choose again the channel of the pending communications ``c``
         matching ``scope`` whose step has alternatives: planned, or skipped
         because no channel reached and still ahead. One UPDATE; only the
-        rows whose channel, note or state change are written.
-        ``unreachable``: see ``_channel_choice_sql``."""
+        rows whose channel, note or state change are written."""
         codes = tuple(sorted(self._reach_codes()))
         first = SQL("COALESCE((SELECT s.channel FROM optical_crm_cycle_step s WHERE s.id = c.cycle_step_id), "
                     "(SELECT s.channel FROM optical_crm_campaign_step s WHERE s.id = c.campaign_step_id), c.channel)")
@@ -132,7 +122,7 @@ class OpticalCrmCommunicationFallback(models.Model):
                   AND (t.channel, t.fallback_note, t.state, t.skip_code, t.skip_reason)
                       IS DISTINCT FROM (x.channel, x.note, x.state, x.code, x.reason)
                   AND %(moves)s""",
-            choice=self._channel_choice_sql("c", first, unreachable), scope=scope,
+            choice=self._channel_choice_sql("c", first), scope=scope,
             pending=self._reversible_sql(codes), has_fallback=self._has_fallback_sql(),
             moves=state_change_sql(SQL("t.state"), SQL("x.state"))))
         written = self.env.cr.rowcount

@@ -69,7 +69,7 @@ class OpticalCrmCommunicationHousehold(models.Model):
             return
         key = SQL("CASE %s END", SQL(" ").join(
             SQL("WHEN c.channel = %s THEN %s", channel, expression) for channel, expression in keys.items()))
-        rule_code, rule_reason = self._skip_case_sql()
+        rule_code, rule_reason = self._skip_case_sql(contact=True)
         # The contacts of those steps that hold or may take a household's place:
         # handed over, planned, or skipped for the household and still ahead.
         # A skipped one carries the verdict of the other rules, which come first.

@@ -96,6 +96,9 @@ class OpticalCrmCommunicationPlanner(models.Model):
         # by the sender on the day.
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM optical_crm_communication")
         last_id = self.env.cr.fetchone()[0]
+        # Set-based statements with large rule expressions over many rows: JIT
+        # compiling (and optimising) them costs more than running them.
+        self.env.cr.execute("SET LOCAL jit = off")
         cycles = self.env["optical.crm.cycle"].sudo().search([
             ("company_id", "in", (False, company.id)), ("step_ids", "!=", False),
         ])
@@ -121,8 +124,8 @@ class OpticalCrmCommunicationPlanner(models.Model):
             else:
                 failures.append((record, error))
                 record._plan_failed(company, error)
-        self.with_context(optical_rows_just_planned=True)._apply_rules(
-            SQL("c.company_id = %s AND c.id > %s", company.id, last_id))
+        self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id), just_planned=True)
+        self.env.cr.execute("SET LOCAL jit TO DEFAULT")
         _logger.info("Planner: %s communications planned for %s up to %s (%s failed)",
                      planned, company.name, date_to, len(failures))
         return planned
@@ -181,7 +184,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
         chain that reaches the customer, in the same statement
         (``_channel_choice_sql``), and is skipped only when none does.
         Returns the number of rows written."""
-        skip_code, skip_reason = self._skip_case_sql()
+        skip_code, skip_reason = self._skip_case_sql(contact=True)
         if fallback:
             chosen = SQL(
                 """SELECT r.partner_id, r.company_id,
@@ -189,13 +192,18 @@ class OpticalCrmCommunicationPlanner(models.Model):
                                ELSE r.channel END AS channel,
                           r.purpose, r.scheduled_date, r.source, r.priority, r.cycle_id, r.cycle_step_id,
                           r.event_id, r.campaign_id, r.campaign_step_id,
-                          pick.chain_length > 1 AND pick.channel IS NULL AS unreachable,
+                          COALESCE(pick.chain_length > 1 AND pick.channel IS NULL, FALSE) AS unreachable,
                           pick.code AS reach_code, pick.reason AS reach_reason,
                           CASE WHEN pick.chain_length > 1 THEN pick.note END AS fallback_note
                      FROM (%(select)s) r
                      JOIN res_partner p ON p.id = r.partner_id
-                    CROSS JOIN LATERAL (%(choice)s) pick""",
-                select=select, choice=self._channel_choice_sql("r", SQL("r.channel")))
+                    CROSS JOIN LATERAL (SELECT %(first_code)s AS code FROM (SELECT r.*) c) first
+                     -- the chain is looked at only when the step's own channel does not reach the customer
+                     -- (OFFSET 0: the condition gates the subquery instead of filtering its result)
+                     LEFT JOIN LATERAL (SELECT x.* FROM (%(choice)s) x WHERE first.code IS NOT NULL OFFSET 0) pick
+                            ON TRUE""",
+                select=select, first_code=self._reach_case_sql()[0],
+                choice=self._channel_choice_sql("r", SQL("r.channel")))
         else:
             chosen = SQL(
                 """SELECT r.*, FALSE AS unreachable, NULL::varchar AS reach_code, NULL::varchar AS reach_reason,
@@ -203,25 +211,44 @@ class OpticalCrmCommunicationPlanner(models.Model):
                      FROM (%(select)s) r""", select=select)
         code = SQL("CASE WHEN c.unreachable THEN c.reach_code ELSE %s END", skip_code)
         reason = SQL("CASE WHEN c.unreachable THEN c.reach_reason ELSE %s END", skip_reason)
+        values = self._planned_values_sql()
+        # The verdict is computed once per row (OFFSET 0 keeps the subquery
+        # from being inlined into each of its uses), its reason only for the
+        # rows it skips.
         self.env.cr.execute(SQL(
             """INSERT INTO optical_crm_communication
-                      (%(columns)s, state, skip_code, skip_reason, fallback_note,
+                      (%(columns)s, state, skip_code, skip_reason, fallback_note, %(value_columns)s
                        create_uid, write_uid, create_date, write_date)
-               SELECT c.partner_id, c.company_id, c.channel, c.purpose, c.scheduled_date, c.source, c.priority,
-                      c.cycle_id, c.cycle_step_id, c.event_id, c.campaign_id, c.campaign_step_id,
-                      CASE WHEN %(skip_code)s IS NULL THEN 'planned' ELSE 'skipped' END,
-                      %(skip_code)s, %(skip_reason)s, c.fallback_note,
+               SELECT v.partner_id, v.company_id, v.channel, v.purpose, v.scheduled_date, v.source, v.priority,
+                      v.cycle_id, v.cycle_step_id, v.event_id, v.campaign_id, v.campaign_step_id,
+                      CASE WHEN v.skip_code IS NULL THEN 'planned' ELSE 'skipped' END,
+                      v.skip_code, v.skip_reason, v.fallback_note, %(value_names)s
                       %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-                 FROM (%(chosen)s) c
-                 JOIN res_partner p ON p.id = c.partner_id AND p.active
+                 FROM (SELECT c.*, CASE WHEN c.skip_code IS NOT NULL THEN (
+                                      SELECT %(skip_reason)s FROM res_partner p WHERE p.id = c.partner_id) END
+                                   AS skip_reason
+                         FROM (SELECT c.*, %(skip_code)s AS skip_code %(value_exprs)s
+                                 FROM (%(chosen)s) c
+                                 JOIN res_partner p ON p.id = c.partner_id AND p.active
+                               OFFSET 0) c) v
                ON CONFLICT DO NOTHING""",
             columns=PLANNED_COLUMNS, skip_code=code, skip_reason=reason, uid=self.env.uid, chosen=chosen,
+            value_columns=SQL("").join(SQL("%s, ", SQL.identifier(name)) for name in values),
+            value_names=SQL("").join(SQL("v.%s, ", SQL.identifier(name)) for name in values),
+            value_exprs=SQL("").join(SQL(", %s AS %s", expression, SQL.identifier(name))
+                                     for name, expression in values.items()),
         ))
         written = self.env.cr.rowcount
         if written > BULK_ANALYZE_THRESHOLD:
             # Fresh statistics: the next statements join this table at its real size.
             self.env.cr.execute("ANALYZE optical_crm_communication")
         return written
+
+    @api.model
+    def _planned_values_sql(self):
+        """{column: SQL on the planned row ``c`` and its customer ``p``}:
+        more columns the planner's INSERT writes; modules add theirs."""
+        return {}
 
     @api.model
     def _plan_campaign(self, campaign, date_from, date_to):

@@ -68,32 +68,32 @@ class OpticalCrmCommunicationRules(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _apply_rules(self, scope):
+    def _apply_rules(self, scope, just_planned=False):
         """Apply every sending rule to the communications ``c`` matching the
         SQL condition ``scope``, in a handful of set-based statements.
 
         What lost its reason is cancelled first (``_cancel_lost_reason``),
         then the channel of a step with alternatives is chosen again
-        (``_decide_channels``), the channels' rules decided in Python run
-        (``_apply_contact_rules``: the SMS numbers), then the SQL rules.
+        (``_decide_channels``), then the channels' own rules run
+        (``_apply_contact_rules``: the SMS numbers), then the other rules.
+        ``just_planned``: ``scope`` holds only rows the planner's INSERT just
+        wrote, with their channels chosen and the per-row rules applied; only
+        the rules across rows remain.
         """
         self.env.flush_all()
         cr = self.env.cr
         planned = SQL("c.state = 'planned' AND %s", scope)
-        just_planned = self.env.context.get("optical_rows_just_planned")
-        if not just_planned:
-            # What lost its reason is cancelled before a channel's rule may skip it.
-            self._cancel_lost_reason(scope)
-            # The planner's INSERT chose the channels of what it just wrote.
-            self._decide_channels(scope)
-        self._apply_contact_rules(scope)
         if just_planned:
-            # The planner's INSERT already left out what lost its reason and
-            # skipped what may not go: only the rules across rows remain.
+            # The planner's INSERT chose the channels, left out what lost its
+            # reason and skipped what may not go: only the rules across rows remain.
             self._apply_household_rule(scope)
             self._apply_pressure_rule(scope)
             self.invalidate_model()
             return
+        # What lost its reason is cancelled before a channel's rule may skip it.
+        self._cancel_lost_reason(scope)
+        self._decide_channels(scope)
+        self._apply_contact_rules(scope)
         # Again: a skipped contact the channels' rules just planned again may have lost its reason.
         self._cancel_lost_reason(scope)
         skip_code, skip_reason = self._skip_case_sql()
@@ -153,11 +153,12 @@ class OpticalCrmCommunicationRules(models.Model):
 
     @api.model
     def _apply_contact_rules(self, scope):
-        """The channels' rules decided in Python on the communications ``c``
-        matching ``scope`` (a phone number's validity): channel modules extend
-        it. They run after the channel is chosen and before the SQL rules, so
-        that a contact that cannot go does not take the place of another
-        under the contact pressure limit."""
+        """The channels' own rules on the communications ``c`` matching
+        ``scope`` (the SMS number): channel modules extend it. They run after
+        the channel is chosen and before the other rules, so that a contact
+        that cannot go does not take the place of another under the contact
+        pressure limit. The planner's INSERT applies them through
+        ``_skip_conditions`` instead."""
 
     @api.model
     def _skip_conditions(self):
@@ -199,10 +200,22 @@ class OpticalCrmCommunicationRules(models.Model):
         return {code for _condition, code, _reason in self._skip_conditions() + self._holdout_skip_conditions()}
 
     @api.model
-    def _skip_case_sql(self):
+    def _contact_skip_conditions(self):
+        """The channels' own rules on the customer's contact details, as
+        ``_skip_conditions`` triples (an SMS number that cannot receive SMS):
+        evaluated by the planner's INSERT, by the choice of a channel in a
+        fallback chain and by ``_apply_contact_rules``, which undoes their
+        skips; their reasons name the customer's detail, so a reach table
+        counts by the channel's ``reach`` instead. Channel modules add theirs."""
+        return []
+
+    @api.model
+    def _skip_case_sql(self, contact=False):
         """(skip_code, skip_reason) SQL expressions: NULL when the contact may go ahead.
-        The control group comes last, after every rule modules add."""
-        conditions = self._skip_conditions() + self._holdout_skip_conditions()
+        ``contact``: the channels' own rules (``_contact_skip_conditions``) too,
+        after the others. The control group comes last, after every rule modules add."""
+        conditions = self._skip_conditions() + (self._contact_skip_conditions() if contact else []) \
+            + self._holdout_skip_conditions()
         code = SQL("CASE %s END", SQL(" ").join(SQL("WHEN %s THEN %s", c, code) for c, code, _r in conditions))
         reason = SQL("CASE %s END", SQL(" ").join(SQL("WHEN %s THEN %s", c, r) for c, _code, r in conditions))
         return code, reason

@@ -81,10 +81,16 @@ class OpticalCrmCommunicationStop(models.Model):
         template = self.env._("Goal reached: %(event)s on %(date)s").replace("%", "%%")
         template = template.replace("%%(event)s", "%1$s").replace("%%(date)s", "%2$s")
         conditions = []
-        for kind, step_column in (("cycle", "cycle_step_id"), ("campaign", "campaign_step_id")):
+        # sudo: which steps have stop conditions, to look only at their rows; nothing is returned to the user.
+        steps = {model: self.env[model].sudo().search([("stop_event_type_ids", "!=", False)]).ids
+                 for model in ("optical.crm.cycle.step", "optical.crm.campaign.step")}
+        for kind, step_column, model in (("cycle", "cycle_step_id", "optical.crm.cycle.step"),
+                                         ("campaign", "campaign_step_id", "optical.crm.campaign.step")):
             events = self._stop_events_sql(kind)
             conditions.append((
-                SQL("c.%s IS NOT NULL AND EXISTS (SELECT 1 FROM %s)", SQL.identifier(step_column), events),
+                # The steps with stop conditions first: the rows of the others look at no event.
+                SQL("c.%s = ANY(%s) AND EXISTS (SELECT 1 FROM %s)", SQL.identifier(step_column),
+                    steps[model], events),
                 "goal_reached",
                 SQL("""(SELECT format(%s, COALESCE(t.name->>%s, t.name->>'en_US'), to_char(s.event_date, %s))
                           FROM %s ORDER BY s.event_date, s.id LIMIT 1)""",

@@ -102,10 +102,19 @@ class ResPartner(models.Model):
         self.env.cr.execute(SQL(
             """UPDATE res_partner p SET optical_shop_id = x.shop_id
                  FROM (SELECT p.id, %s AS shop_id FROM res_partner p %s) x
-                WHERE p.id = x.id AND p.optical_shop_id IS DISTINCT FROM x.shop_id""",
+                WHERE p.id = x.id AND p.optical_shop_id IS DISTINCT FROM x.shop_id
+            RETURNING p.id""",
             self._optical_shop_sql("p"), scope))
+        changed = [partner_id for (partner_id,) in self.env.cr.fetchall()]
         self.invalidate_model(["optical_shop_id"])
-        return self.env.cr.rowcount
+        if changed:
+            self._optical_shops_changed(changed)
+        return len(changed)
+
+    @api.model
+    def _optical_shops_changed(self, partner_ids):
+        """The shop of ``partner_ids`` was set in SQL (``_optical_update_shops``):
+        modules update what they store from it."""
 
     @api.depends("optical_consent_marketing", "is_blacklisted")
     def _compute_optical_consent_email(self):

@@ -2,6 +2,7 @@ from . import ir_config_parameter
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import phone_blacklist
 from . import optical_crm_landing_page
 from . import optical_crm_step_mixin
 from . import optical_crm_communication

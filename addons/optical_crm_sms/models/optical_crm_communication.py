@@ -4,10 +4,10 @@ import secrets
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
+from odoo.addons.optical_crm.models.optical_crm_communication import state_change_sql
 from odoo.addons.optical_crm.tools.channels import skip_code_ondelete, skip_code_selection
-from odoo.addons.optical_crm.tools.phone import normalize_mobile
 
 from ..tools.channels import SMS_DECLARATIONS
 from ..tools.sms_segments import sms_length
@@ -88,6 +88,48 @@ class OpticalCrmCommunicationSms(models.Model):
         return sender if SENDER_PATTERN.match(sender) else self.company_id._optical_sms_sender()
 
     @api.model
+    def _contact_skip_conditions(self):
+        # After consent and the stop conditions, before the control group
+        # (last): the control group holds only customers the shop could reach.
+        return super()._contact_skip_conditions() + self._sms_number_conditions()
+
+    @api.model
+    def _sms_number_conditions(self):
+        """The SMS number rule in SQL, on the customer's stored SMS status
+        (``res.partner.optical_sms_status``): no mobile, an invalid number, a
+        landline, a number on the phone blacklist (STOP). The same verdicts
+        as ``_sms_number_skip``, its Python twin (the tests hold them
+        together)."""
+        _ = self.env._
+        sms = SQL("c.channel IN %s", SMS_CHANNELS)
+
+        def reason(text, value):
+            # The translated text through PostgreSQL's format(), which reads %s and %% as Python does.
+            return SQL("format(%s, %s)", text, value)
+
+        return [
+            (SQL("%s AND p.optical_sms_status = 'missing'", sms), "contact", _("No mobile number")),
+            (SQL("%s AND p.optical_sms_status = 'invalid'", sms), "invalid_number",
+             reason(_("Invalid mobile number: %s"), SQL("p.mobile"))),
+            (SQL("%s AND p.optical_sms_status = 'landline'", sms), "invalid_number",
+             reason(_("Landline number, it cannot receive SMS: %s"), SQL("p.optical_sms_number"))),
+            (SQL("%s AND p.optical_sms_status = 'blacklist'", sms), "blacklist",
+             reason(_("Number on the phone blacklist (STOP): %s"), SQL("p.optical_sms_number"))),
+        ]
+
+    @api.model
+    def _sms_number_sql(self):
+        """SQL on the communication ``c`` and its customer ``p``: the E.164
+        number an SMS goes to, NULL when it has none (another channel, no
+        usable mobile)."""
+        return SQL("CASE WHEN c.channel IN %s AND p.optical_sms_status = 'ok' THEN p.optical_sms_number END",
+                   SMS_CHANNELS)
+
+    @api.model
+    def _planned_values_sql(self):
+        return dict(super()._planned_values_sql(), sms_number=self._sms_number_sql())
+
+    @api.model
     def _apply_contact_rules(self, scope):
         # An SMS that cannot be sent must not take the place of another
         # contact under the contact pressure limit (core's last rule).
@@ -97,62 +139,43 @@ class OpticalCrmCommunicationSms(models.Model):
 
     @api.model
     def _apply_sms_number_rule(self, scope):
-        """Read the customer's mobile of every SMS in ``scope`` in the shop's
-        country. Without one, invalid, a landline or on the phone blacklist
-        (STOP): the SMS is skipped with that reason. Otherwise its E.164
-        number is kept for sending, and an SMS still ahead that was skipped
-        for its number is planned again (the number was fixed, the STOP
-        withdrawn) by core's ``_replan_or_skip``.
+        """The SMS in ``scope`` still ahead, planned or skipped for their
+        number (or held out), take the verdict of the rules
+        (``_skip_case_sql`` with the number rule, which sits before the
+        control group) and their customer's number for sending: one UPDATE,
+        only of the rows that change.
 
         The control group holds only customers the shop could have reached:
-        an SMS held out (``holdout``) is looked at too, and skipped for its
-        number when it has no usable one, like the same customer in the
-        contacted group. A skipped SMS whose number is usable goes to the
-        state core's rules give it (``holdout`` again when the draw holds the
-        customer out), never straight to planned past them. One SELECT, then
-        one UPDATE per 5,000 changed rows (phonenumbers is Python, the rest
-        is set-based)."""
-        cr = self.env.cr
-        rule_code, rule_reason = self._skip_case_sql()
-        cr.execute(SQL(
-            """SELECT c.id, c.state, c.skip_code, c.skip_reason, c.sms_number, p.mobile, COALESCE(country.code, 'IT'),
-                      %s, %s, %s
-                 FROM optical_crm_communication c
-                 JOIN res_partner p ON p.id = c.partner_id
-                 JOIN res_company co ON co.id = c.company_id
-                 JOIN res_partner shop ON shop.id = co.partner_id
-                 LEFT JOIN res_country country ON country.id = shop.country_id
-                WHERE c.channel IN %s AND %s AND %s""",
-            rule_code, rule_reason, self._has_fallback_sql(), SMS_CHANNELS, scope,
-            self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",))))
-        rows = cr.fetchall()
-        if not rows:
-            return
-        numbers = {row[0]: normalize_mobile(row[5], row[6]) for row in rows}
-        blacklisted = set()
-        for chunk in split_every(5000, {number.e164 for number in numbers.values() if not number.error}):
-            cr.execute(SQL("SELECT number FROM phone_blacklist WHERE active AND number IN %s", tuple(chunk)))
-            blacklisted.update(number for (number,) in cr.fetchall())
-        verdicts, unreachable = [], []
-        for communication_id, state, skip_code, skip_reason, sms_number, mobile, _country, code, reason, fallback \
-                in rows:
-            number = numbers[communication_id]
-            skip = self._sms_number_skip(number, mobile, blacklisted)
-            if skip and fallback and state == "planned":
-                # A step with alternatives: the next channel that reaches the customer instead.
-                unreachable.extend((communication_id, channel, *skip) for channel in SMS_CHANNELS)
-                continue
-            if not skip and state == "skipped" and code:
-                # A usable number: a skipped SMS takes the verdict of core's rules.
-                skip = code, reason
-            verdicts.append((communication_id, (state, skip_code, skip_reason, sms_number), skip,
-                             (None if skip else number.e164,)))
-        self._replan_or_skip(verdicts, ["sms_number"])
-        if unreachable:
-            self._decide_channels(SQL("c.id IN %s", tuple({verdict[0] for verdict in unreachable})), unreachable)
+        an SMS held out (``holdout``) is skipped for its number when it has
+        no usable one; a skipped SMS whose number is usable again goes to
+        the state the rules give it (``holdout`` again when the draw holds
+        the customer out), never straight to planned past them. A step with
+        alternatives has had its channel chosen already (``_decide_channels``)."""
+        code, reason = self._skip_case_sql(contact=True)
+        state = SQL("CASE WHEN x.code IS NULL THEN 'planned' ELSE 'skipped' END")
+        self.env.cr.execute(SQL(
+            """UPDATE optical_crm_communication t
+                  SET state = %(state)s,
+                      skip_code = x.code, skip_reason = x.reason, sms_number = x.number,
+                      write_date = NOW() AT TIME ZONE 'UTC'
+                 FROM (SELECT c.id, %(code)s AS code, %(reason)s AS reason, %(number)s AS number
+                         FROM optical_crm_communication c
+                         JOIN res_partner p ON p.id = c.partner_id
+                        WHERE c.channel IN %(channels)s AND %(scope)s AND %(pending)s) x
+                WHERE t.id = x.id
+                  AND (t.state, t.skip_code, t.skip_reason, t.sms_number) IS DISTINCT FROM
+                      (%(state)s, x.code, x.reason, x.number)
+                  AND %(moves)s""",
+            state=state, code=code, reason=reason, number=self._sms_number_sql(), channels=SMS_CHANNELS,
+            scope=scope, pending=self._reversible_sql(NUMBER_SKIP_CODES + ("holdout",)),
+            moves=state_change_sql(SQL("t.state"), state)))
+        if self.env.cr.rowcount:
+            self.invalidate_model(["state", "skip_code", "skip_reason", "sms_number"])
 
     def _sms_number_skip(self, number, mobile, blacklisted):
-        """(skip_code, skip_reason) when ``number`` cannot get an SMS, else None."""
+        """(skip_code, skip_reason) when ``number`` (``normalize_mobile`` of
+        ``mobile``) cannot get an SMS, else None: the Python twin of
+        ``_sms_number_conditions``."""
         _ = self.env._
         if number.error == "missing":
             return "contact", _("No mobile number")

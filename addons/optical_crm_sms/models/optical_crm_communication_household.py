@@ -1,8 +1,6 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from odoo.addons.optical_crm.tools.phone import normalize_mobile
-
 from .optical_crm_step_mixin import SMS_CHANNELS
 
 
@@ -15,7 +13,7 @@ class OpticalCrmCommunicationSmsHousehold(models.Model):
 
     @api.model
     def _household_key_sql(self):
-        # The number the SMS goes to, in E.164, as the number rule stored it (normalize_mobile).
+        # The number the SMS goes to, in E.164 (the customer's ``optical_sms_number``).
         keys = super()._household_key_sql()
         keys.update({channel: SQL("c.sms_number") for channel in SMS_CHANNELS})
         return keys
@@ -26,9 +24,8 @@ class OpticalCrmCommunicationSmsHousehold(models.Model):
             return super()._household_keys(channel, partner_ids, company)
         if not partner_ids:
             return {}
-        country_code = company._optical_sms_country_code()
-        self.env["res.partner"].flush_model(["mobile"])
+        self.env["res.partner"].flush_model(["optical_sms_number", "optical_sms_status"])
         self.env.cr.execute(SQL(
-            "SELECT id, mobile FROM res_partner WHERE id IN %s AND COALESCE(mobile, '') != ''", tuple(partner_ids)))
-        numbers = {partner_id: normalize_mobile(mobile, country_code) for partner_id, mobile in self.env.cr.fetchall()}
-        return {partner_id: number.e164 for partner_id, number in numbers.items() if not number.error}
+            "SELECT id, optical_sms_number FROM res_partner WHERE id IN %s AND optical_sms_status = 'ok'",
+            tuple(partner_ids)))
+        return dict(self.env.cr.fetchall())

@@ -1,6 +1,7 @@
 from . import test_sms_send
 from . import test_sms_quiet_hours
 from . import test_sms_rules
+from . import test_sms_number_status
 from . import test_sms_controllers
 from . import test_sms_analysis
 from . import test_sms_reliability

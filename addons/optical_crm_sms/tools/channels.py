@@ -7,12 +7,12 @@ from odoo.addons.optical_crm.tools.channels import MARKETING_CONSENT, Channel
 _lt = LazyTranslate(__name__)
 
 SMS_CONSENT = (MARKETING_CONSENT, ("optical_consent_sms", _lt("No SMS consent")))
-# A mobile, not on the phone blacklist (STOP). The number's validity is
-# checked in Python (phonenumbers) by the SMS number rule.
+# A mobile, not on the phone blacklist (STOP), from the customer's stored SMS
+# status (``res.partner.optical_sms_status``); an invalid number or a landline
+# is the SMS number rule's (``_sms_number_conditions``).
 SMS_REACH = (
-    (SQL("COALESCE(p.mobile, '') = ''"), _lt("No mobile number")),
-    (SQL("EXISTS (SELECT 1 FROM phone_blacklist bl WHERE bl.active AND bl.number = p.phone_sanitized)"),
-     _lt("Number on the phone blacklist (STOP)")),
+    (SQL("COALESCE(p.optical_sms_status, 'missing') = 'missing'"), _lt("No mobile number")),
+    (SQL("p.optical_sms_status = 'blacklist'"), _lt("Number on the phone blacklist (STOP)")),
 )
 SMS_SKIP_CODES = (("blacklist", "Blacklisted / STOP"), ("invalid_number", "Invalid number"))
 # Segments sent times the shop's price per segment, stored when sent.
