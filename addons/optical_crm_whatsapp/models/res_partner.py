@@ -55,14 +55,8 @@ class ResPartner(models.Model):
         wamid = message.get("id")
         if not wamid or Message.search_count([("wamid", "=", wamid)], limit=1):
             return Message
-        number = normalize_mobile("+" + str(message.get("from") or "").lstrip("+"),
-                                  account.company_id.partner_id.country_id.code or "IT")
-        e164 = number.e164 or "+" + str(message.get("from") or "")
-        message_type = message.get("type") or "text"
-        text = (message.get("text") or {}).get("body") if message_type == "text" else None
-        if text is None and message_type == "button":
-            text = (message.get("button") or {}).get("text")
-        text = text if text is not None else "[%s]" % message_type
+        e164 = self._optical_whatsapp_inbound_number(account, message)
+        message_type, text = self._optical_whatsapp_inbound_text(message)
         partners = self._optical_whatsapp_customers(account, e164)
         is_stop = is_opt_out(text)
         kept = self.env["optical.crm.whatsapp.message"]
@@ -74,15 +68,46 @@ class ResPartner(models.Model):
                 "date": fields.Datetime.now(),
             })
         if is_stop and partners:
-            partners.write({"optical_consent_whatsapp": False})
-            self.env["optical.crm.communication"].sudo().search([
-                ("partner_id", "in", partners.ids), ("channel", "=", "whatsapp"), ("state", "=", "sent"),
-                ("whatsapp_state", "=", "queued")])._mark_cancelled(self.env._("STOP received on WhatsApp"), "consent")
-            body = Markup("<p>%s</p>") % self.env._(
-                "STOP received on WhatsApp from %(number)s: the WhatsApp consent is revoked.", number=e164)
+            body = self._optical_whatsapp_inbound_stop(partners, e164)
         else:
             body = Markup("<p>%s</p><p>%s</p>") % (
                 self.env._("WhatsApp message from %(number)s:", number=e164), text)
+        self._optical_whatsapp_inbound_notify(account, partners, body, text, is_stop)
+        return kept
+
+    @api.model
+    def _optical_whatsapp_inbound_number(self, account, message):
+        """The sender's number of an inbound message in E.164, read in the
+        country of the account's shop (as received when it does not parse)."""
+        number = normalize_mobile("+" + str(message.get("from") or "").lstrip("+"),
+                                  account.company_id.partner_id.country_id.code or "IT")
+        return number.e164 or "+" + str(message.get("from") or "")
+
+    @api.model
+    def _optical_whatsapp_inbound_text(self, message):
+        """``(message_type, text)`` of an inbound message: the text's body, a
+        quick-reply button's label, or ``[type]`` for media and the like."""
+        message_type = message.get("type") or "text"
+        text = (message.get("text") or {}).get("body") if message_type == "text" else None
+        if text is None and message_type == "button":
+            text = (message.get("button") or {}).get("text")
+        return message_type, text if text is not None else "[%s]" % message_type
+
+    @api.model
+    def _optical_whatsapp_inbound_stop(self, partners, e164):
+        """Revoke the WhatsApp consent of ``partners`` and cancel their queued
+        WhatsApp messages; returns the chatter note saying so."""
+        partners.write({"optical_consent_whatsapp": False})
+        self.env["optical.crm.communication"].sudo().search([
+            ("partner_id", "in", partners.ids), ("channel", "=", "whatsapp"), ("state", "=", "sent"),
+            ("whatsapp_state", "=", "queued")])._mark_cancelled(self.env._("STOP received on WhatsApp"), "consent")
+        return Markup("<p>%s</p>") % self.env._(
+            "STOP received on WhatsApp from %(number)s: the WhatsApp consent is revoked.", number=e164)
+
+    @api.model
+    def _optical_whatsapp_inbound_notify(self, account, partners, body, text, is_stop):
+        """Post ``body`` in each customer's chatter and, unless it is a STOP,
+        schedule a "WhatsApp message" activity for the shop's callback user."""
         activity_type = self.env.ref("optical_crm_whatsapp.mail_activity_type_whatsapp")
         for partner in partners:
             partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
@@ -91,4 +116,3 @@ class ResPartner(models.Model):
                 partner.activity_schedule(
                     activity_type_id=activity_type.id, summary=self.env._("WhatsApp message: answer the customer"),
                     note=text, user_id=user.id or self.env.ref("base.user_admin").id)
-        return kept
