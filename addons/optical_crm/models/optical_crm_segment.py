@@ -212,64 +212,15 @@ class OpticalCrmSegment(models.Model):
         result = {"customers": total, "channels": []}
         if not total or not channels:
             return result
-        skip_code, skip_reason = Communication._skip_case_sql()
-        contact = Communication._reach_contact_conditions()
-        contact_reason = SQL("CASE %s ELSE NULL END", SQL(" ").join(
-            SQL("WHEN c.channel = %s AND %s THEN %s", channel, condition, reason)
-            for channel, conditions in contact.items() for condition, reason in conditions
-        )) if contact else SQL("NULL")
-        values = values or {}
-        # The rules see each (customer, channel) as the row the planner would insert:
-        # its columns (PLANNED_COLUMNS) are all a rule may read, as in the planner's INSERT.
-        row = SQL(
-            """SELECT p.id AS partner_id, %(company)s::int AS company_id, ch.channel::varchar AS channel,
-                      %(purpose)s::varchar AS purpose, %(today)s::date AS scheduled_date, %(source)s::varchar AS source,
-                      0 AS priority, %(cycle)s::int AS cycle_id, NULL::int AS cycle_step_id, NULL::int AS event_id,
-                      %(campaign)s::int AS campaign_id, NULL::int AS campaign_step_id""",
-            company=values.get("company_id"), purpose=purpose,
-            today=(self.env["res.company"].browse(values.get("company_id")) or self.env.company)._optical_today(),
-            source="cycle" if values.get("cycle_id") else "campaign" if values.get("campaign_id") else "manual",
-            cycle=values.get("cycle_id"), campaign=values.get("campaign_id"))
+        reason = self._reach_reason_sql()
+        row = self._reach_row_sql(values or {}, purpose)
         # Short and set-based: compiling it (JIT) would cost more than running it.
         self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute(SQL(
-            """SELECT x.channel, x.reason, COUNT(*)
-                 FROM (SELECT c.channel, CASE WHEN %(skip_code)s IS NOT NULL THEN %(skip_reason)s
-                                              ELSE %(contact_reason)s END AS reason
-                         FROM res_partner p
-                        CROSS JOIN (VALUES %(channels)s) AS ch(channel)
-                        CROSS JOIN LATERAL (%(row)s) c
-                        WHERE p.id IN %(partners)s) x
-                GROUP BY 1, 2""",
-            skip_code=skip_code, skip_reason=skip_reason, contact_reason=contact_reason,
-            channels=SQL(", ").join(SQL("(%s)", channel) for channel in channels),
-            row=row, partners=query.subselect(),
-        ))
-        rows = self.env.cr.fetchall()
-        counts = {}
-        for channel, reason, count in rows:
-            counts.setdefault(channel, {})[reason] = count
+        counts = self._reach_channel_counts(channels, reason, row, query)
         # A chain reaches a customer when one of its channels does.
-        chains = [chain for chain in dict.fromkeys(
-            tuple(channel for channel in dict.fromkeys(chain) if channel in registry) for chain in chains or ())
-            if len(chain) > 1]
+        chains = self._reach_chains(chains, registry)
         for chain in chains:
-            self.env.cr.execute(SQL(
-                """SELECT CASE WHEN x.reached THEN NULL ELSE x.reason END, COUNT(*)
-                     FROM (SELECT p.id, BOOL_OR(r.reason IS NULL) AS reached,
-                                  (ARRAY_AGG(r.reason ORDER BY ch.ord))[1] AS reason
-                             FROM res_partner p
-                            CROSS JOIN (VALUES %(chain)s) AS ch(ord, channel)
-                            CROSS JOIN LATERAL (%(row)s) c
-                            CROSS JOIN LATERAL (SELECT CASE WHEN %(skip_code)s IS NOT NULL THEN %(skip_reason)s
-                                                            ELSE %(contact_reason)s END AS reason) r
-                            WHERE p.id IN %(partners)s
-                            GROUP BY p.id) x
-                    GROUP BY 1""",
-                skip_code=skip_code, skip_reason=skip_reason, contact_reason=contact_reason,
-                chain=SQL(", ").join(SQL("(%s, %s)", position, channel) for position, channel in enumerate(chain)),
-                row=row, partners=query.subselect()))
-            counts[chain] = dict(self.env.cr.fetchall())
+            counts[chain] = self._reach_chain_counts(chain, reason, row, query)
         self.env.cr.execute("SET LOCAL jit TO DEFAULT")
         for key in [*channels, *chains]:
             reasons = counts.get(key, {})
@@ -278,6 +229,84 @@ class OpticalCrmSegment(models.Model):
                 else labels.get(key, key)
             result["channels"].append((key, label, reachable, sorted(reasons.items(), key=lambda item: -item[1])))
         return result
+
+    @api.model
+    def _reach_reason_sql(self):
+        """Why the communication ``c`` cannot be sent (NULL when it can): the
+        first sending rule that holds, else the first missing contact detail."""
+        Communication = self.env["optical.crm.communication"]
+        skip_code, skip_reason = Communication._skip_case_sql()
+        contact = Communication._reach_contact_conditions()
+        contact_reason = SQL("CASE %s ELSE NULL END", SQL(" ").join(
+            SQL("WHEN c.channel = %s AND %s THEN %s", channel, condition, reason)
+            for channel, conditions in contact.items() for condition, reason in conditions
+        )) if contact else SQL("NULL")
+        return SQL("CASE WHEN %s IS NOT NULL THEN %s ELSE %s END", skip_code, skip_reason, contact_reason)
+
+    @api.model
+    def _reach_row_sql(self, values, purpose):
+        """The communication ``c`` the planner would insert for customer ``p``
+        on channel ``ch.channel``, with ``values`` set on it."""
+        # The rules see each (customer, channel) as the row the planner would insert:
+        # its columns (PLANNED_COLUMNS) are all a rule may read, as in the planner's INSERT.
+        return SQL(
+            """SELECT p.id AS partner_id, %(company)s::int AS company_id, ch.channel::varchar AS channel,
+                      %(purpose)s::varchar AS purpose, %(today)s::date AS scheduled_date, %(source)s::varchar AS source,
+                      0 AS priority, %(cycle)s::int AS cycle_id, NULL::int AS cycle_step_id, NULL::int AS event_id,
+                      %(campaign)s::int AS campaign_id, NULL::int AS campaign_step_id""",
+            company=values.get("company_id"), purpose=purpose,
+            today=(self.env["res.company"].browse(values.get("company_id")) or self.env.company)._optical_today(),
+            source="cycle" if values.get("cycle_id") else "campaign" if values.get("campaign_id") else "manual",
+            cycle=values.get("cycle_id"), campaign=values.get("campaign_id"))
+
+    @api.model
+    def _reach_channel_counts(self, channels, reason, row, query):
+        """``{channel: {reason: customers}}`` for the customers of ``query``
+        (reason None: reachable)."""
+        self.env.cr.execute(SQL(
+            """SELECT x.channel, x.reason, COUNT(*)
+                 FROM (SELECT c.channel, %(reason)s AS reason
+                         FROM res_partner p
+                        CROSS JOIN (VALUES %(channels)s) AS ch(channel)
+                        CROSS JOIN LATERAL (%(row)s) c
+                        WHERE p.id IN %(partners)s) x
+                GROUP BY 1, 2""",
+            reason=reason, channels=SQL(", ").join(SQL("(%s)", channel) for channel in channels),
+            row=row, partners=query.subselect(),
+        ))
+        counts = {}
+        for channel, why, count in self.env.cr.fetchall():
+            counts.setdefault(channel, {})[why] = count
+        return counts
+
+    @api.model
+    def _reach_chains(self, chains, registry):
+        """The chains worth a row: each once, its known channels each once,
+        at least two of them."""
+        return [chain for chain in dict.fromkeys(
+            tuple(channel for channel in dict.fromkeys(chain) if channel in registry) for chain in chains or ())
+            if len(chain) > 1]
+
+    @api.model
+    def _reach_chain_counts(self, chain, reason, row, query):
+        """``{reason: customers}`` for the customers of ``query`` on ``chain``:
+        reachable (None) when one of its channels is, else its first
+        channel's reason."""
+        self.env.cr.execute(SQL(
+            """SELECT CASE WHEN x.reached THEN NULL ELSE x.reason END, COUNT(*)
+                 FROM (SELECT p.id, BOOL_OR(r.reason IS NULL) AS reached,
+                              (ARRAY_AGG(r.reason ORDER BY ch.ord))[1] AS reason
+                         FROM res_partner p
+                        CROSS JOIN (VALUES %(chain)s) AS ch(ord, channel)
+                        CROSS JOIN LATERAL (%(row)s) c
+                        CROSS JOIN LATERAL (SELECT %(reason)s AS reason) r
+                        WHERE p.id IN %(partners)s
+                        GROUP BY p.id) x
+                GROUP BY 1""",
+            reason=reason,
+            chain=SQL(", ").join(SQL("(%s, %s)", position, channel) for position, channel in enumerate(chain)),
+            row=row, partners=query.subselect()))
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _reach_table(self, reach):
