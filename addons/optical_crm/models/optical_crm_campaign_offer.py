@@ -134,30 +134,48 @@ class OpticalCrmCampaignOffer(models.Model):
         changed one (day, channel, purpose, texts, ...) changes (its pending
         contacts follow: ``optical.crm.campaign.step._move_pending``). A step
         removed goes with the supplier's (``optical.crm.campaign.step.unlink``)."""
-        Step = self.env["optical.crm.campaign.step"]
-        names = [name for name, field in Step._fields.items()
-                 if field.store and field.copy and not field.compute and name not in models.MAGIC_COLUMNS
-                 and name not in ("campaign_id", "offer_step_id", "fallback_ids")]
+        names = self._offer_step_synced_fields()
         for campaign in self.sudo().with_context(optical_offer_sync=True).filtered("offer_id"):
             offer = campaign.offer_id
             # The dates first (the offer wrote them before its steps): a step moved within new dates fits.
-            dates = {name: offer[name] for name in ("date_start", "date_end") if campaign[name] != offer[name]}
-            if dates:
-                campaign.write(offer._convert_to_write(dates))
+            campaign._offer_sync_dates()
             followed = {step.offer_step_id: step for step in campaign.step_ids if step.offer_step_id}
             for step in offer.step_ids:
                 own = followed.get(step)
                 if not own:
                     step.copy({"campaign_id": campaign.id, "offer_step_id": step.id})
                     continue
-                changed = [name for name in names if own[name] != step[name]]
-                if changed:
-                    own.write(step._convert_to_write({name: step[name] for name in changed}))
-                # The alternative channels: the shop's own lines, the same channels in the same order.
-                if own.fallback_ids.mapped("channel") != step.fallback_ids.mapped("channel"):
-                    own.write({"fallback_ids": [Command.clear()] + [
-                        Command.create({"channel": line.channel, "sequence": line.sequence})
-                        for line in step.fallback_ids]})
+                self._offer_sync_step(own, step, names)
+
+    @api.model
+    def _offer_step_synced_fields(self):
+        """The step fields a joined shop's step takes from the offer's: those
+        a copy keeps, but the campaign, the link and the alternative channels."""
+        Step = self.env["optical.crm.campaign.step"]
+        return [name for name, field in Step._fields.items()
+                if field.store and field.copy and not field.compute and name not in models.MAGIC_COLUMNS
+                and name not in ("campaign_id", "offer_step_id", "fallback_ids")]
+
+    def _offer_sync_dates(self):
+        """A joined shop's campaign (``self``) takes its offer's dates."""
+        self.ensure_one()
+        offer = self.offer_id
+        dates = {name: offer[name] for name in ("date_start", "date_end") if self[name] != offer[name]}
+        if dates:
+            self.write(offer._convert_to_write(dates))
+
+    @api.model
+    def _offer_sync_step(self, own, step, names):
+        """The shop's step ``own`` takes the fields ``names`` and the
+        alternative channels of the offer's ``step`` where they differ."""
+        changed = [name for name in names if own[name] != step[name]]
+        if changed:
+            own.write(step._convert_to_write({name: step[name] for name in changed}))
+        # The alternative channels: the shop's own lines, the same channels in the same order.
+        if own.fallback_ids.mapped("channel") != step.fallback_ids.mapped("channel"):
+            own.write({"fallback_ids": [Command.clear()] + [
+                Command.create({"channel": line.channel, "sequence": line.sequence})
+                for line in step.fallback_ids]})
 
     # ------------------------------------------------------------------
     # The supplier's side: offer, cancel
