@@ -26,40 +26,17 @@ class TestItalianDemo(TransactionCase):
     Italian."""
 
     def test_demo_reads_in_italian(self):
-        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
-        if not any(modules.mapped("demo")):
-            self.skipTest("the database has no demo data")
-        self.env["res.lang"]._activate_lang("it_IT")
-        modules._update_translations(["it_IT"], overwrite=True)
-        self.env.invalidate_all()
+        modules = self._load_italian_for_demo()
         missing, checked = [], 0
         in_english, checked_plain = [], []
-        # Every record the modules load (demo records, and the data the demo shows: segments, the
-        # sending window, activity types), not the technical ones (views, menus, actions, groups).
-        for data in self.env["ir.model.data"].search([("module", "in", modules.mapped("name"))]):
-            if data.model not in self.env or data.model.startswith("ir.") or data.model == "res.groups":
-                continue
-            record = self.env[data.model].browse(data.res_id).exists()
-            fields = [field for field in record._fields.values()
-                      if field.translate and field.store and field.column_type and record[field.name]]
-            for field in fields:
-                self.env.cr.execute(SQL("SELECT %s->>'en_US', %s->>'it_IT' FROM %s WHERE id = %s",
-                                        SQL.identifier(field.name), SQL.identifier(field.name),
-                                        SQL.identifier(record._table), record.id))
-                english, italian = self.env.cr.fetchone()
-                checked += 1
-                # Names that are Italian already (San Valentino) are the same in both languages.
-                if not italian or (italian == english and " " in english.strip() and english not in SAME_IN_ITALIAN):
-                    missing.append("%s.%s (%s)" % (data.complete_name, field.name, record[field.name][:60]))
+        for data, record in self._demo_records(modules):
+            record_missing, record_checked = self._untranslated_texts(data, record)
+            missing += record_missing
+            checked += record_checked
             # The texts that are not translatable (what a customer was sent, the sending window's name
             # and days) are written in the shop's language.
             if record and (data.model.startswith("optical.") or data.model == "resource.calendar"):
-                texts = [(field.name, record[field.name]) for field in record._fields.values()
-                         if field.type in ("char", "text", "html") and field.store and not field.translate
-                         and isinstance(record[field.name], str)]
-                if data.model == "resource.calendar":
-                    texts += [("attendance_ids", name) for name in record.attendance_ids.mapped("name")]
-                for field_name, text in texts:
+                for field_name, text in self._plain_texts(data, record):
                     checked_plain.append(data.complete_name)
                     if len(english_words(text)) >= 2 or english_words(text) & {"monday", "saturday"}:
                         in_english.append("%s.%s (%s)" % (data.complete_name, field_name, text[:60]))
@@ -69,6 +46,52 @@ class TestItalianDemo(TransactionCase):
         self.assertEqual(in_english, [], "demo texts for an Italian shop written in English")
         cycle = self.env.ref("optical_crm.optical_crm_cycle_step_progressive_call_demo").with_context(lang="it_IT")
         self.assertEqual(cycle.name, "Chiamata di adattamento")
+
+    def _load_italian_for_demo(self):
+        """The installed Optical CRM modules, with Italian loaded (skips without demo data)."""
+        modules = self.env["ir.module.module"].search([("name", "=like", "optical\\_%"), ("state", "=", "installed")])
+        if not any(modules.mapped("demo")):
+            self.skipTest("the database has no demo data")
+        self.env["res.lang"]._activate_lang("it_IT")
+        modules._update_translations(["it_IT"], overwrite=True)
+        self.env.invalidate_all()
+        return modules
+
+    def _demo_records(self, modules):
+        """``(data, record)`` for every record the modules load (demo records, and the data the demo
+        shows: segments, the sending window, activity types), not the technical ones (views, menus,
+        actions, groups); ``record`` is empty when it no longer exists."""
+        for data in self.env["ir.model.data"].search([("module", "in", modules.mapped("name"))]):
+            if data.model not in self.env or data.model.startswith("ir.") or data.model == "res.groups":
+                continue
+            yield data, self.env[data.model].browse(data.res_id).exists()
+
+    def _untranslated_texts(self, data, record):
+        """``(missing, checked)``: the record's translatable texts without their Italian, and how many
+        texts were checked."""
+        missing, checked = [], 0
+        fields = [field for field in record._fields.values()
+                  if field.translate and field.store and field.column_type and record[field.name]]
+        for field in fields:
+            self.env.cr.execute(SQL("SELECT %s->>'en_US', %s->>'it_IT' FROM %s WHERE id = %s",
+                                    SQL.identifier(field.name), SQL.identifier(field.name),
+                                    SQL.identifier(record._table), record.id))
+            english, italian = self.env.cr.fetchone()
+            checked += 1
+            # Names that are Italian already (San Valentino) are the same in both languages.
+            if not italian or (italian == english and " " in english.strip() and english not in SAME_IN_ITALIAN):
+                missing.append("%s.%s (%s)" % (data.complete_name, field.name, record[field.name][:60]))
+        return missing, checked
+
+    def _plain_texts(self, data, record):
+        """``(field name, text)`` of the record's stored texts that are not translatable (with a
+        sending window's day names)."""
+        texts = [(field.name, record[field.name]) for field in record._fields.values()
+                 if field.type in ("char", "text", "html") and field.store and not field.translate
+                 and isinstance(record[field.name], str)]
+        if data.model == "resource.calendar":
+            texts += [("attendance_ids", name) for name in record.attendance_ids.mapped("name")]
+        return texts
 
     def test_event_date_in_focus_words(self):
         """An Italian shop reads an event's date in FOCUS's words: the tooltip
