@@ -39,3 +39,4 @@ from . import test_customer_card
 from . import test_shop_words
 from . import test_results_per_assistant
 from . import test_tour_shop_words
+from . import test_tour_readme
