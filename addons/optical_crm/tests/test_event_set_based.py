@@ -19,6 +19,10 @@ KNOWN_DEPENDENTS = {
     "optical.crm.event.is_purchase",
     "res.partner.optical_shop_id",
     "optical.crm.communication.callback_deadline",
+    # optical_crm_sms: read in the country of the customer's shop; the set-based path
+    # updates them through _optical_update_shops -> _optical_shops_changed.
+    "res.partner.optical_sms_number",
+    "res.partner.optical_sms_status",
 }
 
 
