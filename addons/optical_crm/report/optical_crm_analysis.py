@@ -417,5 +417,11 @@ class OpticalCrmAnalysis(models.Model):
         """The uplift in a shop owner's words, or why it is not given."""
         if not figures or not figures.get("enough_customers"):
             return self.env._("Not enough customers yet")
-        return self.env._("%(uplift)+.1f pts (95%%: %(low)+.1f to %(high)+.1f)", uplift=figures["uplift"],
-                          low=figures["uplift_low"], high=figures["uplift_high"])
+        lang = self.env["res.lang"]._lang_get(self.env.lang or "en_US")
+
+        def points(value):
+            # The reader's decimal separator: "+20,0" in Italian.
+            return lang.format("%+.1f", value) if lang else "%+.1f" % value
+
+        return self.env._("%(uplift)s pts (95%%: %(low)s to %(high)s)", uplift=points(figures["uplift"]),
+                          low=points(figures["uplift_low"]), high=points(figures["uplift_high"]))

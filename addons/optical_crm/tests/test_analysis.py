@@ -194,6 +194,12 @@ class TestAnalysis(OpticalCrmCase):
         self.assertIn("12 (30.0%)", promo.result_table)
         self.assertIn("3 (10.0%)", promo.result_table)
         self.assertIn("+20.0 pts (95%: +2.2 to +37.8)", promo.result_table)
+        # In Italian, with the Italian decimal comma.
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search([("name", "=", "optical_crm")])._update_translations(
+            ["it_IT"], overwrite=True)
+        promo.invalidate_recordset()
+        self.assertEqual(promo.with_context(lang="it_IT").result_uplift, "+20,0 punti (95%: da +2,2 a +37,8)")
 
     def test_not_enough_customers_yet(self):
         promo = self.build_control_group(contacted=40, bought=12, control=20, control_bought=1)
