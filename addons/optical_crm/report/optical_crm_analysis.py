@@ -421,7 +421,7 @@ class OpticalCrmAnalysis(models.Model):
 
         def points(value):
             # The reader's decimal separator: "+20,0" in Italian.
-            return lang.format("%+.1f", value) if lang else "%+.1f" % value
+            return lang.format("%+.1f", value, grouping=True) if lang else "%+.1f" % value
 
         return self.env._("%(uplift)s pts (95%%: %(low)s to %(high)s)", uplift=points(figures["uplift"]),
                           low=points(figures["uplift_low"]), high=points(figures["uplift_high"]))
