@@ -31,6 +31,10 @@ registry.category("web_tour.tours").add("optical_crm_owner_campaign_tour", {
         // The analysis opens from its menu (the readme's screenshot: optical_crm_readme_tour).
         { trigger: "[data-menu-xmlid='optical_crm.optical_crm_menu_analysis']", run: "click" },
         { trigger: "[data-menu-xmlid='optical_crm.optical_crm_analysis_menu']", run: "click" },
-        { trigger: ".o_action_manager .o_view_controller:not(.o_form_view)" },
+        {
+            content: "the results pivot has loaded its rows (the tour ends with nothing left to fetch)",
+            trigger: "body:not(:has(.o_loading_indicator)) .o_action_manager .o_pivot_view "
+                + ":is(.o_pivot table tbody tr, .o_view_nocontent)",
+        },
     ],
 });
