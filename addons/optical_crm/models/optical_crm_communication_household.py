@@ -101,6 +101,8 @@ class OpticalCrmCommunicationHousehold(models.Model):
             if address is not None and not rule_code_now and (step, address) not in holders:
                 # Ordered: the contact handed over first, then the lowest customer id.
                 holders[(step, address)] = partner_id
+        # sudo: the names of customers of the same step (one shop), written into the skip reason by
+        # the rules' own bookkeeping; nothing is searched or rendered for the user.
         names = dict(self.env["res.partner"].sudo().browse(set(holders.values())).mapped(
             lambda p: (p.id, p.name)))  # sudo: the names of the shop's own customers, for the reason
         verdicts = []
