@@ -217,6 +217,7 @@ class OpticalCrmCommunicationSms(models.Model):
         gateway's answer and delivery reports move it on), or ``failed`` with
         its reason (an SMS with link whose step has no landing page).
         """
+        self._optical_read_unread_numbers()
         self._apply_sms_number_rule(SQL("c.id IN %s AND c.sms_number IS NULL", tuple(self.ids)))
         communications = self.filtered(lambda c: c.state == "planned" and c.sms_number)
         links = communications.filtered(lambda c: c.channel == "sms_link")
@@ -255,6 +256,19 @@ class OpticalCrmCommunicationSms(models.Model):
         # Wake Odoo's SMS queue up now rather than at its next hourly run.
         self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
         return sms_records
+
+    def _optical_read_unread_numbers(self):
+        """Customers of these communications written behind the ORM's back
+        (an import in SQL) have no SMS status yet: their numbers are read now,
+        so that the number rule decides on them instead of leaving the SMS
+        planned."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """SELECT DISTINCT c.partner_id FROM optical_crm_communication c
+                 JOIN res_partner p ON p.id = c.partner_id
+                WHERE c.id IN %s AND p.optical_sms_status IS NULL""", tuple(self.ids) or (0,)))
+        if partner_ids := [row[0] for row in self.env.cr.fetchall()]:
+            self.env["res.partner"]._optical_sms_fill(partner_ids)
 
     def _sms_update_from_delivery(self, sms_state, reason=False):
         """Reflect the gateway's answer or a delivery report on the ledger:

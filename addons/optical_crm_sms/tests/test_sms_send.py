@@ -120,6 +120,25 @@ class TestSmsSend(OpticalSmsCommon):
         self.assertFalse((communications - by_partner[valid]).sms_id)
         self.assertEqual([body["to"] for body in gateway.delivered.values()], ["+393471112233"])
 
+    def test_customers_written_in_sql_are_sent_to_by_their_number(self):
+        """Customers an import wrote in SQL, with no SMS status computed, get
+        their SMS (and a bad number its reason), rather than waiting forever
+        as planned."""
+        good, landline = self._make_customers(["Importata Buona", "Importata Fissa"], ["347 777 1122", "06 1234 5678"])
+        communications = self._plan(good | landline, self.step_sms)
+        self.env.flush_all()
+        self.env.cr.execute(SQL("UPDATE res_partner SET optical_sms_status = NULL, optical_sms_number = NULL "
+                                "WHERE id IN %s", tuple((good | landline).ids)))
+        self.env.cr.execute(SQL("UPDATE optical_crm_communication SET sms_number = NULL WHERE id IN %s",
+                                tuple(communications.ids)))
+        self.env.invalidate_all()
+        with self.gateway() as gateway:
+            self._send()
+        by_partner = {c.partner_id: c for c in communications}
+        self.assertEqual((by_partner[good].state, by_partner[landline].state, by_partner[landline].skip_code),
+                         ("sent", "skipped", "invalid_number"))
+        self.assertEqual([body["to"] for body in gateway.delivered.values()], ["+393477771122"])
+
     def test_a_family_sharing_one_mobile_each_get_their_own_sms(self):
         # One mobile for the whole family, written three ways, in one batch
         # with an unusable number: each customer gets their own text, once.
