@@ -84,8 +84,12 @@ class OpticalCrmCommunicationSms(models.Model):
         """The sender the customer sees: the campaign's sender name when it is a
         valid SMS sender (a supplier campaign's brand), else the shop's."""
         self.ensure_one()
-        sender = (self.campaign_id.sender_name or "").strip()
-        return sender if SENDER_PATTERN.match(sender) else self.company_id._optical_sms_sender()
+        return self._optical_sms_sender_of(self.campaign_id, self.company_id)
+
+    @api.model
+    def _optical_sms_sender_of(self, campaign, company):
+        sender = (campaign.sender_name or "").strip()
+        return sender if SENDER_PATTERN.match(sender) else company._optical_sms_sender()
 
     @api.model
     def _contact_skip_conditions(self):

@@ -141,48 +141,75 @@ class SmsSms(models.Model):
             return None
 
     def send(self, *args, **kwargs):
-        queued = self.filtered(lambda sms: sms.state == "outgoing" and not sms.to_delete)
-        # STOP or consent withdrawn while the SMS waited in the queue: it is cancelled, not sent.
-        withdrawn = queued._optical_withdrawn_safely()
+        facts = self._optical_queue_facts()
+        now = fields.Datetime.now()
+        queued = self.browse([sms_id for sms_id, (state, to_delete, _next, _company) in facts.items()
+                              if state == "outgoing" and not to_delete])
+        # STOP or consent withdrawn while the SMS waited in the queue: it is
+        # cancelled, not sent. The HTTP gateway's sessions check it for each
+        # session (``_send``), just before posting; Odoo's IAP does not.
+        withdrawn = queued._optical_withdrawn_safely() if self._optical_provider() != "http" else self.browse()
         # Quiet hours: an SMS of a shop whose sending window is closed stays in
         # the queue for the next window, even if the queue runs now. An SMS
         # waiting for its next attempt waits.
-        now = fields.Datetime.now()
-        waiting = queued.filtered(lambda sms: sms.optical_next_attempt and sms.optical_next_attempt > now)
-        due = self - withdrawn - waiting - queued._optical_outside_window()
+        closed = self._optical_closed_shops({company for *_rest, company in facts.values() if company}, now)
+        held = {sms_id for sms_id in queued.ids
+                if (facts[sms_id][2] and facts[sms_id][2] > now) or facts[sms_id][3] in closed}
+        due = self - withdrawn - self.browse(held)
         return super(SmsSms, due).send(*args, **kwargs)
+
+    def _optical_queue_facts(self):
+        """{id: (state, to_delete, next attempt, shop)} of these SMS, in one
+        query: the queue run looks at 10,000 SMS at a time."""
+        if not self.ids:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """SELECT s.id, s.state, s.to_delete, s.optical_next_attempt, c.company_id
+                 FROM sms_sms s LEFT JOIN optical_crm_communication c ON c.id = s.optical_communication_id
+                WHERE s.id IN %s""", tuple(self.ids)))
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _optical_closed_shops(self, company_ids, now):
+        """The ids of the shops among ``company_ids`` whose sending window is closed at ``now``."""
+        companies = self.env["res.company"].sudo().browse(sorted(company_ids))
+        return set(companies.filtered(lambda company: not company._optical_in_send_window(now)).ids)
 
     def _optical_cancel_withdrawn(self):
         """Cancel the queued SMS of the shop's customers that may no longer
         get them: the number is on the phone blacklist (STOP) or a rule of the
-        ledger now skips the contact (consent withdrawn). Returns them."""
+        ledger now skips the contact (consent withdrawn). Returns them.
+
+        One query over the SMS, their communications and customers: the
+        SMS that may go (nearly all) are not read into the ORM."""
         optical = self.filtered("optical_communication_id")
         if not optical:
             return self.browse()
         self.env.flush_all()
+        code, reason = self.env["optical.crm.communication"]._skip_case_sql()
+        # A CASE of subqueries per row: estimated costly, it would be compiled
+        # (JIT) for far longer than it runs. For this transaction only.
+        self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute(SQL(
-            "SELECT number FROM phone_blacklist WHERE active AND number IN %s",
-            tuple(optical.mapped("number")) or ("",)))
-        blacklisted = {number for (number,) in self.env.cr.fetchall()}
-        stopped = optical.filtered(lambda sms: sms.number in blacklisted)
+            """SELECT s.id, bl.id IS NOT NULL, x.code, x.reason
+                 FROM sms_sms s
+                 JOIN LATERAL (SELECT %(code)s AS code, %(reason)s AS reason
+                                 FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
+                                WHERE c.id = s.optical_communication_id) x ON TRUE
+                 LEFT JOIN phone_blacklist bl ON bl.active AND bl.number = s.number
+                WHERE s.id IN %(ids)s AND (bl.id IS NOT NULL OR x.code IS NOT NULL)""",
+            code=code, reason=reason, ids=tuple(optical.ids)))
+        rows = self.env.cr.fetchall()
+        stopped = self.browse([sms_id for sms_id, blacklisted, _code, _reason in rows if blacklisted])
         stopped._optical_cancel("sms_blacklist", "blacklist", self.env._(
             "Number on the phone blacklist (STOP) when the SMS was to be sent"))
-        Communication = self.env["optical.crm.communication"]
-        code, reason = Communication._skip_case_sql()
-        rest = optical - stopped
-        skips = {}
-        if rest:
-            # A CASE of subqueries per row: estimated costly, it would be compiled
-            # (JIT) for far longer than it runs. For this transaction only.
-            self.env.cr.execute("SET LOCAL jit = off")
-            self.env.cr.execute(SQL(
-                """SELECT c.id, %s, %s FROM optical_crm_communication c JOIN res_partner p ON p.id = c.partner_id
-                    WHERE c.id IN %s""", code, reason, tuple(rest.optical_communication_id.ids)))
-            skips = {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall() if row[1]}
-        withdrawn = rest.filtered(lambda sms: sms.optical_communication_id.id in skips)
-        for (skip_code, skip_reason), sms in withdrawn.grouped(
-                lambda sms: skips[sms.optical_communication_id.id]).items():
+        withdrawn = self.browse()
+        for (skip_code, skip_reason), group in tools.groupby(
+                [row for row in rows if not row[1]], key=lambda row: (row[2], row[3])):
+            sms = self.browse([row[0] for row in group])
             sms._optical_cancel("sms_optout", skip_code, skip_reason)
+            withdrawn |= sms
         return stopped | withdrawn
 
     def _optical_cancel(self, failure_type, skip_code, reason):
@@ -193,16 +220,6 @@ class SmsSms(models.Model):
         self.write({"state": "canceled", "failure_type": failure_type})
         self.optical_communication_id._sms_withdrawn(skip_code, reason)
         _logger.info("SMS queue: %s SMS cancelled before sending: %s", len(self), reason)
-
-    def _optical_outside_window(self):
-        """Those of these SMS whose shop's sending window is closed now (each
-        shop's window looked at once, the SMS only when a window is closed)."""
-        now = fields.Datetime.now()
-        communications = self.optical_communication_id
-        closed = communications.company_id.filtered(lambda company: not company._optical_in_send_window(now))
-        if not closed:
-            return self.browse()
-        return self.filtered(lambda sms: sms.optical_communication_id.company_id in closed)
 
     def _split_batch(self):
         if self._optical_provider() != "http":
@@ -219,25 +236,12 @@ class SmsSms(models.Model):
         if self._optical_provider() != "http":
             return super()._send(unlink_failed=unlink_failed, unlink_sent=unlink_sent, raise_exception=raise_exception)
         batch = self._optical_lock()
-        # Checked again for the session: a STOP or a withdrawn consent since the run began.
+        # Checked for each session, just before posting: a STOP or a withdrawn
+        # consent since the SMS was queued cancels it.
         batch -= batch._optical_withdrawn_safely()
         if not batch:
             return None
-        senders = {}  # one sender per campaign and shop, not one look-up per SMS
-
-        def sender(communication):
-            key = (communication.campaign_id.id, communication.company_id.id)
-            if key not in senders:
-                senders[key] = (communication._optical_sms_sender() if communication
-                                else self.env.company._optical_sms_sender())
-            return senders[key]
-
-        messages = [{
-            "to": sms.number,
-            "text": sms.body,
-            "sender": sender(sms.optical_communication_id),
-            "reference": sms.uuid,
-        } for sms in batch]
+        messages = batch._optical_messages()
         # A session ends in time to commit what it sent (the rest waits for the next one).
         deadline = time.monotonic() + self.env["ir.config_parameter"]._optical_param(
             "optical_crm_sms.session_seconds")
@@ -251,6 +255,25 @@ class SmsSms(models.Model):
                        for sms in batch]
         batch._optical_record_results(results, unlink_failed=unlink_failed, unlink_sent=unlink_sent)
         return None
+
+    def _optical_messages(self):
+        """The gateway's messages for these SMS, read in one query; the
+        sender is worked out once per campaign and shop."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """SELECT s.number, s.body, s.uuid, c.campaign_id, c.company_id
+                 FROM sms_sms s LEFT JOIN optical_crm_communication c ON c.id = s.optical_communication_id
+                WHERE s.id IN %s ORDER BY s.id""", tuple(self.ids) or (0,)))
+        rows = self.env.cr.fetchall()
+        Communication = self.env["optical.crm.communication"]
+        senders = {}
+        for *_message, campaign_id, company_id in rows:
+            if (campaign_id, company_id) not in senders:
+                senders[campaign_id, company_id] = Communication._optical_sms_sender_of(
+                    self.env["optical.crm.campaign"].browse(campaign_id),
+                    self.env["res.company"].browse(company_id) if company_id else self.env.company)
+        return [{"to": number, "text": body, "sender": senders[campaign_id, company_id], "reference": uuid}
+                for number, body, uuid, campaign_id, company_id in rows]
 
     def _optical_record_results(self, results, unlink_failed=False, unlink_sent=True):
         """Record the gateway's answers on these SMS, each SMS on its own
