@@ -54,6 +54,7 @@ from sms_harness import ROOT, GatewayProcess, psql
 
 DB = os.environ.get("OPTICAL_BENCH_DB", "sms_bench")
 API_KEY = "bench-gateway-key"
+FLOOR_CPU = []  # CPU seconds of the floor's client, per measurement
 
 
 def install():
@@ -154,6 +155,19 @@ def bare_handover(env, shop):
     return elapsed
 
 
+def cpu_seconds(cr=None):
+    """CPU seconds used so far by this process (all its threads: the gateway
+    client's workers too) and, given a cursor, by its PostgreSQL backend:
+    what a run costs the machine, steadier than wall time on a shared one."""
+    used = sum(os.times()[:2])
+    if cr is not None:
+        cr.execute("SELECT pg_backend_pid()")
+        with open("/proc/%d/stat" % cr.fetchone()[0]) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
 def bare_dispatch(count):
     """Seconds for the bare HTTP of the dispatch: ``count`` SMS sent by the
     same gateway client (sessions, workers, batch size) to a second local
@@ -164,9 +178,10 @@ def bare_dispatch(count):
                  "sender": "OtticaBench", "reference": "floor-%d" % index} for index in range(count)]
     with GatewayProcess(API_KEY) as gateway:
         client = HttpSmsGateway(gateway.url, API_KEY, timeout=5, batch_size=100, workers=4)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         results = client.send_batch(messages)
         elapsed = time.perf_counter() - started
+        FLOOR_CPU.append(cpu_seconds() - cpu)
         assert gateway.counts()[0] == count and all(result.state == "accepted" for result in results)
     return elapsed
 
@@ -231,15 +246,18 @@ def main():
                 floor_dispatch = bare_dispatch(args.count)
                 profiler = cProfile.Profile() if args.profile else None
                 if args.sequential:
-                    t0 = time.monotonic()
+                    t0, cpu = time.monotonic(), cpu_seconds(cr)
                     with profiled(profiler, "hand-over"):
                         handed = env["optical.crm.communication"]._cron_send_communications()
                     t1 = time.monotonic()
+                    handover_cpu = cpu_seconds(cr) - cpu
                     Sms = env["sms.sms"]
+                    cpu = cpu_seconds(cr)
                     with profiled(cProfile.Profile() if args.profile else None, "dispatch"):
                         while Sms.search_count([("state", "=", "outgoing")]):
                             Sms._process_queue()
                     t2 = time.monotonic()
+                    dispatch_cpu = cpu_seconds(cr) - cpu
                 else:
                     # Two cron workers, as with --max-cron-threads=2: the sender hands
                     # over batch by batch (a commit each) while Odoo's SMS queue sends
@@ -289,6 +307,11 @@ def main():
     if args.sequential:
         print("dispatched to gateway:        %d in %.1f s (%.0f SMS/s; bare HTTP floor %.0f SMS/s)"
               % (sent, t2 - t1, sent / (t2 - t1), bare_http))
+        print("hand-over CPU (Odoo process and its PostgreSQL backend): %.1f s, %.2f ms per SMS"
+              % (handover_cpu, handover_cpu * 1000 / handed))
+        floor_cpu = sum(FLOOR_CPU) / len(FLOOR_CPU)
+        print("dispatch CPU (Odoo process and its PostgreSQL backend): %.1f s, the floor's client %.1f s: "
+              "Odoo's own %.2f ms per SMS" % (dispatch_cpu, floor_cpu, (dispatch_cpu - floor_cpu) * 1000 / sent))
     else:
         print("dispatched alongside:         %d, the last %.1f s after the hand-over (two workers)"
               % (sent, t2 - t1))
