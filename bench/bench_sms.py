@@ -22,21 +22,20 @@ as a reseller's gateway does, for Odoo and for the floor alike.
 
 Where the time goes (``--profile``; the figures are in bench/README.md):
 
-- hand-over: the communication rows written twice per SMS (the number
-  rule's E.164 number, then texts, cost, SMS and state in one UPDATE … FROM
-  unnest per batch; each a non-HOT update of a row with many indexes), the
-  ``sms_sms`` rows inserted set-based (``_optical_create_outgoing``), the
-  number rule's ``phonenumbers`` (cached per distinct number, every number of
-  the bench is distinct), the step's text rendered per customer (once per
-  shop and language for a text naming no customer); the rules' statements
-  run without JIT compilation, which cost ten times running them;
-- dispatch (about 80% of its floor): two thirds waiting for the gateway's
-  HTTP in the client's 4 workers (``requests`` + urllib3: ~1 ms of CPU per
-  POST on this machine, the floor's bound; reading the proxy from the
-  environment on every call was half of it before); Odoo's third is the
-  per-session lock (SKIP LOCKED) and re-checks (STOP, consent, sending
-  window), the messages read from the ORM, the state writes grouped by
-  state and the commit per session.
+- hand-over (about 0.44 ms of CPU per SMS, Odoo and PostgreSQL): the
+  sender's rules over each batch (one set of statements per 1,000), the
+  step's text rendered per customer (once per shop and language for a text
+  naming no customer), the ``sms_sms`` rows inserted set-based
+  (``_optical_create_outgoing``), texts, cost, SMS and state written on the
+  communications in one UPDATE … FROM unnest per batch; the rules'
+  statements run without JIT compilation, which cost ten times running them;
+- dispatch (0.90-0.92x its floor alone, ``--sequential``): nearly all of it
+  the gateway client's HTTP in its 4 workers (``requests`` + urllib3: about
+  0.7 ms of CPU per POST on this machine, the floor's bound); Odoo's own
+  work is 0.06-0.08 ms of CPU per SMS: the per-session lock (SKIP LOCKED),
+  the STOP and consent check and the messages (one query each), the state
+  writes grouped by state and the commit per session. Side by side, the
+  hand-over and the dispatch share the CPU: end to end is bound by it.
 
     python3 bench/bench_sms.py [--count 20000] [--database sms_bench] [--keep] [--profile]
 """
