@@ -141,10 +141,7 @@ class SmsSms(models.Model):
             return None
 
     def send(self, *args, **kwargs):
-        facts = self._optical_queue_facts()
-        now = fields.Datetime.now()
-        queued = self.browse([sms_id for sms_id, (state, to_delete, _next, _company) in facts.items()
-                              if state == "outgoing" and not to_delete])
+        queued = self.filtered(lambda sms: sms.state == "outgoing" and not sms.to_delete)
         # STOP or consent withdrawn while the SMS waited in the queue: it is
         # cancelled, not sent. The HTTP gateway's sessions check it for each
         # session (``_send``), just before posting; Odoo's IAP does not.
@@ -152,23 +149,25 @@ class SmsSms(models.Model):
         # Quiet hours: an SMS of a shop whose sending window is closed stays in
         # the queue for the next window, even if the queue runs now. An SMS
         # waiting for its next attempt waits.
-        closed = self._optical_closed_shops({company for *_rest, company in facts.values() if company}, now)
-        held = {sms_id for sms_id in queued.ids
-                if (facts[sms_id][2] and facts[sms_id][2] > now) or facts[sms_id][3] in closed}
-        due = self - withdrawn - self.browse(held)
+        now = fields.Datetime.now()
+        waiting = queued.filtered(lambda sms: sms.optical_next_attempt and sms.optical_next_attempt > now)
+        due = self - withdrawn - waiting - queued._optical_outside_window(now)
         return super(SmsSms, due).send(*args, **kwargs)
 
-    def _optical_queue_facts(self):
-        """{id: (state, to_delete, next attempt, shop)} of these SMS, in one
-        query: the queue run looks at 10,000 SMS at a time."""
-        if not self.ids:
-            return {}
+    def _optical_outside_window(self, now):
+        """Those of these SMS whose shop's sending window is closed at
+        ``now``: their shops read in one query (the queue run looks at
+        10,000 SMS at a time), each shop's window looked at once."""
+        optical = self.filtered("optical_communication_id")
+        if not optical:
+            return self.browse()
         self.env.flush_all()
         self.env.cr.execute(SQL(
-            """SELECT s.id, s.state, s.to_delete, s.optical_next_attempt, c.company_id
-                 FROM sms_sms s LEFT JOIN optical_crm_communication c ON c.id = s.optical_communication_id
-                WHERE s.id IN %s""", tuple(self.ids)))
-        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+            """SELECT s.id, c.company_id FROM sms_sms s JOIN optical_crm_communication c
+                   ON c.id = s.optical_communication_id WHERE s.id IN %s""", tuple(optical.ids)))
+        shops = dict(self.env.cr.fetchall())
+        closed = self._optical_closed_shops(set(shops.values()), now)
+        return self.browse([sms_id for sms_id, company_id in shops.items() if company_id in closed])
 
     @api.model
     def _optical_closed_shops(self, company_ids, now):
