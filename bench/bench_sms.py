@@ -22,17 +22,17 @@ as a reseller's gateway does, for Odoo and for the floor alike.
 
 Where the time goes (``--profile``; the figures are in bench/README.md):
 
-- hand-over (about 0.44 ms of CPU per SMS, Odoo and PostgreSQL): the
+- hand-over (0.3-0.44 ms of CPU per SMS, Odoo and PostgreSQL): the
   sender's rules over each batch (one set of statements per 1,000), the
   step's text rendered per customer (once per shop and language for a text
   naming no customer), the ``sms_sms`` rows inserted set-based
   (``_optical_create_outgoing``), texts, cost, SMS and state written on the
   communications in one UPDATE … FROM unnest per batch; the rules'
   statements run without JIT compilation, which cost ten times running them;
-- dispatch (0.90-0.92x its floor alone, ``--sequential``): nearly all of it
+- dispatch (0.74-0.92x its floor alone, ``--sequential``): nearly all of it
   the gateway client's HTTP in its 4 workers (``requests`` + urllib3: about
-  0.7 ms of CPU per POST on this machine, the floor's bound); Odoo's own
-  work is 0.06-0.08 ms of CPU per SMS: the per-session lock (SKIP LOCKED),
+  0.55-0.7 ms of CPU per POST on this machine, the floor's bound); Odoo's
+  own work is 0.06-0.22 ms of CPU per SMS: the per-session lock (SKIP LOCKED),
   the STOP and consent check and the messages (one query each), the state
   writes grouped by state and the commit per session. Side by side, the
   hand-over and the dispatch share the CPU: end to end is bound by it.
@@ -157,7 +157,7 @@ def bare_handover(env, shop):
 def cpu_seconds(cr=None):
     """CPU seconds used so far by this process (all its threads: the gateway
     client's workers too) and, given a cursor, by its PostgreSQL backend:
-    what a run costs the machine, steadier than wall time on a shared one."""
+    what a run costs the machine, beside its wall time."""
     used = sum(os.times()[:2])
     if cr is not None:
         cr.execute("SELECT pg_backend_pid()")
