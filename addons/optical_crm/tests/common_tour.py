@@ -8,7 +8,7 @@ import unittest
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import HttpCase
+from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import ChromeBrowser
 
 _logger = logging.getLogger(__name__)
@@ -67,6 +67,25 @@ class OpticalTourCase(HttpCase):
 
         with patch.object(ChromeBrowser, "_handle_console", _handle_console):
             return super().browser_js(url_path, code, ready=ready, login=login, timeout=timeout, **kwargs)
+
+    @classmethod
+    def set_up_shop(cls):
+        """The tour's shop: the main company, its calls assigned to the
+        administrator, no cyclic activity but those the tour creates."""
+        cls.shop = cls.env.company
+        cls.shop.optical_callback_user_id = cls.env.ref("base.user_admin")
+        cls.env["optical.crm.cycle"].search([]).write({"active": False})
+
+    @staticmethod
+    def shop_user(env, login, name, shop, owner=False, italian=False, **values):
+        """A user of ``shop`` alone: its owner (Optical CRM manager) or an
+        assistant. ``italian``: in Italian when it is installed, as in an
+        Italian shop."""
+        if italian and env["res.lang"]._lang_get("it_IT"):
+            values["lang"] = "it_IT"
+        group = "optical_crm.group_optical_crm_manager" if owner else "optical_crm.group_optical_crm_user"
+        return new_test_user(env, login, groups=group, company_id=shop.id, company_ids=[shop.id], name=name,
+                             **values)
 
     @staticmethod
     def days_ago(days):

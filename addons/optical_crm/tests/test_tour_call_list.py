@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common_tour import OpticalTourCase
 
@@ -11,15 +11,8 @@ class TestTourCallList(OpticalTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.shop = cls.env.company
-        cls.shop.optical_callback_user_id = cls.env.ref("base.user_admin")
-        cls.assistant = new_test_user(
-            cls.env, "assistant", groups="optical_crm.group_optical_crm_user", email=False,
-            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Sara Assistente",
-        )
-        if cls.env["res.lang"]._lang_get("it_IT"):
-            cls.assistant.lang = "it_IT"  # as in an Italian shop, when Italian is installed
-        cls.env["optical.crm.cycle"].search([]).write({"active": False})
+        cls.set_up_shop()
+        cls.assistant = cls.shop_user(cls.env, "assistant", "Sara Assistente", cls.shop, italian=True, email=False)
         cycle = cls.env["optical.crm.cycle"].create({
             "name": "Adaptation call", "event_type": "glasses_delivery", "company_id": cls.shop.id,
             "step_ids": [(0, 0, {

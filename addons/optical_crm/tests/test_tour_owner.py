@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common_tour import OpticalTourCase
 
@@ -12,10 +12,7 @@ class TestTourOwner(OpticalTourCase):
     def setUpClass(cls):
         super().setUpClass()
         shop = cls.env.company
-        owner = new_test_user(cls.env, "tour_owner", groups="optical_crm.group_optical_crm_manager",
-                              company_id=shop.id, company_ids=[shop.id], name="Anna Titolare")
-        if cls.env["res.lang"]._lang_get("it_IT"):
-            owner.lang = "it_IT"
+        cls.shop_user(cls.env, "tour_owner", "Anna Titolare", shop, owner=True, italian=True)
         for name in ("Tour Carla Bruni", "Tour Dario Fo", "Tour Ezio Greggio"):
             cls.env["res.partner"].create({"name": name, "company_id": shop.id, "optical_consent_marketing": True})
 

@@ -1,6 +1,6 @@
 import unittest
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common_tour import OpticalTourCase
 
@@ -20,8 +20,7 @@ class TestTourReadme(OpticalTourCase):
         shop = cls.cycle.company_id
         # The night's planning has run, as on a shop's database: the demo campaigns have their customers.
         cls.env["optical.crm.communication"]._cron_plan_communications()
-        new_test_user(cls.env, "readme_owner", groups="optical_crm.group_optical_crm_manager", email=False,
-                      company_id=shop.id, company_ids=[shop.id], name="Anna Titolare", lang="it_IT")
+        cls.shop_user(cls.env, "readme_owner", "Anna Titolare", shop, owner=True, email=False, lang="it_IT")
 
     def test_readme_results(self):
         self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action/%s" % self.cycle.id,

@@ -2,7 +2,7 @@ import datetime
 from unittest.mock import patch
 
 from odoo import api
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..report import optical_crm_pivot_mixin
 from .common_tour import OpticalTourCase
@@ -24,10 +24,8 @@ class TestTourResults(OpticalTourCase):
         # The tour reads English texts and numbers: the owner works in English, whatever language
         # the database was created in (an Italian one may not even have English active).
         cls.env["res.lang"]._activate_lang("en_US")
-        cls.owner = new_test_user(
-            cls.env, "tour_owner", groups="optical_crm.group_optical_crm_manager", email=False,
-            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Tour Owner", lang="en_US",
-        )
+        cls.owner = cls.shop_user(cls.env, "tour_owner", "Tour Owner", cls.shop, owner=True, email=False,
+                                  lang="en_US")
         cls.cycle = cls.env["optical.crm.cycle"].create({
             "name": "Tour recall", "event_type": "optometry", "company_id": cls.shop.id, "holdout_percent": 40,
             "step_ids": [(0, 0, {"name": "Tour offer", "interval_number": 0, "interval_unit": "days",

@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common_tour import OpticalTourCase
 
@@ -12,13 +12,8 @@ class TestTourShopDay(OpticalTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.shop = cls.env.company
-        cls.shop.optical_callback_user_id = cls.env.ref("base.user_admin")
-        cls.assistant = new_test_user(
-            cls.env, "day_assistant", groups="optical_crm.group_optical_crm_user", email=False,
-            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Sara Assistente",
-        )
-        cls.env["optical.crm.cycle"].search([]).write({"active": False})
+        cls.set_up_shop()
+        cls.assistant = cls.shop_user(cls.env, "day_assistant", "Sara Assistente", cls.shop, email=False)
         cls.cycle = cls.env["optical.crm.cycle"].create({
             "name": "Follow-up of the progressive glasses delivered last week", "event_type": "glasses_delivery",
             "company_id": cls.shop.id,

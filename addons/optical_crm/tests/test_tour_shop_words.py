@@ -3,7 +3,7 @@ import io
 
 import openpyxl
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common_tour import OpticalTourCase
 
@@ -17,17 +17,11 @@ class TestTourShopWords(OpticalTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.shop = cls.env.company
-        cls.shop.optical_callback_user_id = cls.env.ref("base.user_admin")
-        cls.assistant = new_test_user(
-            cls.env, "words_assistant", groups="optical_crm.group_optical_crm_user", email=False,
-            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Sara Assistente")
-        cls.owner = new_test_user(
-            cls.env, "words_owner", groups="optical_crm.group_optical_crm_manager", email=False,
-            company_id=cls.shop.id, company_ids=[cls.shop.id], name="Anna Titolare")
-        if cls.env["res.lang"]._lang_get("it_IT"):
-            (cls.assistant | cls.owner).lang = "it_IT"
-        cls.env["optical.crm.cycle"].search([]).write({"active": False})
+        cls.set_up_shop()
+        cls.assistant = cls.shop_user(cls.env, "words_assistant", "Sara Assistente", cls.shop, italian=True,
+                                      email=False)
+        cls.owner = cls.shop_user(cls.env, "words_owner", "Anna Titolare", cls.shop, owner=True, italian=True,
+                                  email=False)
         cycle = cls.env["optical.crm.cycle"].create({
             "name": "Words follow-up", "event_type": "glasses_delivery", "company_id": cls.shop.id,
             "step_ids": [(0, 0, {"name": "Adaptation call", "interval_number": 1, "interval_unit": "weeks",

@@ -1,5 +1,5 @@
 from odoo import fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common_tour import OpticalTourCase
 
@@ -15,8 +15,7 @@ class TestTourSupplier(OpticalTourCase):
         # The tour reads English texts: the owner works in English, whatever language the database
         # was created in (an Italian one may not even have English active).
         self.env["res.lang"]._activate_lang("en_US")
-        new_test_user(self.env, "tour_supplier_owner", groups="optical_crm.group_optical_crm_manager",
-                      company_id=shop.id, company_ids=[shop.id], name="Olga Titolare", lang="en_US")
+        self.shop_user(self.env, "tour_supplier_owner", "Olga Titolare", shop, owner=True, lang="en_US")
         maker = self.env["res.partner"].create({"name": "Tour LenteViva S.p.A.", "is_company": True})
         segment = self.env["optical.crm.segment"].create({"name": "Tour wearers", "criterion": "sms_consent"})
         today = fields.Date.today()

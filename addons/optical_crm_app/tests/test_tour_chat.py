@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.optical_crm.tests.common_tour import OpticalTourCase
 
@@ -12,12 +12,8 @@ class TestTourChat(OpticalTourCase):
     def setUpClass(cls):
         super().setUpClass()
         shop = cls.env.company
-        cls.assistant = new_test_user(
-            cls.env, "chat_assistant", groups="optical_crm.group_optical_crm_user", email=False,
-            company_id=shop.id, company_ids=[shop.id], name="Sara Assistente")
-        cls.owner = new_test_user(
-            cls.env, "chat_owner", groups="optical_crm.group_optical_crm_manager",
-            email="owner@example.com", company_id=shop.id, company_ids=[shop.id], name="Anna Titolare")
+        cls.assistant = cls.shop_user(cls.env, "chat_assistant", "Sara Assistente", shop, email=False)
+        cls.owner = cls.shop_user(cls.env, "chat_owner", "Anna Titolare", shop, owner=True, email="owner@example.com")
         shop.optical_callback_user_id = cls.assistant
         cls.chiara = cls.env["res.partner"].create({
             "name": "Tour Chiara Esposito", "mobile": "+39 347 765 4321", "email": "chiara@example.com",

@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.optical_crm.tests.common_tour import OpticalTourCase
 
@@ -12,8 +12,7 @@ class TestTourPairing(OpticalTourCase):
     def setUpClass(cls):
         super().setUpClass()
         shop = cls.env.company
-        new_test_user(cls.env, "pairing_assistant", groups="optical_crm.group_optical_crm_user", email=False,
-                      company_id=shop.id, company_ids=[shop.id], name="Sara Assistente")
+        cls.shop_user(cls.env, "pairing_assistant", "Sara Assistente", shop, email=False)
         cls.elena = cls.env["res.partner"].create({
             "name": "Tour Elena Costa", "mobile": "+39 347 123 4567", "company_id": shop.id,
             "optical_consent_app": True,

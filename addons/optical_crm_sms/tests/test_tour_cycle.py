@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.optical_crm.tests.common_tour import OpticalTourCase
 
@@ -13,8 +13,7 @@ class TestTourCycle(OpticalTourCase, OpticalSmsCommon):
         page = self.env["optical.crm.landing.page"].create({
             "name": "Tour page", "company_id": self.env.company.id, "title": "Happy birthday!",
         })
-        new_test_user(self.env, "cycle_owner", groups="optical_crm.group_optical_crm_manager",
-                      company_id=self.env.company.id, company_ids=[self.env.company.id], name="Anna Titolare")
+        self.shop_user(self.env, "cycle_owner", "Anna Titolare", self.env.company, owner=True)
         self.start_tour("/odoo/action-optical_crm.optical_crm_cycle_action", "optical_crm_sms_cycle_tour",
                         login="cycle_owner", timeout=180)
         cycle = self.env["optical.crm.cycle"].search([("name", "=", "Tour birthday wishes")])
