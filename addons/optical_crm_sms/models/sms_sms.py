@@ -172,6 +172,8 @@ class SmsSms(models.Model):
     @api.model
     def _optical_closed_shops(self, company_ids, now):
         """The ids of the shops among ``company_ids`` whose sending window is closed at ``now``."""
+        # Each shop's sending window, read for the queue's own bookkeeping: the
+        # SMS are already the caller's, only whether they may go now is decided.
         companies = self.env["res.company"].sudo().browse(sorted(company_ids))
         return set(companies.filtered(lambda company: not company._optical_in_send_window(now)).ids)
 
