@@ -125,19 +125,22 @@ class TestSmsSend(OpticalSmsCommon):
         their SMS (and a bad number its reason), rather than waiting forever
         as planned."""
         good, landline = self._make_customers(["Importata Buona", "Importata Fissa"], ["347 777 1122", "06 1234 5678"])
-        communications = self._plan(good | landline, self.step_sms)
+        # As Odoo creates a contact: no company; the shop is its event's.
+        spaced = self._make_customers(["Importata Senza Negozio"], ["  0039 348-777 3344 "], company_id=False)
+        communications = self._plan(good | landline | spaced, self.step_sms)
         self.env.flush_all()
         self.env.cr.execute(SQL("UPDATE res_partner SET optical_sms_status = NULL, optical_sms_number = NULL "
-                                "WHERE id IN %s", tuple((good | landline).ids)))
+                                "WHERE id IN %s", tuple((good | landline | spaced).ids)))
         self.env.cr.execute(SQL("UPDATE optical_crm_communication SET sms_number = NULL WHERE id IN %s",
                                 tuple(communications.ids)))
         self.env.invalidate_all()
         with self.gateway() as gateway:
             self._send()
         by_partner = {c.partner_id: c for c in communications}
-        self.assertEqual((by_partner[good].state, by_partner[landline].state, by_partner[landline].skip_code),
-                         ("sent", "skipped", "invalid_number"))
-        self.assertEqual([body["to"] for body in gateway.delivered.values()], ["+393477771122"])
+        self.assertEqual((by_partner[good].state, by_partner[spaced].state, by_partner[landline].state,
+                          by_partner[landline].skip_code), ("sent", "sent", "skipped", "invalid_number"))
+        self.assertEqual(sorted(body["to"] for body in gateway.delivered.values()),
+                         ["+393477771122", "+393487773344"])
 
     def test_a_family_sharing_one_mobile_each_get_their_own_sms(self):
         # One mobile for the whole family, written three ways, in one batch
