@@ -44,11 +44,13 @@ class OpticalCrmCommunicationStop(models.Model):
         return super()._skip_conditions() + self._stop_skip_conditions()
 
     @api.model
-    def _stop_events_sql(self, kind):
+    def _stop_events_sql(self, kind, codes=None):
         """FROM … WHERE of the customer's events that stop the communication
         ``c`` of a cycle step (``kind`` = 'cycle') or a campaign step: of a
         type its step names, active, after the trigger event's day (on or
-        after the campaign's start) and before the communication's day."""
+        after the campaign's start) and before the communication's day.
+        ``codes``: SQL, the event keys of the row's step (an array), instead
+        of reading them from the step (which gives the event type ``t``)."""
         if kind == "cycle":
             # A step due before its event (a reminder ahead of the next supply) counts from the day the
             # trigger event was recorded: the new supply is bought before the old one's date.
@@ -61,6 +63,12 @@ class OpticalCrmCommunicationStop(models.Model):
             relation, step, origin, since = (
                 "optical_crm_campaign_step_stop_event_type_rel", SQL("c.campaign_step_id"),
                 SQL("JOIN optical_crm_campaign o ON o.id = c.campaign_id"), SQL("s.event_date >= o.date_start"))
+        if codes is not None:
+            return SQL(
+                """optical_crm_event s %(origin)s
+                    WHERE s.partner_id = c.partner_id AND s.event_type = ANY(%(codes)s) AND s.active
+                      AND %(since)s AND s.event_date < c.scheduled_date""",
+                origin=origin, codes=codes, since=since)
         return SQL(
             """%(relation)s r
                  JOIN optical_crm_event_type t ON t.id = r.event_type_id
@@ -81,21 +89,33 @@ class OpticalCrmCommunicationStop(models.Model):
         template = self.env._("Goal reached: %(event)s on %(date)s").replace("%", "%%")
         template = template.replace("%%(event)s", "%1$s").replace("%%(date)s", "%2$s")
         conditions = []
-        # sudo: which steps have stop conditions, to look only at their rows; nothing is returned to the user.
-        steps = {model: self.env[model].sudo().search([("stop_event_type_ids", "!=", False)]).ids
-                 for model in ("optical.crm.cycle.step", "optical.crm.campaign.step")}
         for kind, step_column, model in (("cycle", "cycle_step_id", "optical.crm.cycle.step"),
                                          ("campaign", "campaign_step_id", "optical.crm.campaign.step")):
+            codes = self._stop_codes_by_step(model)
+            step = SQL("c.%s", SQL.identifier(step_column))
+            # The steps with stop conditions first: the rows of the others look at no event. Each
+            # step's event keys are written in the statement, so that a row's events are found by
+            # one index scan of the customer's events of those types.
+            condition = SQL("FALSE") if not codes else SQL(
+                "%s = ANY(%s) AND EXISTS (SELECT 1 FROM %s)", step, list(codes),
+                self._stop_events_sql(kind, SQL("CASE %s %s END", step, SQL(" ").join(
+                    SQL("WHEN %s THEN %s::varchar[]", step_id, step_codes)
+                    for step_id, step_codes in codes.items()))))
             events = self._stop_events_sql(kind)
             conditions.append((
-                # The steps with stop conditions first: the rows of the others look at no event.
-                SQL("c.%s = ANY(%s) AND EXISTS (SELECT 1 FROM %s)", SQL.identifier(step_column),
-                    steps[model], events),
+                condition,
                 "goal_reached",
                 SQL("""(SELECT format(%s, COALESCE(t.name->>%s, t.name->>'en_US'), to_char(s.event_date, %s))
                           FROM %s ORDER BY s.event_date, s.id LIMIT 1)""",
                     template, lang, to_char_format(date_format), events)))
         return conditions
+
+    @api.model
+    def _stop_codes_by_step(self, model):
+        """{step id: [event keys]} of the steps of ``model`` with stop conditions."""
+        # sudo: which steps stop on what, for the product's own bookkeeping; nothing is returned to the user.
+        steps = self.env[model].sudo().search([("stop_event_type_ids", "!=", False)])
+        return {step.id: sorted(set(step.stop_event_type_ids.mapped("code"))) for step in steps}
 
     @api.model
     def _stop_event_codes(self, with_triggers=False):
