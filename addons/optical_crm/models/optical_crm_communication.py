@@ -167,7 +167,7 @@ class OpticalCrmCommunication(models.Model):
 
     def init(self):
         # Exactly once: one row per (event, cycle step) and per (customer, campaign step).
-        # The planner inserts with ON CONFLICT DO NOTHING against these.
+        # The planner's inserts skip what another worker wrote meanwhile against these (insert_missing).
         self.env.cr.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS optical_crm_communication_cycle_uniq "
             "ON optical_crm_communication (event_id, cycle_step_id) WHERE cycle_step_id IS NOT NULL"

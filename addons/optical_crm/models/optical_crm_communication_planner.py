@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
+from ..tools.set_based import insert_missing
 from .optical_crm_batch_mixin import failure_text, may_commit
 from .optical_crm_communication import state_moves_to_sql
 from .optical_crm_event import BULK_ANALYZE_THRESHOLD
@@ -81,7 +82,8 @@ class OpticalCrmCommunicationPlanner(models.Model):
 
         Safe to run again at any time, and by two workers at once: the unique
         indexes make every (event, step) and (customer, campaign step) a
-        single row, and inserts that collide do nothing.
+        single row, and an insert that collides with another worker's rows
+        skips them (``tools.set_based.insert_missing``).
 
         Each cyclic activity and campaign is planned in a savepoint: one that
         fails (a filter that no longer runs on today's data, …) is rolled
@@ -215,7 +217,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
         # The verdict is computed once per row (OFFSET 0 keeps the subquery
         # from being inlined into each of its uses), its reason only for the
         # rows it skips.
-        self.env.cr.execute(SQL(
+        written = insert_missing(self.env.cr, SQL(
             """INSERT INTO optical_crm_communication
                       (%(columns)s, state, skip_code, skip_reason, fallback_note, %(value_columns)s
                        create_uid, write_uid, create_date, write_date)
@@ -230,15 +232,13 @@ class OpticalCrmCommunicationPlanner(models.Model):
                          FROM (SELECT c.*, %(skip_code)s AS skip_code %(value_exprs)s
                                  FROM (%(chosen)s) c
                                  JOIN res_partner p ON p.id = c.partner_id AND p.active
-                               OFFSET 0) c) v
-               ON CONFLICT DO NOTHING""",
+                               OFFSET 0) c) v""",
             columns=PLANNED_COLUMNS, skip_code=code, skip_reason=reason, uid=self.env.uid, chosen=chosen,
             value_columns=SQL("").join(SQL("%s, ", SQL.identifier(name)) for name in values),
             value_names=SQL("").join(SQL("v.%s, ", SQL.identifier(name)) for name in values),
             value_exprs=SQL("").join(SQL(", %s AS %s", expression, SQL.identifier(name))
                                      for name, expression in values.items()),
         ))
-        written = self.env.cr.rowcount
         if written > BULK_ANALYZE_THRESHOLD:
             # Fresh statistics: the next statements join this table at its real size.
             self.env.cr.execute("ANALYZE optical_crm_communication")

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..tools.set_based import insert_missing
+
 EVENT_TYPES = [
     ("birthday", "Birthday"),
     ("lac_delivery", "Contact-lens delivery"),
@@ -353,7 +355,7 @@ class OpticalCrmEvent(models.Model):
         (``res.partner.optical_shop_id``); 29 February falls on 28 February in
         other years (PostgreSQL's year arithmetic clamps the month end)."""
         company_filter = SQL("AND p.optical_shop_id IN %s", tuple(company_ids)) if company_ids else SQL()
-        self.env.cr.execute(SQL(
+        created = insert_missing(self.env.cr, SQL(
             """
             INSERT INTO optical_crm_event
                    (partner_id, event_type, event_date, company_id, active, source, is_purchase,
@@ -372,12 +374,10 @@ class OpticalCrmEvent(models.Model):
                -- already there: skip in bulk (an anti-join), the unique index guards the race
                AND NOT EXISTS (SELECT 1 FROM optical_crm_event x
                                 WHERE x.partner_id = p.id AND x.event_date = b.day AND x.source = 'birthday')
-            ON CONFLICT DO NOTHING
             """,
             uid=self.env.uid, company_filter=company_filter,
             **{"from": date_from, "to": date_to},
         ))
-        created = self.env.cr.rowcount
         if created > BULK_ANALYZE_THRESHOLD:
             # Fresh statistics, or the planner's next joins are planned for an empty table.
             self.env.cr.execute("ANALYZE optical_crm_event")

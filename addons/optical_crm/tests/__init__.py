@@ -40,3 +40,4 @@ from . import test_shop_words
 from . import test_results_per_assistant
 from . import test_tour_shop_words
 from . import test_tour_readme
+from . import test_planner_concurrency
