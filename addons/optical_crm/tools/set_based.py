@@ -1,4 +1,4 @@
-"""Set-based creation: rows written by one ``INSERT … SELECT FROM unnest``."""
+"""Set-based writing: rows written by one ``INSERT … SELECT``."""
 import psycopg2
 
 from odoo.tools import SQL
