@@ -18,6 +18,24 @@ def may_commit(env):
     return not (getattr(threading.current_thread(), "testing", False) or env.registry.in_test_mode())
 
 
+def insert_missing(cr, statement):
+    """Run ``statement``, an ``INSERT … SELECT`` of the rows its anti-joins
+    found missing, and return the number of rows written. A plain INSERT:
+    ``ON CONFLICT`` costs about a quarter of the insert itself. Should
+    another worker have written some of the same rows meanwhile (a unique
+    index refuses them), the INSERT runs again with ``ON CONFLICT DO
+    NOTHING``: nothing for the rows this transaction sees, a serialization
+    failure for those it does not (the transaction is then retried, as for
+    any concurrent write)."""
+    try:
+        with cr.savepoint(flush=False):
+            cr.execute(statement, log_exceptions=False)
+            return cr.rowcount
+    except psycopg2.errors.UniqueViolation:
+        cr.execute(SQL("%s ON CONFLICT DO NOTHING", statement))
+        return cr.rowcount
+
+
 def first_line(error):
     """The first line of what ``error`` says ("" when it says nothing)."""
     return (str(error).strip().splitlines() or [""])[0]

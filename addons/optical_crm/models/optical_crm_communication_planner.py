@@ -5,8 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.schedule import offset_days_bounds
-from ..tools.set_based import insert_missing
-from .optical_crm_batch_mixin import failure_text, may_commit
+from .optical_crm_batch_mixin import failure_text, insert_missing, may_commit
 from .optical_crm_communication import state_moves_to_sql
 from .optical_crm_event import BULK_ANALYZE_THRESHOLD
 
@@ -83,7 +82,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
         Safe to run again at any time, and by two workers at once: the unique
         indexes make every (event, step) and (customer, campaign step) a
         single row, and an insert that collides with another worker's rows
-        skips them (``tools.set_based.insert_missing``).
+        skips them (``insert_missing``).
 
         Each cyclic activity and campaign is planned in a savepoint: one that
         fails (a filter that no longer runs on today's data, …) is rolled

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..tools.set_based import insert_missing
+from .optical_crm_batch_mixin import insert_missing
 
 EVENT_TYPES = [
     ("birthday", "Birthday"),

@@ -1,6 +1,4 @@
-"""Set-based writing: rows written by one ``INSERT … SELECT``."""
-import psycopg2
-
+"""Set-based creation: rows written by one ``INSERT … SELECT FROM unnest``."""
 from odoo.tools import SQL
 
 
@@ -25,21 +23,3 @@ def insert_rows(model, ids, rows):
         uid=model.env.uid, now=model.env.cr.now(),
     ))
     return columns
-
-
-def insert_missing(cr, statement):
-    """Run ``statement``, an ``INSERT … SELECT`` of the rows its anti-joins
-    found missing, and return the number of rows written. A plain INSERT:
-    ``ON CONFLICT`` costs about a quarter of the insert itself. Should
-    another worker have written some of the same rows meanwhile (a unique
-    index refuses them), the INSERT runs again with ``ON CONFLICT DO
-    NOTHING``: nothing for the rows this transaction sees, a serialization
-    failure for those it does not (the transaction is then retried, as for
-    any concurrent write)."""
-    try:
-        with cr.savepoint(flush=False):
-            cr.execute(statement, log_exceptions=False)
-            return cr.rowcount
-    except psycopg2.errors.UniqueViolation:
-        cr.execute(SQL("%s ON CONFLICT DO NOTHING", statement))
-        return cr.rowcount
