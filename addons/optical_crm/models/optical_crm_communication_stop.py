@@ -91,7 +91,8 @@ class OpticalCrmCommunicationStop(models.Model):
         conditions = []
         for kind, step_column, model in (("cycle", "cycle_step_id", "optical.crm.cycle.step"),
                                          ("campaign", "campaign_step_id", "optical.crm.campaign.step")):
-            codes = self._stop_codes_by_step(model)
+            codes = {step.id: sorted(set(step.stop_event_type_ids.mapped("code")))
+                     for step in self._stop_steps(model)}
             step = SQL("c.%s", SQL.identifier(step_column))
             # The steps with stop conditions first: the rows of the others look at no event. Each
             # step's event keys are written in the statement, so that a row's events are found by
@@ -111,11 +112,10 @@ class OpticalCrmCommunicationStop(models.Model):
         return conditions
 
     @api.model
-    def _stop_codes_by_step(self, model):
-        """{step id: [event keys]} of the steps of ``model`` with stop conditions."""
+    def _stop_steps(self, model):
+        """The steps of ``model`` with stop conditions."""
         # sudo: which steps stop on what, for the product's own bookkeeping; nothing is returned to the user.
-        steps = self.env[model].sudo().search([("stop_event_type_ids", "!=", False)])
-        return {step.id: sorted(set(step.stop_event_type_ids.mapped("code"))) for step in steps}
+        return self.env[model].sudo().search([("stop_event_type_ids", "!=", False)])
 
     @api.model
     def _stop_event_codes(self, with_triggers=False):
@@ -123,9 +123,7 @@ class OpticalCrmCommunicationStop(models.Model):
         trigger events of cycle steps with stop conditions): a change to
         such an event makes the rules look at its customer's pending
         contacts again."""
-        # sudo: which steps stop on what, for the product's own bookkeeping; nothing is returned to the user.
-        steps = {model: self.env[model].sudo().search([("stop_event_type_ids", "!=", False)])
-                 for model in ("optical.crm.cycle.step", "optical.crm.campaign.step")}
+        steps = {model: self._stop_steps(model) for model in ("optical.crm.cycle.step", "optical.crm.campaign.step")}
         codes = {code for model_steps in steps.values() for code in model_steps.stop_event_type_ids.mapped("code")}
         if with_triggers:
             codes |= set(steps["optical.crm.cycle.step"].cycle_id.mapped("event_type"))
