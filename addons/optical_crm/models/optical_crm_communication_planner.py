@@ -98,8 +98,11 @@ class OpticalCrmCommunicationPlanner(models.Model):
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM optical_crm_communication")
         last_id = self.env.cr.fetchone()[0]
         # Set-based statements with large rule expressions over many rows: JIT
-        # compiling (and optimising) them costs more than running them.
+        # compiling (and optimising) them costs more than running them. Their
+        # hash joins and sorts hold a shop's customers and events: in memory
+        # rather than spilled in batches to temporary files (4 MB by default).
         self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         cycles = self.env["optical.crm.cycle"].sudo().search([
             ("company_id", "in", (False, company.id)), ("step_ids", "!=", False),
         ])
@@ -127,6 +130,7 @@ class OpticalCrmCommunicationPlanner(models.Model):
                 record._plan_failed(company, error)
         self._apply_rules(SQL("c.company_id = %s AND c.id > %s", company.id, last_id), just_planned=True)
         self.env.cr.execute("SET LOCAL jit TO DEFAULT")
+        self.env.cr.execute("SET LOCAL work_mem TO DEFAULT")
         _logger.info("Planner: %s communications planned for %s up to %s (%s failed)",
                      planned, company.name, date_to, len(failures))
         return planned
