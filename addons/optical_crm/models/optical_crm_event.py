@@ -30,6 +30,9 @@ LENS_TYPES = [
 # statistics so that PostgreSQL plans the following joins for the real sizes.
 BULK_ANALYZE_THRESHOLD = 10_000
 
+# Field types whose column value, as inserted set-based, is also their cache value.
+CACHED_COLUMN_TYPES = frozenset({"boolean", "char", "date", "integer", "many2one", "selection"})
+
 # Events that are a purchase, for "bought after contact" in the analysis.
 PURCHASE_EVENT_TYPES = ("glasses_entry", "lac_entry", "sale_delivery")
 
@@ -231,6 +234,7 @@ class OpticalCrmEvent(models.Model):
 
     def _set_based_created(self, columns, rows):
         """What :meth:`_create_set_based` does once the rows are inserted."""
+        self._set_based_cached(columns, rows)
         self._set_based_invalidate_inverses(columns, rows)
         computed = [field for field in self._fields.values()
                     if field.store and field.compute and field.name not in columns]
@@ -260,12 +264,23 @@ class OpticalCrmEvent(models.Model):
         stored computed fields, converted to column values as the ORM does."""
         defaults = self._set_based_defaults(vals_list)
         currencies = {}
+        # A plain field's column value depends on its value alone: converted once per distinct value.
+        converted = {name: {} for name, field in self._fields.items() if field.type in CACHED_COLUMN_TYPES}
         rows = []
         for vals in vals_list:
             vals = dict(defaults, **vals)
             vals.update(self._set_based_computed(vals))
-            rows.append({name: self._set_based_column(self._fields[name], value, vals, currencies)
-                         for name, value in vals.items()})
+            row = {}
+            for name, value in vals.items():
+                known = converted.get(name)
+                key = _plain_key(value) if known is not None else None
+                if key is not None and key in known:
+                    row[name] = known[key]
+                else:
+                    row[name] = self._set_based_column(self._fields[name], value, vals, currencies)
+                    if key is not None:
+                        known[key] = row[name]
+            rows.append(row)
         return rows
 
     @api.model
@@ -297,6 +312,17 @@ class OpticalCrmEvent(models.Model):
             return json.dumps(value) if value else None
         # A selection value not in the selection raises here, as in create.
         return field.convert_to_column_insert(value, self, vals)
+
+    def _set_based_cached(self, columns, rows):
+        """The new events' values in the cache, as inserted: what follows
+        (the rules, the constraints, the caller) reads them from there, not
+        from the database again. Only fields whose column value is their
+        cache value (not the JSON data, not the rounded amount)."""
+        for name in columns:
+            field = self._fields[name]
+            if field.type in CACHED_COLUMN_TYPES:
+                self.env.cache.update(self, field, [field.convert_to_cache(row.get(name), event)
+                                                    for event, row in zip(self, rows, strict=True)])
 
     def _set_based_invalidate_inverses(self, columns, rows):
         """The one2many fields on the records the new events point to
@@ -382,3 +408,12 @@ class OpticalCrmEvent(models.Model):
             # Fresh statistics, or the planner's next joins are planned for an empty table.
             self.env.cr.execute("ANALYZE optical_crm_event")
         return created
+
+
+def _plain_key(value):
+    """``value`` as a key of the values converted already, None when it cannot be one."""
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return type(value), value

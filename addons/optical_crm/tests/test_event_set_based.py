@@ -66,7 +66,9 @@ class TestEventSetBased(OpticalCrmCase):
             with self.env.cr.savepoint():
                 events = create(self.vals_list())
                 seen_in_cache = {
-                    "events": [(e.event_type, e.is_purchase, e.amount, e.company_id.id) for e in events],
+                    # As the caller reads them next, from the cache the creation left.
+                    "events": [(e.event_type, e.event_date, e.lens_type, e.description, e.data, e.active, e.source,
+                                e.partner_id.id, e.is_purchase, e.amount, e.company_id.id) for e in events],
                     "customers' events": {p.name: sorted(p.optical_event_ids.mapped("event_date"))
                                           for p in self.partners},
                     "customers' shops": {p.name: p.optical_shop_id.name for p in self.partners},
