@@ -235,9 +235,10 @@ class OpticalFocusRecord(models.Model):
         ))
         by_key = {tuple(row[1:]): row[0] for row in self.env.cr.fetchall()}
         records = self.browse([by_key[vals["store_id"], vals["record_type"], vals["focus_id"]] for vals in vals_list])
-        records._received_cached(vals_list, rows, now)
+        # Before the rows are cached: invalidating a one2many invalidates its inverse field too.
         stores.invalidate_recordset(["record_ids"])
         self.env["res.partner"].invalidate_model(["optical_focus_record_ids"])
+        records._received_cached(vals_list, rows, now)
         return records, _by_id(records, presets)
 
     def _received_cached(self, vals_list, rows, now):
