@@ -95,7 +95,7 @@ class OpticalFocusRecordApply(models.Model):
     def _apply_events(self, statuses, presets=None):
         """Records of the other types → trigger events of their customer; a
         record whose customer has not arrived waits for it."""
-        specs, values_by_record, waiting = self._event_outcomes(self._map(presets))
+        specs, values_by_record, waiting = self._event_outcomes(self._map(presets), presets)
         if presets:
             # Stored applied in advance, but not applied now after all.
             self.browse([record.id for record in self if record.id in presets
@@ -105,13 +105,18 @@ class OpticalFocusRecordApply(models.Model):
         self.browse([record.id for record in values_by_record])._set_applied(statuses, values_by_record, presets)
         self._record_errors(statuses)
 
-    def _event_outcomes(self, mapped):
+    def _event_outcomes(self, mapped, presets=None):
         """What applying the mapped records (``{record: mapped or None}``)
         makes of each: ``specs`` of their events, the values of the records
         applied, the FOCUS customer of those that wait. A deleted record's
-        events are archived."""
+        events are archived. The partner of a record stored applied in
+        advance (``presets``) was looked up then, in this transaction."""
+        presets = presets or {}
         customers = self._customer_partners({
-            (record.store_id.id, result["customer"]) for record, result in mapped.items() if result is not None})
+            (record.store_id.id, result["customer"]) for record, result in mapped.items()
+            if result is not None and record.id not in presets})
+        customers.update({(record.store_id.id, presets[record.id]["customer_focus_id"]): presets[record.id]["partner_id"]
+                          for record in mapped if record.id in presets})
         specs, values_by_record, waiting = {}, {}, {}
         for record, result in mapped.items():
             partner_id = result and customers.get((record.store_id.id, result["customer"]))
