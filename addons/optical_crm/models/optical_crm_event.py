@@ -234,8 +234,9 @@ class OpticalCrmEvent(models.Model):
 
     def _set_based_created(self, columns, rows):
         """What :meth:`_create_set_based` does once the rows are inserted."""
-        self._set_based_cached(columns, rows)
+        # Inverses first: invalidating a one2many invalidates its inverse field on every event.
         self._set_based_invalidate_inverses(columns, rows)
+        self._set_based_cached(columns, rows)
         computed = [field for field in self._fields.values()
                     if field.store and field.compute and field.name not in columns]
         for field in computed:
