@@ -44,39 +44,27 @@ class OpticalCrmCommunicationStop(models.Model):
         return super()._skip_conditions() + self._stop_skip_conditions()
 
     @api.model
-    def _stop_events_sql(self, kind, codes=None):
+    def _stop_events_sql(self, kind, codes):
         """FROM … WHERE of the customer's events that stop the communication
         ``c`` of a cycle step (``kind`` = 'cycle') or a campaign step: of a
-        type its step names, active, after the trigger event's day (on or
-        after the campaign's start) and before the communication's day.
-        ``codes``: SQL, the event keys of the row's step (an array), instead
-        of reading them from the step (which gives the event type ``t``)."""
+        type its step names (``codes``: SQL, the event keys of the row's
+        step, an array), active, after the trigger event's day (on or after
+        the campaign's start) and before the communication's day."""
         if kind == "cycle":
             # A step due before its event (a reminder ahead of the next supply) counts from the day the
             # trigger event was recorded: the new supply is bought before the old one's date.
-            relation, step, origin, since = (
-                "optical_crm_cycle_step_stop_event_type_rel", SQL("c.cycle_step_id"),
+            origin, since = (
                 SQL("JOIN optical_crm_event o ON o.id = c.event_id"),
                 SQL("""s.event_date > CASE WHEN o.event_date < c.scheduled_date THEN o.event_date
                                            ELSE o.create_date::date END"""))
         else:
-            relation, step, origin, since = (
-                "optical_crm_campaign_step_stop_event_type_rel", SQL("c.campaign_step_id"),
+            origin, since = (
                 SQL("JOIN optical_crm_campaign o ON o.id = c.campaign_id"), SQL("s.event_date >= o.date_start"))
-        if codes is not None:
-            return SQL(
-                """optical_crm_event s %(origin)s
-                    WHERE s.partner_id = c.partner_id AND s.event_type = ANY(%(codes)s) AND s.active
-                      AND %(since)s AND s.event_date < c.scheduled_date""",
-                origin=origin, codes=codes, since=since)
         return SQL(
-            """%(relation)s r
-                 JOIN optical_crm_event_type t ON t.id = r.event_type_id
-                 %(origin)s
-                 JOIN optical_crm_event s ON s.partner_id = c.partner_id AND s.event_type = t.code AND s.active
-                                         AND %(since)s AND s.event_date < c.scheduled_date
-                WHERE r.step_id = %(step)s""",
-            relation=SQL.identifier(relation), step=step, origin=origin, since=since)
+            """optical_crm_event s %(origin)s
+                WHERE s.partner_id = c.partner_id AND s.event_type = ANY(%(codes)s) AND s.active
+                  AND %(since)s AND s.event_date < c.scheduled_date""",
+            origin=origin, codes=codes, since=since)
 
     @api.model
     def _stop_skip_conditions(self):
@@ -93,20 +81,21 @@ class OpticalCrmCommunicationStop(models.Model):
                                          ("campaign", "campaign_step_id", "optical.crm.campaign.step")):
             codes = {step.id: sorted(set(step.stop_event_type_ids.mapped("code")))
                      for step in self._stop_steps(model)}
+            if not codes:
+                conditions.append((SQL("FALSE"), "goal_reached", SQL("NULL")))
+                continue
             step = SQL("c.%s", SQL.identifier(step_column))
-            # The steps with stop conditions first: the rows of the others look at no event. Each
-            # step's event keys are written in the statement, so that a row's events are found by
-            # one index scan of the customer's events of those types.
-            condition = SQL("FALSE") if not codes else SQL(
-                "%s = ANY(%s) AND EXISTS (SELECT 1 FROM %s)", step, list(codes),
-                self._stop_events_sql(kind, SQL("CASE %s %s END", step, SQL(" ").join(
-                    SQL("WHEN %s THEN %s::varchar[]", step_id, step_codes)
-                    for step_id, step_codes in codes.items()))))
-            events = self._stop_events_sql(kind)
+            # Each step's event keys are written in the statement, so that a row's events are found by
+            # one index scan of the customer's events of those types; the rows of the steps without
+            # stop conditions look at no event.
+            events = self._stop_events_sql(kind, SQL("CASE %s %s END", step, SQL(" ").join(
+                SQL("WHEN %s THEN %s::varchar[]", step_id, step_codes) for step_id, step_codes in codes.items())))
             conditions.append((
-                condition,
+                SQL("%s = ANY(%s) AND EXISTS (SELECT 1 FROM %s)", step, list(codes), events),
                 "goal_reached",
-                SQL("""(SELECT format(%s, COALESCE(t.name->>%s, t.name->>'en_US'), to_char(s.event_date, %s))
+                SQL("""(SELECT format(%s, (SELECT COALESCE(t.name->>%s, t.name->>'en_US')
+                                             FROM optical_crm_event_type t WHERE t.code = s.event_type),
+                                     to_char(s.event_date, %s))
                           FROM %s ORDER BY s.event_date, s.id LIMIT 1)""",
                     template, lang, to_char_format(date_format), events)))
         return conditions
