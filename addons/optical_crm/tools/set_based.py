@@ -23,3 +23,16 @@ def insert_rows(model, ids, rows):
         uid=model.env.uid, now=model.env.cr.now(),
     ))
     return columns
+
+
+def update_same(records, vals):
+    """Write the same ``vals`` (column fields, as ``write`` takes them) on
+    ``records`` in one ``UPDATE … WHERE id = ANY``, each value converted as
+    the ORM converts it, and the log columns as ``write`` writes them."""
+    fields = records._fields
+    records.env.cr.execute(SQL(
+        "UPDATE %s SET %s, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
+        SQL.identifier(records._table),
+        SQL(", ").join(SQL("%s = %s", SQL.identifier(name), fields[name].convert_to_column_insert(value, records))
+                       for name, value in sorted(vals.items())),
+        records.env.uid, records.env.cr.now(), list(records.ids)))
