@@ -33,9 +33,9 @@ Where the time goes (``--profile``; the figures are in bench/README.md):
   the gateway client's HTTP in its 4 workers (``requests`` + urllib3: about
   0.55-0.7 ms of CPU per POST on this machine, the floor's bound); Odoo's
   own work is 0.06-0.22 ms of CPU per SMS: the per-session lock (SKIP LOCKED),
-  the STOP and consent check and the messages (one query each), the state
-  writes grouped by state and the commit per session. Side by side, the
-  hand-over and the dispatch share the CPU: end to end is bound by it.
+  the STOP and consent check and the messages (one query each), one UPDATE
+  per new state (``_optical_write_same``) and the commit per session. Side
+  by side, the hand-over ends first and end to end follows the dispatch.
 
     python3 bench/bench_sms.py [--count 20000] [--database sms_bench] [--keep] [--profile]
 """
