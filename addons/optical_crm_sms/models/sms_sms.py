@@ -104,11 +104,11 @@ class SmsSms(models.Model):
         what depends on the fields marked modified, the constraints. When a
         module overrides ``write`` of ``sms.sms``, or a value is not a plain
         column (relational, computed, inverse, translated, company-dependent,
-        a log column), ``write`` does it. Held to ``write`` field by field by
+        a log column), or there is none, ``write`` does it. Held to ``write`` field by field by
         ``tests/test_sms_odoo_contract.py``."""
         if not self:
             return True
-        if type(self).write is not models.BaseModel.write or any(
+        if not vals or type(self).write is not models.BaseModel.write or any(
                 not (field := self._fields.get(name)) or not field.store or not field.column_type or field.relational
                 or field.compute or field.inverse or field.translate or field.company_dependent
                 or name in models.MAGIC_COLUMNS for name in vals):

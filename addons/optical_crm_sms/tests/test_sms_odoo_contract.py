@@ -173,6 +173,8 @@ class TestSmsWriteSetBased(OpticalSmsCommon):
             rows = [{key: value for key, value in row.items() if key not in ("id", "uuid", "number")}
                     for row in self.env.cr.dictfetchall()]
             self.assertEqual(rows[3:], rows[:3])
+        # No values: as write, the log columns only.
+        self.assertTrue(set_based._optical_write_same({}))
 
     def test_set_based_write_refused_as_write_is(self):
         written, set_based = self._pair()
