@@ -104,8 +104,8 @@ class SmsSms(models.Model):
         what depends on the fields marked modified, the constraints. When a
         module overrides ``write`` of ``sms.sms``, or a value is not a plain
         column (relational, computed, inverse, translated, company-dependent,
-        a log column), or there is none, ``write`` does it. Held to ``write`` field by field by
-        ``tests/test_sms_odoo_contract.py``."""
+        a log column), or there is none, ``write`` does it. Held to ``write``
+        field by field by ``tests/test_sms_odoo_contract.py``."""
         if not self:
             return True
         if not vals or type(self).write is not models.BaseModel.write or any(
