@@ -158,12 +158,17 @@ class ResPartner(models.Model):
 
     @api.model
     def _optical_inbound_e164(self, number):
-        """Gateways send international numbers; a national one is read in the
-        countries of the shops, the first that makes it a valid number wins."""
+        """Gateways send international numbers, often as an MSISDN (without
+        the "+"); a national one is read in the countries of the shops, the
+        first that makes it a valid number wins, else the number is read as
+        an MSISDN."""
         companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all  # every shop: a handful of rows
         for country_code in dict.fromkeys(companies.mapped(lambda c: c._optical_sms_country_code())):
             if e164 := normalize_mobile(number, country_code).e164:
                 return e164
+        number = (number or "").strip()
+        if number and not number.startswith("+"):
+            return normalize_mobile("+" + number).e164
         return None
 
     @api.model

@@ -101,13 +101,18 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
     # Inbound SMS: STOP
     # ------------------------------------------------------------------
 
+    def _assert_stop(self, sent_from, e164, customer, text="STOP"):
+        """A STOP from ``sent_from`` blacklists ``e164`` and revokes the SMS
+        consent of ``customer``, the one customer with that number."""
+        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": sent_from, "text": text})
+        self.assertEqual((status, answer.get("stop"), answer.get("customers")), (200, True, 1), answer)
+        self.env.invalidate_all()
+        self.assertTrue(self.env["phone.blacklist"].search([("number", "=", e164), ("active", "=", True)]))
+        self.assertFalse(customer.optical_consent_sms)
+
     def test_inbound_stop_blacklists_and_revokes_consent(self):
         anna = self.customers[0]
-        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "+393471112233", "text": "  sToP \n"})
-        self.assertEqual((status, answer["stop"], answer["customers"]), (200, True, 1))
-        self.env.invalidate_all()
-        self.assertTrue(self.env["phone.blacklist"].search([("number", "=", "+393471112233"), ("active", "=", True)]))
-        self.assertFalse(anna.optical_consent_sms)
+        self._assert_stop("+393471112233", "+393471112233", anna, text="  sToP \n")
         self.assertTrue(self.customers[1].optical_consent_sms)
         self.assertIn("STOP", anna.message_ids[0].body)
         # The next SMS to that number is skipped, service SMS included.
@@ -116,6 +121,16 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         self.env["optical.crm.communication"]._cron_send_communications()
         self.assertEqual((communication.state, communication.skip_code), ("skipped", "blacklist"))
         self.assertFalse(communication.sms_id)
+
+    def test_inbound_stop_from_a_foreign_number_without_plus(self):
+        """Gateways write the sender as an MSISDN: the international number
+        without its "+". A foreign customer's STOP (a German mobile, to an
+        Italian shop) is honoured, not refused as "not a phone number"."""
+        hans = self._make_customers(["Hans Weber"], ["+49 151 12345678"])
+        self._assert_stop("4915112345678", "+4915112345678", hans)
+        self.assertTrue(self.customers[0].optical_consent_sms)
+        # A national number still reads in the shop's country first.
+        self._assert_stop("3471112233", "+393471112233", self.customers[0])
 
     def test_inbound_other_text_and_bad_input(self):
         marco = self.customers[1]
