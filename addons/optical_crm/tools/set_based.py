@@ -1,5 +1,20 @@
-"""Set-based creation: rows written by one ``INSERT … SELECT FROM unnest``."""
+"""Set-based writes: rows written by one ``INSERT … SELECT FROM unnest``
+or one ``UPDATE … WHERE id = ANY``, where SQL writes what the ORM would."""
+from odoo.models import MAGIC_COLUMNS
 from odoo.tools import SQL
+
+
+def plain_columns(model, names, many2one=True):
+    """Whether every field of ``names`` is a stored column whose value SQL
+    may write as the ORM writes it: not computed, without inverse, neither
+    translated nor company-dependent, not a log column; a many2one only with
+    ``many2one`` (a write of one must go through ``write``'s bookkeeping of
+    what it points to)."""
+    return all(
+        (field := model._fields.get(name)) and field.store and field.column_type and not field.compute
+        and not field.inverse and not field.translate and not field.company_dependent
+        and name not in MAGIC_COLUMNS and (many2one or not field.relational)
+        for name in names)
 
 
 def insert_rows(model, ids, rows):

@@ -8,7 +8,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.optical_crm.models.optical_crm_batch_mixin import failure_text, may_commit
-from odoo.addons.optical_crm.tools.set_based import insert_rows, update_same
+from odoo.addons.optical_crm.tools.set_based import insert_rows, plain_columns, update_same
 
 from ..tools.sms_gateway import HttpSmsGateway
 
@@ -68,16 +68,14 @@ class SmsSms(models.Model):
         unnest``, for the sender's batches: one ``default_get`` for the batch
         instead of one per SMS (each SMS its own ``uuid`` from the field's
         default), access rights and record rules, the new records marked
-        created (``modified``), the constraints. When a module
-        overrides ``create`` of ``sms.sms``, or a value is not a plain column,
-        ``create`` does it. Held to ``create`` field by field by
-        ``tests/test_sms_odoo_contract.py``."""
+        created (``modified``), the constraints. When a module overrides
+        ``create`` of ``sms.sms``, or a value is not a plain column
+        (``set_based.plain_columns``), ``create`` does it. Held to
+        ``create`` field by field by ``tests/test_sms_odoo_contract.py``."""
         if not vals_list:
             return self.browse()
-        if type(self).create is not models.BaseModel.create or any(
-                not self._fields.get(name) or not self._fields[name].column_type
-                or self._fields[name].compute or name in models.MAGIC_COLUMNS
-                for vals in vals_list for name in vals):
+        if type(self).create is not models.BaseModel.create or not plain_columns(
+                self, {name for vals in vals_list for name in vals}):
             return self.create(vals_list)
         self = self.browse()
         self.check_access("create")
@@ -103,15 +101,13 @@ class SmsSms(models.Model):
         statements of 100): access rights and record rules, the log columns,
         what depends on the fields marked modified, the constraints. When a
         module overrides ``write`` of ``sms.sms``, or a value is not a plain
-        column (relational, computed, inverse, translated, company-dependent,
-        a log column), or there is none, ``write`` does it. Held to ``write``
-        field by field by ``tests/test_sms_odoo_contract.py``."""
+        column (``set_based.plain_columns``, a many2one neither), or there is
+        none, ``write`` does it. Held to ``write`` field by field by
+        ``tests/test_sms_odoo_contract.py``."""
         if not self:
             return True
-        if not vals or type(self).write is not models.BaseModel.write or any(
-                not (field := self._fields.get(name)) or not field.store or not field.column_type or field.relational
-                or field.compute or field.inverse or field.translate or field.company_dependent
-                or name in models.MAGIC_COLUMNS for name in vals):
+        if not vals or type(self).write is not models.BaseModel.write or not plain_columns(
+                self, vals, many2one=False):
             return self.write(vals)
         self.check_access("write")
         self.check_field_access_rights("write", vals.keys())

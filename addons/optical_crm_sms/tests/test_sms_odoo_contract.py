@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.optical_crm.tools.set_based import update_same
 from odoo.addons.sms.controllers.main import SmsController
 
 from .common import OpticalSmsCommon
@@ -197,3 +198,16 @@ class TestSmsWriteSetBased(OpticalSmsCommon):
         with patch.object(Sms, "write", write):
             written._optical_write_same({"state": "pending", "to_delete": True})
         self.assertEqual((calls, written.mapped("state")), ([["state", "to_delete"]], ["pending"] * 3))
+
+    def test_what_sql_may_not_write_goes_through_write(self):
+        """A many2one is written by ``write`` (the inverse caches of what it
+        points to); the queue's plain columns by one UPDATE."""
+        written, _set_based = self._pair()
+        with patch("odoo.addons.optical_crm_sms.models.sms_sms.update_same", wraps=update_same) as sql:
+            written._optical_write_same({"state": "pending", "to_delete": True})
+            self.assertEqual(sql.call_count, 1)
+            written._optical_write_same({"partner_id": self.customers[1].id})
+            self.assertEqual(sql.call_count, 1)
+        self.env.invalidate_all()
+        self.assertEqual([sms.partner_id for sms in written], [self.customers[1]] * 3)
+        self.assertEqual(written.mapped("state"), ["pending"] * 3)
