@@ -126,7 +126,8 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
         """Gateways write the sender as an MSISDN: the international number
         without its "+". A foreign customer's STOP (a German mobile, to an
         Italian shop) is honoured, not refused as "not a phone number"."""
-        hans = self._make_customers(["Hans Weber"], ["+49 151 12345678"])
+        # A contact as Odoo creates one (no company), the number as typed.
+        hans = self._make_customers(["Hans Weber"], [" +49 (151) 1234 5678 "], company_id=False)
         self._assert_stop("4915112345678", "+4915112345678", hans)
         self.assertTrue(self.customers[0].optical_consent_sms)
         # A national number still reads in the shop's country first.
@@ -145,9 +146,12 @@ class TestSmsControllers(HttpCase, OpticalSmsCommon):
                                     key="wrong")[0], 401)
         status, answer = self._post("/optical_crm_sms/v1/inbound", {"text": "STOP"})
         self.assertEqual((status, answer["message"], answer["field"]), (400, "from: missing", "from"))
-        status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": "abc", "text": "STOP"})
-        self.assertEqual(status, 400)
-        self.assertTrue(answer["message"].startswith("from:"))
+        blacklisted = self.env["phone.blacklist"].search_count([])
+        for number in ("abc", "+", "12", "9" * 40, "0000000000"):
+            status, answer = self._post("/optical_crm_sms/v1/inbound", {"from": number, "text": "STOP"})
+            self.assertEqual(status, 400, number)
+            self.assertTrue(answer["message"].startswith("from:"), number)
+        self.assertEqual(self.env["phone.blacklist"].search_count([]), blacklisted)
 
     # ------------------------------------------------------------------
     # Landing page
